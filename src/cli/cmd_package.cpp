@@ -1,0 +1,179 @@
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "pipeline/package.h"
+#include "presets/schema.h"
+#include "util/error.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace reelpack::cli {
+
+namespace {
+
+// Creates the output folder if needed and makes sure we can write there, before any work.
+void prepare_output_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) {
+    throw ProcessingError(dir.string() + ": cannot create the output folder (" +
+                          (ec ? ec.message() : "a file is in the way") + "); choose another -o");
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw ProcessingError(dir.string() +
+                          ": the output folder is not writable; fix its permissions or choose another -o");
+  }
+}
+
+std::string human_size(int64_t bytes) {
+  char buf[32];
+  if (bytes >= 1'000'000) {
+    std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f kB", bytes / 1e3);
+  }
+  return buf;
+}
+
+}  // namespace
+
+int cmd_package(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("help,h", "show this help")(
+      "preset,p", po::value<std::vector<std::string>>()->value_name("NAME|FILE"),
+      "platform preset, repeatable (`reelpack presets list`)")(
+      "output,o", po::value<std::string>()->value_name("DIR"),
+      "output folder, created if missing; files are <stem>.<preset>.mp4")(
+      "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
+      "center (crop), pad (fit, black bars) or blur (fit over a blurred fill)")(
+      "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
+      "dry-run,n", "print the resolved presets and the plan; write nothing")(
+      "json", "print a JSON summary (or plan) on stdout")(
+      "verbose,v", "show FFmpeg's own warnings");
+  const po::options_description overrides = preset_options(true);
+  po::options_description all;
+  all.add(opts).add(overrides).add_options()("input", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  const auto vm = parse_args("package", args, all, pos);
+  if (vm.count("help")) {
+    po::options_description shown;
+    shown.add(opts).add(overrides);
+    print_help(
+        "reelpack package INPUT -p PRESET [-p PRESET ...] -o OUTDIR [options]",
+        "Decodes INPUT once and writes one vertical episode per preset: reframed to the\n"
+        "preset's size, encoded with its codec, rate cap and GOP, AAC audio (silence when the\n"
+        "input has none), MP4 with moov first. Any preset key can be overridden for this run\n"
+        "with --SECTION.KEY VALUE. Outputs appear only when complete.",
+        shown,
+        "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
+        "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
+        "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o out/\n"
+        "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n");
+    return kExitOk;
+  }
+  if (vm.count("verbose")) set_verbosity(1);
+  if (!vm.count("input")) throw UsageError("reelpack package: no INPUT; see `reelpack package --help`");
+  if (!vm.count("preset")) {
+    throw UsageError("reelpack package: no preset; add -p NAME (`reelpack presets list` shows them)");
+  }
+  if (!vm.count("output")) throw UsageError("reelpack package: no output folder; add -o DIR");
+
+  Overrides ov;
+  for (const auto& [key, value] : vm) {
+    if (key.find('.') != std::string::npos) ov[key] = value.as<std::string>();
+  }
+  PackageJob job;
+  job.input = vm["input"].as<std::string>();
+  job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
+  if (vm.count("title")) job.metadata["title"] = vm["title"].as<std::string>();
+  const fs::path outdir = vm["output"].as<std::string>();
+  const std::string stem = job.input.stem().string();
+
+  PresetLoader loader;
+  std::set<std::string> names;
+  for (const std::string& name : vm["preset"].as<std::vector<std::string>>()) {
+    Preset p = loader.load(name, ov);
+    if (!names.insert(p.name).second) {
+      throw UsageError("reelpack package: preset '" + p.name + "' is given twice");
+    }
+    const fs::path path = outdir / (stem + "." + p.name + "." + p.container);
+    job.outputs.push_back({std::move(p), path});
+  }
+  const bool json = vm.count("json") > 0;
+
+  if (vm.count("dry-run")) {
+    const MediaInfo info = probe(job.input);
+    const auto plans = plan_package(info, job);
+    if (json) {
+      nlohmann::json j = {{"input", to_json(info)}, {"outputs", nlohmann::json::array()}};
+      for (size_t i = 0; i < plans.size(); ++i) {
+        nlohmann::json o = to_json(plans[i]);
+        o["preset_settings"] = to_json(job.outputs[i].preset);
+        j["outputs"].push_back(o);
+      }
+      std::cout << j.dump(2) << "\n";
+      return kExitOk;
+    }
+    std::cout << "dry run: nothing will be written\ninput " << info.path.string() << ": "
+              << info.duration_us / 1e6 << " s, " << info.video->display_width_px() << "x"
+              << info.video->display_height_px() << (info.audio ? ", with audio" : ", no audio")
+              << "\ndecode once, then for each output:\n";
+    for (size_t i = 0; i < plans.size(); ++i) {
+      const OutputPlan& pl = plans[i];
+      std::cout << "\n" << pl.path.string() << "\n  preset  " << pl.preset << " ("
+                << job.outputs[i].preset.source.string() << ")\n  video   " << pl.video.codec
+                << " " << pl.video.profile << " " << pl.video.width_px << "x" << pl.video.height_px
+                << " @ " << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den
+                << " fps, crf " << pl.video.crf << ", maxrate " << pl.video.maxrate_bps
+                << ", bufsize " << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames
+                << " frames, " << pl.video.bframes << " B-frames\n  filters " << pl.video_filters
+                << "\n  audio   ";
+      if (!pl.has_audio) {
+        std::cout << "none";
+      } else {
+        std::cout << pl.audio.codec << " " << pl.audio.bitrate_bps << " bit/s "
+                  << pl.audio.sample_rate_hz << " Hz " << pl.audio.channels << " ch"
+                  << (pl.silent_audio ? " (silence: the input has no audio)"
+                                      : ", filters " + pl.audio_filters);
+      }
+      std::cout << "\n";
+      for (const auto& w : pl.warnings) std::cout << "  warning " << w << "\n";
+    }
+    return kExitOk;
+  }
+
+  prepare_output_dir(outdir);
+  ProgressBar bar(job.input.filename().string(), stderr_is_terminal() && !json);
+  const PackageReport report = package(job, [&](const Progress& p) {
+    bar.update(p.position_us, p.duration_us, p.frames, p.elapsed_s);
+  });
+  bar.done();
+
+  if (json) {
+    std::cout << to_json(report).dump(2) << "\n";
+  } else {
+    for (const OutputReport& o : report.outputs) {
+      for (const auto& w : o.warnings) std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
+      if (o.ok) {
+        std::cerr << "  wrote " << o.path.string() << " (" << human_size(o.size_bytes) << ", "
+                  << o.video_frames << " frames)\n";
+      } else {
+        std::cerr << "reelpack: error: " << o.error << "\n";
+      }
+    }
+    std::cerr << "packaged " << report.input.path.string() << " for " << report.outputs.size()
+              << " preset(s) in " << report.elapsed_s << " s; outputs in " << outdir.string()
+              << "\n";
+  }
+  return report.ok() ? kExitOk : kExitProcessing;
+}
+
+}  // namespace reelpack::cli

@@ -1,0 +1,98 @@
+// reelpack: the command line. Parses the verb and hands over to its command; maps errors
+// to one line on stderr and the documented exit codes.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include <libavutil/avutil.h>
+#include <libavutil/log.h>
+}
+
+#include "cli/commands.h"
+#include "util/cancel.h"
+#include "util/error.h"
+
+namespace po = boost::program_options;
+
+namespace reelpack::cli {
+
+void set_verbosity(int level) {
+  av_log_set_level(level >= 2 ? AV_LOG_VERBOSE : level == 1 ? AV_LOG_WARNING : AV_LOG_QUIET);
+}
+
+po::variables_map parse_args(const std::string& verb, const Args& args,
+                             const po::options_description& options,
+                             const po::positional_options_description& positional) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError("reelpack " + verb + ": " + e.what() + "; see `reelpack " + verb + " --help`");
+  }
+  return vm;
+}
+
+void print_help(const std::string& usage, const std::string& summary,
+                const po::options_description& options, const std::string& examples) {
+  std::cout << "Usage: " << usage << "\n\n" << summary << "\n\n" << options << "\nExamples:\n"
+            << examples << "\nExit codes: 0 ok, 1 processing failure, 2 usage error, 130 interrupted.\n";
+}
+
+namespace {
+const char* kTopHelp = R"(reelpack: package drama footage into vertical short-form episodes per platform.
+
+Usage: reelpack VERB [OPTIONS]
+
+Verbs:
+  package   decode once, reframe and encode for one or more platform presets
+  probe     show what a media file holds (streams, duration, rotation, SAR)
+  presets   list presets, show one resolved, or list every preset key
+
+Run `reelpack VERB --help` for a verb's options and examples.
+
+Examples:
+  reelpack package media/sample.mp4 -p tiktok -p youtube-shorts -o out/
+  reelpack package ep01.mov -p douyin --reframe blur --video.crf 20 -o out/
+  reelpack probe ep01.mov --json
+  reelpack presets list
+
+Exit codes: 0 ok, 1 processing failure, 2 usage error, 130 interrupted.
+)";
+}  // namespace
+
+}  // namespace reelpack::cli
+
+int main(int argc, char** argv) {
+  using namespace reelpack;
+  install_signal_handlers();
+  cli::set_verbosity(0);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << cli::kTopHelp;
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  if (args[0] == "--version") {
+    std::cout << "reelpack " REELPACK_VERSION " (FFmpeg " << av_version_info() << ")\n";
+    return kExitOk;
+  }
+  const std::string verb = args[0];
+  args.erase(args.begin());
+  try {
+    if (verb == "package") return cli::cmd_package(args);
+    if (verb == "probe") return cli::cmd_probe(args);
+    if (verb == "presets") return cli::cmd_presets(args);
+    throw UsageError("unknown verb '" + verb + "'; run `reelpack --help` for the list");
+  } catch (const Error& e) {
+    std::cerr << "reelpack: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "reelpack: error: out of memory\n";
+    return kExitProcessing;
+  } catch (const std::exception& e) {
+    std::cerr << "reelpack: error: " << e.what() << "\n";
+    return kExitProcessing;
+  }
+}

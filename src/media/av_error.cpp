@@ -1,0 +1,37 @@
+#include "media/av_error.h"
+
+extern "C" {
+#include <libavutil/error.h>
+}
+
+#include "media/av_ptr.h"
+#include "util/error.h"
+
+namespace reelpack::av {
+
+std::string error_text(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
+
+int check(int code, const char* operation, const std::string& file) {
+  if (code < 0) {
+    throw ProcessingError(file + ": cannot " + operation + " (" + error_text(code) + ")");
+  }
+  return code;
+}
+
+FramePtr make_frame() {
+  FramePtr f(av_frame_alloc());
+  if (!f) throw std::bad_alloc();
+  return f;
+}
+
+PacketPtr make_packet() {
+  PacketPtr p(av_packet_alloc());
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+}  // namespace reelpack::av

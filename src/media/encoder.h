@@ -1,0 +1,65 @@
+// Video and audio encoders configured from plain settings (no preset knowledge here).
+//
+//   Encoder enc = Encoder::video(settings, "out.mp4");
+//   enc.send(frame, [&](AVPacket* pkt) { mux.write(pkt); });
+//   enc.send(nullptr, ...);   // flush at end of stream
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "media/av_ptr.h"
+
+namespace reelpack {
+
+struct VideoEncoderSettings {
+  std::string codec = "libx264";  // libx264, libx265, libsvtav1
+  int width_px = 0;
+  int height_px = 0;
+  AVRational frame_rate{30, 1};
+  AVPixelFormat pix_fmt = AV_PIX_FMT_YUV420P;
+  std::string profile = "high";
+  std::string level = "auto";
+  std::string preset = "medium";
+  double crf = 23;
+  int64_t maxrate_bps = 0;   // 0: uncapped
+  int64_t bufsize_bits = 0;
+  int gop_frames = 60;
+  int bframes = 2;
+  int threads = 0;           // 0: the encoder's own choice for this machine
+};
+
+struct AudioEncoderSettings {
+  std::string codec = "aac";
+  int64_t bitrate_bps = 128'000;
+  int sample_rate_hz = 48'000;
+  int channels = 2;
+};
+
+class Encoder {
+ public:
+  using PacketSink = std::function<void(AVPacket*)>;
+
+  // Both throw ProcessingError naming `file` when the encoder is missing or refuses the settings.
+  static Encoder video(const VideoEncoderSettings& s, bool global_header, const std::string& file);
+  static Encoder audio(const AudioEncoderSettings& s, bool global_header, const std::string& file);
+
+  Encoder(Encoder&&) noexcept = default;
+  Encoder& operator=(Encoder&&) noexcept = default;
+
+  // Sends a frame (nullptr flushes) and hands every packet that is ready to `sink`, in
+  // the encoder's time base.
+  void send(const AVFrame* frame, const PacketSink& sink);
+  const AVCodecContext* context() const { return ctx_.get(); }
+  AVRational time_base() const { return ctx_->time_base; }
+  int frame_size() const { return ctx_->frame_size; }
+
+ private:
+  Encoder() = default;
+  av::CodecContextPtr ctx_;
+  av::PacketPtr packet_;
+  std::string file_;
+};
+
+}  // namespace reelpack

@@ -1,0 +1,284 @@
+#include "media/input.h"
+
+extern "C" {
+#include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
+}
+
+#include <cmath>
+#include <system_error>
+
+#include "media/av_error.h"
+#include "util/cancel.h"
+#include "util/error.h"
+
+namespace reelpack {
+namespace fs = std::filesystem;
+
+struct InputFile::Decoder {
+  int stream_index = -1;
+  av::CodecContextPtr ctx;
+  av::FramePtr frame = av::make_frame();
+  int64_t offset = 0;        // start offset in the stream's time base
+  int64_t last_end = 0;      // end of the last decoded frame, stream time base
+  int64_t frames = 0;
+  int64_t bad_packets = 0;
+  bool finished = false;
+};
+
+namespace {
+
+std::string str_or(const char* s, const char* fallback = "unknown") { return s ? s : fallback; }
+
+// Clockwise degrees a player rotates the picture by, from the display matrix side data.
+int rotation_of(const AVStream* st) {
+  const uint8_t* matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
+  if (!matrix) return 0;
+  // av_display_rotation_get is counter-clockwise; players turn the other way.
+  double theta = -av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
+  if (std::isnan(theta)) return 0;
+  theta = std::fmod(theta, 360.0);
+  if (theta < 0) theta += 360.0;
+  return static_cast<int>(std::lround(theta / 90.0)) * 90 % 360;
+}
+
+}  // namespace
+
+int VideoInfo::display_width_px() const {
+  const bool swap = rotation_deg == 90 || rotation_deg == 270;
+  const double w = width_px * av_q2d(sar);
+  const double h = height_px;
+  return static_cast<int>(std::lround(swap ? h : w));
+}
+
+int VideoInfo::display_height_px() const {
+  const bool swap = rotation_deg == 90 || rotation_deg == 270;
+  const double w = width_px * av_q2d(sar);
+  const double h = height_px;
+  return static_cast<int>(std::lround(swap ? w : h));
+}
+
+InputFile::InputFile(const fs::path& path, bool open_decoders)
+    : path_(path), path_text_(path.string()) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (!fs::exists(status)) {
+    throw UsageError(path_text_ + ": no such file; check the path");
+  }
+  if (fs::is_directory(status)) {
+    throw UsageError(path_text_ + ": is a folder, not a media file");
+  }
+  info_.size_bytes = static_cast<int64_t>(fs::file_size(path, ec));
+  if (!ec && info_.size_bytes == 0) {
+    throw ProcessingError(path_text_ + ": the file is empty; re-export or re-copy it");
+  }
+
+  AVFormatContext* raw = nullptr;
+  const int ret = avformat_open_input(&raw, path_text_.c_str(), nullptr, nullptr);
+  if (ret < 0) {
+    throw ProcessingError(path_text_ + ": not a media file FFmpeg can read (" +
+                          av::error_text(ret) + "); check that it is complete and not damaged");
+  }
+  fmt_.reset(raw);
+  const int info_ret = avformat_find_stream_info(fmt_.get(), nullptr);
+  if (info_ret < 0) {
+    throw ProcessingError(path_text_ + ": cannot read stream information (" +
+                          av::error_text(info_ret) + "); the file may be damaged");
+  }
+
+  info_.path = path;
+  info_.format_name = str_or(fmt_->iformat->name);
+  info_.duration_us = fmt_->duration == AV_NOPTS_VALUE ? 0 : fmt_->duration;
+  info_.start_us = fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time;
+  info_.bit_rate = fmt_->bit_rate;
+
+  for (unsigned i = 0; i < fmt_->nb_streams; ++i) {
+    const AVStream* st = fmt_->streams[i];
+    const AVCodecParameters* par = st->codecpar;
+    info_.streams.push_back({static_cast<int>(i), str_or(av_get_media_type_string(par->codec_type)),
+                             str_or(avcodec_get_name(par->codec_id))});
+  }
+
+  const int v = av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (v >= 0 && !(fmt_->streams[v]->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
+    const AVStream* st = fmt_->streams[v];
+    const AVCodecParameters* par = st->codecpar;
+    VideoInfo vi;
+    vi.index = v;
+    vi.codec = str_or(avcodec_get_name(par->codec_id));
+    vi.profile = str_or(avcodec_profile_name(par->codec_id, par->profile), "");
+    vi.pix_fmt = str_or(av_get_pix_fmt_name(static_cast<AVPixelFormat>(par->format)));
+    vi.width_px = par->width;
+    vi.height_px = par->height;
+    const AVRational sar = av_guess_sample_aspect_ratio(fmt_.get(), fmt_->streams[v], nullptr);
+    vi.sar = (sar.num > 0 && sar.den > 0) ? sar : AVRational{1, 1};
+    vi.avg_frame_rate = st->avg_frame_rate;
+    vi.r_frame_rate = st->r_frame_rate;
+    vi.time_base = st->time_base;
+    vi.rotation_deg = rotation_of(st);
+    vi.interlaced = par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN;
+    if (vi.avg_frame_rate.num > 0 && vi.r_frame_rate.num > 0) {
+      const double ratio = av_q2d(vi.avg_frame_rate) / av_q2d(vi.r_frame_rate);
+      vi.variable_frame_rate = std::abs(ratio - 1.0) > 0.01;
+    }
+    vi.frame_count = st->nb_frames;
+    vi.bit_rate = par->bit_rate;
+    vi.color_space = str_or(av_color_space_name(par->color_space));
+    vi.color_primaries = str_or(av_color_primaries_name(par->color_primaries));
+    vi.color_transfer = str_or(av_color_transfer_name(par->color_trc));
+    vi.color_range = str_or(av_color_range_name(par->color_range));
+    info_.video = vi;
+  }
+  const int a = av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_AUDIO, -1, v >= 0 ? v : -1, nullptr, 0);
+  if (a >= 0) {
+    const AVStream* st = fmt_->streams[a];
+    const AVCodecParameters* par = st->codecpar;
+    AudioInfo ai;
+    ai.index = a;
+    ai.codec = str_or(avcodec_get_name(par->codec_id));
+    ai.sample_rate_hz = par->sample_rate;
+    ai.channels = par->ch_layout.nb_channels;
+    char layout[128] = {};
+    if (av_channel_layout_describe(&par->ch_layout, layout, sizeof layout) >= 0) {
+      ai.channel_layout = layout;
+    }
+    ai.time_base = st->time_base;
+    ai.bit_rate = par->bit_rate;
+    info_.audio = ai;
+  }
+  if (!info_.video && !info_.audio) {
+    throw ProcessingError(path_text_ + ": has no video or audio stream; nothing to package");
+  }
+
+  if (open_decoders) {
+    if (info_.video) {
+      video_ = std::make_unique<Decoder>();
+      open_decoder(*video_, info_.video->index);
+    }
+    if (info_.audio) {
+      audio_ = std::make_unique<Decoder>();
+      open_decoder(*audio_, info_.audio->index);
+    }
+  }
+}
+
+InputFile::~InputFile() = default;
+
+void InputFile::open_decoder(Decoder& d, int stream_index) {
+  const AVStream* st = fmt_->streams[stream_index];
+  const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+  if (!codec) {
+    throw ProcessingError(path_text_ + ": no decoder for " +
+                          str_or(avcodec_get_name(st->codecpar->codec_id)) +
+                          " in this FFmpeg build; transcode it to a common codec first");
+  }
+  d.stream_index = stream_index;
+  d.ctx.reset(avcodec_alloc_context3(codec));
+  if (!d.ctx) throw std::bad_alloc();
+  av::check(avcodec_parameters_to_context(d.ctx.get(), st->codecpar), "copy decoder parameters",
+            path_text_);
+  d.ctx->pkt_timebase = st->time_base;
+  d.ctx->thread_count = 0;  // libav picks one thread per core
+  d.ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+  av::check(avcodec_open2(d.ctx.get(), codec, nullptr), "open the decoder", path_text_);
+  d.offset = av_rescale_q(info_.start_us, AV_TIME_BASE_Q, st->time_base);
+}
+
+AVRational InputFile::video_time_base() const {
+  return info_.video ? fmt_->streams[info_.video->index]->time_base : AVRational{1, 1};
+}
+AVRational InputFile::audio_time_base() const {
+  return info_.audio ? fmt_->streams[info_.audio->index]->time_base : AVRational{1, 1};
+}
+
+void InputFile::drain(Decoder& d, StreamKind kind, const FrameSink& sink) {
+  for (;;) {
+    const int ret = avcodec_receive_frame(d.ctx.get(), d.frame.get());
+    if (ret == AVERROR(EAGAIN)) return;
+    if (ret == AVERROR_EOF) {
+      if (!d.finished) {
+        d.finished = true;
+        sink(kind, nullptr);
+      }
+      return;
+    }
+    if (ret == AVERROR_INVALIDDATA) {  // a damaged frame: skip it, as players do
+      ++d.bad_packets;
+      continue;
+    }
+    av::check(ret, "decode a frame", path_text_);
+    AVFrame* f = d.frame.get();
+    int64_t pts = f->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE) pts = f->pts;
+    if (pts == AV_NOPTS_VALUE) pts = d.last_end + d.offset;  // no timestamp: assume contiguous
+    f->pts = pts - d.offset;
+    const int64_t dur = f->pkt_duration > 0 ? f->pkt_duration : 0;
+    d.last_end = std::max(d.last_end, f->pts + dur);
+    ++d.frames;
+    sink(kind, f);
+    av_frame_unref(f);
+  }
+}
+
+void InputFile::decode(const FrameSink& sink) {
+  if (!video_ && !audio_) throw std::logic_error("InputFile::decode without decoders");
+  av::PacketPtr pkt = av::make_packet();
+  for (;;) {
+    throw_if_cancelled();
+    const int ret = av_read_frame(fmt_.get(), pkt.get());
+    if (ret == AVERROR_EOF) break;
+    if (ret < 0) {
+      throw ProcessingError(path_text_ + ": read error (" + av::error_text(ret) +
+                            "); the file is damaged or was cut short");
+    }
+    Decoder* d = nullptr;
+    StreamKind kind = StreamKind::Video;
+    if (video_ && pkt->stream_index == video_->stream_index) {
+      d = video_.get();
+    } else if (audio_ && pkt->stream_index == audio_->stream_index) {
+      d = audio_.get();
+      kind = StreamKind::Audio;
+    }
+    if (d) {
+      const int sret = avcodec_send_packet(d->ctx.get(), pkt.get());
+      if (sret == AVERROR_INVALIDDATA) {
+        ++d->bad_packets;
+      } else if (sret < 0 && sret != AVERROR(EAGAIN)) {
+        av::check(sret, "send a packet to the decoder", path_text_);
+      }
+      drain(*d, kind, sink);
+    }
+    av_packet_unref(pkt.get());
+  }
+  // Flush each decoder once: a null packet, then drain to EOF.
+  for (auto [d, kind] : {std::pair{video_.get(), StreamKind::Video},
+                         std::pair{audio_.get(), StreamKind::Audio}}) {
+    if (!d) continue;
+    avcodec_send_packet(d->ctx.get(), nullptr);
+    drain(*d, kind, sink);
+    if (!d->finished) {
+      d->finished = true;
+      sink(kind, nullptr);
+    }
+  }
+
+  if (video_ && video_->frames == 0) {
+    throw ProcessingError(path_text_ + ": no video frame could be decoded; the file is damaged");
+  }
+  // A container that promises more than the streams deliver was cut short (a copy that did
+  // not finish). Tolerate the usual rounding; refuse to silently package half an episode.
+  if (video_ && info_.duration_us > 0) {
+    const AVRational tb = fmt_->streams[video_->stream_index]->time_base;
+    const int64_t got_us = av_rescale_q(video_->last_end, tb, AV_TIME_BASE_Q);
+    if (got_us + 500'000 < info_.duration_us * 9 / 10) {
+      throw ProcessingError(path_text_ + ": truncated: video ends at " +
+                            std::to_string(got_us / 1000) + " ms of " +
+                            std::to_string(info_.duration_us / 1000) +
+                            " ms the file declares; copy the file again");
+    }
+  }
+}
+
+MediaInfo probe(const fs::path& path) { return InputFile(path, false).info(); }
+
+}  // namespace reelpack

@@ -1,0 +1,111 @@
+// Demuxing and decoding of one input file: the best video stream and the best audio
+// stream, decoded with libav's own threads.
+//
+//   InputFile in("episode.mov");
+//   const MediaInfo& info = in.info();
+//   in.decode([](StreamKind kind, AVFrame* frame) { ... });   // frame == nullptr: that stream ended
+//
+// Timestamps handed out are the decoder's best-effort timestamps in the stream's time
+// base, shifted so the file starts at zero (MPEG-TS and camera files often start late).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "media/av_ptr.h"
+
+namespace reelpack {
+
+enum class StreamKind { Video, Audio };
+
+struct VideoInfo {
+  int index = -1;
+  std::string codec;
+  std::string profile;
+  std::string pix_fmt;
+  int width_px = 0;   // coded picture size, before rotation
+  int height_px = 0;
+  AVRational sar{1, 1};           // sample aspect ratio (1:1 when unknown)
+  AVRational avg_frame_rate{0, 1};
+  AVRational r_frame_rate{0, 1};
+  AVRational time_base{1, 1};
+  int rotation_deg = 0;           // clockwise rotation a player applies: 0, 90, 180, 270
+  bool interlaced = false;        // field order says interlaced
+  bool variable_frame_rate = false;  // average and nominal rates disagree
+  int64_t frame_count = 0;        // from the container, 0 when unknown
+  int64_t bit_rate = 0;
+  std::string color_space, color_primaries, color_transfer, color_range;
+  // Display size after rotation and SAR, as a player shows it.
+  int display_width_px() const;
+  int display_height_px() const;
+};
+
+struct AudioInfo {
+  int index = -1;
+  std::string codec;
+  int sample_rate_hz = 0;
+  int channels = 0;
+  std::string channel_layout;
+  AVRational time_base{1, 1};
+  int64_t bit_rate = 0;
+};
+
+struct StreamSummary {
+  int index = 0;
+  std::string type;  // video, audio, subtitle, data, attachment
+  std::string codec;
+};
+
+struct MediaInfo {
+  std::filesystem::path path;
+  std::string format_name;
+  int64_t duration_us = 0;  // container duration, 0 when unknown
+  int64_t start_us = 0;     // container start time
+  int64_t bit_rate = 0;
+  int64_t size_bytes = 0;
+  std::optional<VideoInfo> video;
+  std::optional<AudioInfo> audio;
+  std::vector<StreamSummary> streams;
+};
+
+class InputFile {
+ public:
+  // Throws UsageError when the path does not exist, ProcessingError when it is empty or
+  // not media FFmpeg can read.
+  explicit InputFile(const std::filesystem::path& path, bool open_decoders = true);
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  const MediaInfo& info() const { return info_; }
+
+  using FrameSink = std::function<void(StreamKind, AVFrame*)>;
+  // Reads the whole file, decodes, and calls sink for each frame; sink(kind, nullptr) once per
+  // stream at the end. Throws ProcessingError on read errors or when the file is truncated.
+  void decode(const FrameSink& sink);
+
+  // The video decoder's time base for the frames decode() hands out.
+  AVRational video_time_base() const;
+  AVRational audio_time_base() const;
+
+ private:
+  struct Decoder;
+  void open_decoder(Decoder& d, int stream_index);
+  void drain(Decoder& d, StreamKind kind, const FrameSink& sink);
+
+  std::filesystem::path path_;
+  std::string path_text_;
+  av::InputFormatPtr fmt_;
+  MediaInfo info_;
+  std::unique_ptr<Decoder> video_;
+  std::unique_ptr<Decoder> audio_;
+};
+
+// Opens the file, reads its headers and returns what it holds (no decoding).
+MediaInfo probe(const std::filesystem::path& path);
+
+}  // namespace reelpack

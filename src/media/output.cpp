@@ -1,0 +1,63 @@
+#include "media/output.h"
+
+#include "media/av_error.h"
+#include "util/error.h"
+
+namespace reelpack {
+
+Muxer::Muxer(const std::filesystem::path& path, const std::string& format,
+             const std::string& display_name)
+    : name_(display_name) {
+  AVFormatContext* raw = nullptr;
+  av::check(avformat_alloc_output_context2(&raw, nullptr, format.c_str(), path.c_str()),
+            "create the output container", name_);
+  ctx_.reset(raw);
+  const int ret = avio_open(&ctx_->pb, path.c_str(), AVIO_FLAG_WRITE);
+  if (ret < 0) {
+    throw ProcessingError(name_ + ": cannot write the output (" + av::error_text(ret) +
+                          "); check that the folder exists and is writable");
+  }
+}
+
+Muxer::~Muxer() = default;
+
+bool Muxer::wants_global_header() const { return ctx_->oformat->flags & AVFMT_GLOBALHEADER; }
+
+int Muxer::add_stream(const Encoder& encoder) {
+  AVStream* st = avformat_new_stream(ctx_.get(), nullptr);
+  if (!st) throw std::bad_alloc();
+  av::check(avcodec_parameters_from_context(st->codecpar, encoder.context()),
+            "copy encoder parameters", name_);
+  st->time_base = encoder.time_base();
+  if (encoder.context()->codec_type == AVMEDIA_TYPE_VIDEO) {
+    st->avg_frame_rate = encoder.context()->framerate;
+    st->sample_aspect_ratio = encoder.context()->sample_aspect_ratio;
+  }
+  return st->index;
+}
+
+void Muxer::start(const std::map<std::string, std::string>& metadata) {
+  for (const auto& [k, v] : metadata) av_dict_set(&ctx_->metadata, k.c_str(), v.c_str(), 0);
+  av::Dict options;
+  // faststart: a second pass moves moov ahead of mdat so players can start before the
+  // whole file has downloaded (YouTube, Instagram and Facebook ask for it).
+  options.set("movflags", "+faststart");
+  av::check(avformat_write_header(ctx_.get(), options.get_address()), "write the output header",
+            name_);
+  started_ = true;
+}
+
+void Muxer::write(AVPacket* packet, int stream, AVRational encoder_time_base) {
+  packet->stream_index = stream;
+  av_packet_rescale_ts(packet, encoder_time_base, ctx_->streams[stream]->time_base);
+  av::check(av_interleaved_write_frame(ctx_.get(), packet), "write a packet", name_);
+}
+
+void Muxer::finish() {
+  if (!started_ || finished_) return;
+  av::check(av_write_trailer(ctx_.get()), "finish the output (moov)", name_);
+  av::check(avio_closep(&ctx_->pb), "close the output", name_);
+  finished_ = true;
+}
+
+}  // namespace reelpack

@@ -1,0 +1,45 @@
+// An MP4/MOV muxer over encoders' packets, with the moov atom moved before mdat
+// (faststart) when the file is finished.
+//
+//   Muxer mux(temp_path, "mp4", display_name);
+//   int v = mux.add_stream(video_encoder);
+//   mux.start({{"title", "Episode 1"}});
+//   mux.write(packet, v, video_encoder.time_base());
+//   mux.finish();
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "media/av_ptr.h"
+#include "media/encoder.h"
+
+namespace reelpack {
+
+class Muxer {
+ public:
+  // `display_name` is the name used in error messages (the final output path).
+  Muxer(const std::filesystem::path& path, const std::string& format,
+        const std::string& display_name);
+  ~Muxer();
+  Muxer(const Muxer&) = delete;
+  Muxer& operator=(const Muxer&) = delete;
+
+  // Whether encoders must put codec headers in extradata (true for MP4).
+  bool wants_global_header() const;
+  int add_stream(const Encoder& encoder);
+  void start(const std::map<std::string, std::string>& metadata = {});
+  // Rescales from the encoder time base to the stream's and writes, interleaved.
+  void write(AVPacket* packet, int stream, AVRational encoder_time_base);
+  void finish();
+
+ private:
+  av::OutputFormatPtr ctx_;
+  std::string name_;
+  bool started_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace reelpack

@@ -1,0 +1,477 @@
+#include "pipeline/package.h"
+
+extern "C" {
+#include <libavutil/channel_layout.h>
+#include <libavutil/pixdesc.h>
+#include <libavutil/samplefmt.h>
+}
+
+#include <chrono>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+
+#include "media/av_error.h"
+#include "media/filter_graph.h"
+#include "media/output.h"
+#include "pipeline/filters.h"
+#include "util/atomic_file.h"
+#include "util/bounded_queue.h"
+#include "util/cancel.h"
+#include "util/error.h"
+
+namespace reelpack {
+namespace fs = std::filesystem;
+
+bool PackageReport::ok() const {
+  for (const auto& o : outputs) {
+    if (!o.ok) return false;
+  }
+  return true;
+}
+
+std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job) {
+  if (!in.video) throw UsageError(in.path.string() + ": has no video stream to package");
+  std::vector<OutputPlan> plans;
+  for (const OutputRequest& req : job.outputs) {
+    const Preset& p = req.preset;
+    OutputPlan plan;
+    plan.preset = p.name;
+    plan.path = req.path;
+    plan.container = p.container;
+
+    const Size out{p.video.width_px, p.video.height_px};
+    if (in.video) {
+      const VideoInfo& v = *in.video;
+      const int rot = v.rotation_deg;
+      const Size src = rotated_size({v.width_px, v.height_px}, rot);
+      const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, rot);
+      plan.geometry = plan_reframe(src, sar, out, job.reframe);
+      const VideoSourceTraits traits{rot, v.interlaced,
+                                     source_color_matrix(v.color_space, v.height_px)};
+      plan.video_filters = video_filter_chain(plan.geometry, traits, p.video.fps, p.video.pix_fmt);
+    }
+
+    VideoEncoderSettings& ve = plan.video;
+    ve.codec = p.video.codec;
+    ve.width_px = out.width_px;
+    ve.height_px = out.height_px;
+    ve.frame_rate = {p.video.fps.num, p.video.fps.den};
+    ve.pix_fmt = av_get_pix_fmt(p.video.pix_fmt.c_str());
+    ve.profile = p.video.profile;
+    ve.level = p.video.level;
+    ve.preset = p.video.encoder_preset;
+    ve.crf = p.video.crf;
+    ve.maxrate_bps = p.video.maxrate_bps;
+    ve.bufsize_bits = p.video.bufsize_bits;
+    ve.gop_frames = p.video.gop_frames();
+    ve.bframes = p.video.bframes;
+
+    AudioEncoderSettings& ae = plan.audio;
+    ae.codec = p.audio.codec;
+    ae.bitrate_bps = p.audio.bitrate_bps;
+    ae.sample_rate_hz = p.audio.sample_rate_hz;
+    ae.channels = p.audio.channels;
+    plan.has_audio = in.audio.has_value() || p.audio.required;
+    plan.silent_audio = !in.audio && p.audio.required;
+    if (in.audio) plan.audio_filters = audio_filter_chain(p.audio);
+
+    const int64_t dur_ms = in.duration_us / 1000;
+    if (p.limits.max_duration_ms && dur_ms > p.limits.max_duration_ms) {
+      plan.warnings.push_back("input is " + std::to_string(dur_ms / 1000.0) + " s; " + p.name +
+                              " allows at most " +
+                              std::to_string(p.limits.max_duration_ms / 1000.0) + " s (trim it)");
+    }
+    if (p.limits.min_duration_ms && dur_ms < p.limits.min_duration_ms) {
+      plan.warnings.push_back("input is " + std::to_string(dur_ms / 1000.0) + " s; " + p.name +
+                              " needs at least " +
+                              std::to_string(p.limits.min_duration_ms / 1000.0) + " s");
+    }
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+namespace {
+
+// Thrown inside the decode callback to stop reading once no output is left to feed.
+struct AllOutputsFailed {};
+
+struct Item {
+  StreamKind kind;
+  av::FramePtr frame;  // null: end of that stream
+};
+
+// One output: its own filter graphs, encoders and muxer, run by its own worker thread.
+class OutputBranch {
+ public:
+  OutputBranch(OutputPlan plan, const InputFile& input, const PackageJob& job)
+      : plan_(std::move(plan)), file_(plan_.path), queue_(16) {
+    name_ = plan_.path.string();
+    input_video_tb_ = input.video_time_base();
+    input_audio_tb_ = input.audio_time_base();
+    sar_ = input.info().video->sar;
+    mux_ = std::make_unique<Muxer>(file_.temp_path(), plan_.container, name_);
+    video_enc_.emplace(Encoder::video(plan_.video, mux_->wants_global_header(), name_));
+    video_stream_ = mux_->add_stream(*video_enc_);
+    if (plan_.has_audio) {
+      audio_enc_.emplace(Encoder::audio(plan_.audio, mux_->wants_global_header(), name_));
+      audio_stream_ = mux_->add_stream(*audio_enc_);
+    }
+    auto meta = job.metadata;
+    meta.emplace("comment", "packaged by reelpack " REELPACK_VERSION " for " + plan_.preset);
+    mux_->start(meta);
+    frame_ = av::make_frame();
+    video_done_ = false;
+    audio_done_ = !plan_.has_audio || plan_.silent_audio;
+  }
+
+  ~OutputBranch() {
+    queue_.abort();
+    if (worker_.joinable()) worker_.join();
+  }
+
+  void start() {
+    worker_ = std::thread([this] { run(); });
+  }
+
+  // Called by the decoder thread. Returns false once this output has failed.
+  bool offer(StreamKind kind, const AVFrame* frame) {
+    if (failed_.load()) return false;
+    if (kind == StreamKind::Audio && (!plan_.has_audio || plan_.silent_audio)) return true;
+    av::FramePtr copy;
+    if (frame) {
+      copy.reset(av_frame_clone(frame));  // a new reference, not a copy of the pixels
+      if (!copy) throw std::bad_alloc();
+    }
+    return queue_.push({kind, std::move(copy)});
+  }
+
+  void close_input() { queue_.close(); }
+  void abort() { queue_.abort(); }
+
+  // Joins the worker; on success renames the temporary into place.
+  OutputReport finish() {
+    if (worker_.joinable()) worker_.join();
+    OutputReport r;
+    r.preset = plan_.preset;
+    r.path = plan_.path;
+    r.video_frames = frames_out_;
+    r.warnings = plan_.warnings;
+    if (error_) {
+      try {
+        std::rethrow_exception(error_);
+      } catch (const std::exception& e) {
+        r.error = e.what();
+      }
+      file_.discard();
+      return r;
+    }
+    if (!completed_) {
+      r.error = "incomplete output";  // the input ended early: never commit half a file
+      file_.discard();
+      return r;
+    }
+    file_.commit();
+    std::error_code ec;
+    r.size_bytes = static_cast<int64_t>(fs::file_size(plan_.path, ec));
+    r.ok = true;
+    return r;
+  }
+
+ private:
+  void run() {
+    try {
+      while (auto item = queue_.pop()) {
+        if (item->kind == StreamKind::Video) {
+          on_video(item->frame.get());
+        } else {
+          on_audio(item->frame.get());
+        }
+        if (video_done_ && audio_done_) {
+          finalize();
+          return;
+        }
+      }
+    } catch (...) {
+      error_ = std::current_exception();
+      failed_.store(true);
+      queue_.abort();  // unblock the producer; it skips this output from now on
+    }
+  }
+
+  void on_video(AVFrame* frame) {
+    if (!video_graph_) {
+      if (!frame) {
+        video_done_ = true;
+        flush_video();
+        return;
+      }
+      video_graph_.emplace(FilterGraph::video(frame, input_video_tb_, sar_, plan_.video_filters, name_));
+    }
+    video_graph_->push(frame);
+    while (video_graph_->pull(frame_.get())) {
+      frame_->pts = av_rescale_q(frame_->pts, video_graph_->output_time_base(),
+                                 video_enc_->time_base());
+      frame_->pict_type = AV_PICTURE_TYPE_NONE;
+      encode_video(frame_.get());
+      const int64_t end = frame_->pts + 1;
+      av_frame_unref(frame_.get());
+      if (plan_.silent_audio) add_silence_until(end);
+    }
+    if (!frame) {
+      video_done_ = true;
+      flush_video();
+    }
+  }
+
+  void on_audio(AVFrame* frame) {
+    if (!audio_graph_) {
+      if (!frame) {
+        audio_done_ = true;
+        flush_audio();
+        return;
+      }
+      audio_graph_.emplace(FilterGraph::audio(frame, input_audio_tb_, plan_.audio_filters,
+                                              audio_enc_->frame_size(), name_));
+    }
+    audio_graph_->push(frame);
+    while (audio_graph_->pull(frame_.get())) {
+      frame_->pts = av_rescale_q(frame_->pts, audio_graph_->output_time_base(),
+                                 audio_enc_->time_base());
+      encode_audio(frame_.get());
+      av_frame_unref(frame_.get());
+    }
+    if (!frame) {
+      audio_done_ = true;
+      flush_audio();
+    }
+  }
+
+  void encode_video(const AVFrame* f) {
+    if (f) ++frames_out_;
+    video_enc_->send(f, [&](AVPacket* pkt) { mux_->write(pkt, video_stream_, video_enc_->time_base()); });
+  }
+  void encode_audio(const AVFrame* f) {
+    audio_enc_->send(f, [&](AVPacket* pkt) { mux_->write(pkt, audio_stream_, audio_enc_->time_base()); });
+  }
+
+  void flush_video() { encode_video(nullptr); }
+  void flush_audio() { encode_audio(nullptr); }
+
+  // Generated silence for inputs without audio, kept in step with the video so the
+  // muxer never has to buffer one stream while waiting for the other.
+  void add_silence_until(int64_t video_end_pts) {
+    const AVRational vtb = video_enc_->time_base();
+    const int rate = plan_.audio.sample_rate_hz;
+    const int64_t target = av_rescale_q(video_end_pts, vtb, {1, rate});
+    const int n = audio_enc_->frame_size() > 0 ? audio_enc_->frame_size() : 1024;
+    while (silence_next_ < target) {
+      av::FramePtr s = av::make_frame();
+      s->nb_samples = n;
+      s->format = audio_enc_->context()->sample_fmt;
+      s->sample_rate = rate;
+      av::check(av_channel_layout_copy(&s->ch_layout, &audio_enc_->context()->ch_layout),
+                "set up silence", name_);
+      av::check(av_frame_get_buffer(s.get(), 0), "allocate silence", name_);
+      av_samples_set_silence(s->extended_data, 0, n, s->ch_layout.nb_channels,
+                             static_cast<AVSampleFormat>(s->format));
+      s->pts = silence_next_;
+      silence_next_ += n;
+      encode_audio(s.get());
+    }
+  }
+
+  void finalize() {
+    if (plan_.silent_audio) flush_audio();
+    mux_->finish();
+    completed_ = true;
+  }
+
+  OutputPlan plan_;
+  AtomicFile file_;
+  std::string name_;
+  AVRational input_video_tb_{1, 1}, input_audio_tb_{1, 1}, sar_{1, 1};
+  std::unique_ptr<Muxer> mux_;
+  std::optional<Encoder> video_enc_, audio_enc_;
+  std::optional<FilterGraph> video_graph_, audio_graph_;
+  int video_stream_ = -1, audio_stream_ = -1;
+  av::FramePtr frame_;
+  int64_t silence_next_ = 0;
+  int64_t frames_out_ = 0;
+  bool video_done_ = false, audio_done_ = false, completed_ = false;
+  BoundedQueue<Item> queue_;
+  std::atomic<bool> failed_{false};
+  std::exception_ptr error_;
+  std::thread worker_;
+};
+
+}  // namespace
+
+PackageReport package(const PackageJob& job, const ProgressFn& progress) {
+  if (job.outputs.empty()) throw UsageError("no preset given; add -p NAME (see `reelpack presets list`)");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  InputFile input(job.input);
+  PackageReport report;
+  report.input = input.info();
+  const std::vector<OutputPlan> plans = plan_package(input.info(), job);
+
+  // Outputs whose setup fails (encoder refuses the settings, folder not writable) are
+  // reported and the others still run.
+  std::vector<std::unique_ptr<OutputBranch>> branches;
+  std::vector<std::optional<OutputReport>> early(plans.size());
+  for (size_t i = 0; i < plans.size(); ++i) {
+    try {
+      branches.push_back(std::make_unique<OutputBranch>(plans[i], input, job));
+    } catch (const Error& e) {
+      branches.push_back(nullptr);
+      early[i] = OutputReport{plans[i].preset, plans[i].path, false, e.what(), 0, 0, plans[i].warnings};
+    }
+  }
+  for (auto& b : branches) {
+    if (b) b->start();
+  }
+
+  Progress p;
+  p.duration_us = report.input.duration_us;
+  const AVRational vtb = input.video_time_base();
+  auto live = [&] {
+    for (auto& b : branches) {
+      if (b) return true;
+    }
+    return false;
+  };
+  try {
+    if (live()) {
+      input.decode([&](StreamKind kind, AVFrame* frame) {
+        if (kind == StreamKind::Video && frame) {
+          ++report.frames_decoded;
+          p.frames = report.frames_decoded;
+          p.position_us = av_rescale_q(frame->pts, vtb, AV_TIME_BASE_Q);
+          p.elapsed_s = elapsed();
+          if (progress) progress(p);
+        }
+        bool any = false;
+        for (auto& b : branches) {
+          if (b && b->offer(kind, frame)) any = true;
+        }
+        // Every output failed: stop reading. The reports say why.
+        if (!any) throw AllOutputsFailed{};
+      });
+    }
+    for (auto& b : branches) {
+      if (b) b->close_input();
+    }
+  } catch (const AllOutputsFailed&) {
+    // Fall through: each branch's report carries its own error.
+  } catch (...) {
+    // The input is bad or we were interrupted: the branches' destructors remove every
+    // temporary file on the way out.
+    for (auto& b : branches) {
+      if (b) b->abort();
+    }
+    throw;
+  }
+
+  for (size_t i = 0; i < branches.size(); ++i) {
+    report.outputs.push_back(branches[i] ? branches[i]->finish() : *early[i]);
+  }
+  throw_if_cancelled();  // a signal during the last flush: outputs are complete, keep them
+  report.elapsed_s = elapsed();
+  return report;
+}
+
+nlohmann::json to_json(const OutputPlan& plan) {
+  const VideoEncoderSettings& v = plan.video;
+  nlohmann::json j = {
+      {"preset", plan.preset},
+      {"output", plan.path.string()},
+      {"reframe", to_string(plan.geometry.mode)},
+      {"crop", {{"x", plan.geometry.crop.x_px}, {"y", plan.geometry.crop.y_px},
+                {"width", plan.geometry.crop.width_px}, {"height", plan.geometry.crop.height_px}}},
+      {"video_filters", plan.video_filters},
+      {"audio_filters", plan.audio_filters},
+      {"video", {{"codec", v.codec}, {"width", v.width_px}, {"height", v.height_px},
+                 {"fps", std::to_string(v.frame_rate.num) + "/" + std::to_string(v.frame_rate.den)},
+                 {"profile", v.profile}, {"level", v.level}, {"preset", v.preset}, {"crf", v.crf},
+                 {"maxrate", v.maxrate_bps}, {"bufsize", v.bufsize_bits},
+                 {"gop_frames", v.gop_frames}, {"bframes", v.bframes}}},
+      {"audio", plan.has_audio ? nlohmann::json{{"codec", plan.audio.codec},
+                                                {"bitrate", plan.audio.bitrate_bps},
+                                                {"sample_rate", plan.audio.sample_rate_hz},
+                                                {"channels", plan.audio.channels},
+                                                {"silent", plan.silent_audio}}
+                               : nlohmann::json()},
+      {"warnings", plan.warnings}};
+  return j;
+}
+
+nlohmann::json to_json(const MediaInfo& in) {
+  nlohmann::json j = {{"path", in.path.string()},
+                      {"format", in.format_name},
+                      {"duration_seconds", in.duration_us / 1e6},
+                      {"start_seconds", in.start_us / 1e6},
+                      {"bit_rate", in.bit_rate},
+                      {"size_bytes", in.size_bytes}};
+  if (in.video) {
+    const VideoInfo& v = *in.video;
+    j["video"] = {{"index", v.index},
+                  {"codec", v.codec},
+                  {"profile", v.profile},
+                  {"pix_fmt", v.pix_fmt},
+                  {"width", v.width_px},
+                  {"height", v.height_px},
+                  {"display_width", v.display_width_px()},
+                  {"display_height", v.display_height_px()},
+                  {"sar", std::to_string(v.sar.num) + ":" + std::to_string(v.sar.den)},
+                  {"frame_rate", std::to_string(v.avg_frame_rate.num) + "/" +
+                                     std::to_string(v.avg_frame_rate.den)},
+                  {"nominal_frame_rate", std::to_string(v.r_frame_rate.num) + "/" +
+                                             std::to_string(v.r_frame_rate.den)},
+                  {"variable_frame_rate", v.variable_frame_rate},
+                  {"rotation", v.rotation_deg},
+                  {"interlaced", v.interlaced},
+                  {"frames", v.frame_count},
+                  {"bit_rate", v.bit_rate},
+                  {"color_space", v.color_space},
+                  {"color_primaries", v.color_primaries},
+                  {"color_transfer", v.color_transfer},
+                  {"color_range", v.color_range}};
+  }
+  if (in.audio) {
+    const AudioInfo& a = *in.audio;
+    j["audio"] = {{"index", a.index},          {"codec", a.codec},
+                  {"sample_rate", a.sample_rate_hz}, {"channels", a.channels},
+                  {"channel_layout", a.channel_layout}, {"bit_rate", a.bit_rate}};
+  }
+  nlohmann::json streams = nlohmann::json::array();
+  for (const auto& s : in.streams) {
+    streams.push_back({{"index", s.index}, {"type", s.type}, {"codec", s.codec}});
+  }
+  j["streams"] = streams;
+  return j;
+}
+
+nlohmann::json to_json(const PackageReport& r) {
+  nlohmann::json outs = nlohmann::json::array();
+  for (const auto& o : r.outputs) {
+    outs.push_back({{"preset", o.preset},
+                    {"path", o.path.string()},
+                    {"ok", o.ok},
+                    {"error", o.error.empty() ? nlohmann::json() : nlohmann::json(o.error)},
+                    {"size_bytes", o.size_bytes},
+                    {"video_frames", o.video_frames},
+                    {"warnings", o.warnings}});
+  }
+  return {{"input", r.input.path.string()},
+          {"ok", r.ok()},
+          {"frames_decoded", r.frames_decoded},
+          {"elapsed_seconds", r.elapsed_s},
+          {"outputs", outs}};
+}
+
+}  // namespace reelpack

@@ -1,0 +1,92 @@
+// The packaging pipeline: decode an input once and encode it for every requested
+// preset, each output written atomically (temporary name, renamed when complete).
+//
+//   PackageJob job{.input = "ep01.mov", .reframe = ReframeMode::Center};
+//   job.outputs.push_back({loader.load("tiktok"), "out/ep01.tiktok.mp4"});
+//   PackageReport r = package(job, [](const Progress& p) { ... });
+//
+// One decoder thread feeds one worker per output through a small bounded queue of
+// reference-counted frames; each worker filters, encodes and muxes its own output.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "media/encoder.h"
+#include "media/input.h"
+#include "pipeline/geometry.h"
+#include "presets/preset.h"
+
+namespace reelpack {
+
+struct OutputRequest {
+  Preset preset;
+  std::filesystem::path path;  // final path; written as a temporary beside it first
+};
+
+struct PackageJob {
+  std::filesystem::path input;
+  std::vector<OutputRequest> outputs;
+  ReframeMode reframe = ReframeMode::Center;
+  std::map<std::string, std::string> metadata;  // container tags: title, episode_id...
+};
+
+// What will be done for one output, before any frame is decoded (also the --dry-run plan).
+struct OutputPlan {
+  std::string preset;
+  std::filesystem::path path;
+  std::string container = "mp4";
+  ReframePlan geometry;
+  std::string video_filters;  // empty when the input has no video
+  std::string audio_filters;  // empty when no input audio is used
+  VideoEncoderSettings video;
+  AudioEncoderSettings audio;
+  bool has_audio = false;       // the output carries an audio track
+  bool silent_audio = false;    // ...made of generated silence (input has none)
+  std::vector<std::string> warnings;  // e.g. longer than the platform allows
+};
+
+struct Progress {
+  int64_t position_us = 0;  // decoded so far, on the source timeline
+  int64_t duration_us = 0;  // 0 when unknown
+  int64_t frames = 0;       // video frames decoded
+  double elapsed_s = 0;
+};
+using ProgressFn = std::function<void(const Progress&)>;
+
+struct OutputReport {
+  std::string preset;
+  std::filesystem::path path;
+  bool ok = false;
+  std::string error;
+  int64_t size_bytes = 0;
+  int64_t video_frames = 0;
+  std::vector<std::string> warnings;
+};
+
+struct PackageReport {
+  MediaInfo input;
+  std::vector<OutputReport> outputs;
+  int64_t frames_decoded = 0;
+  double elapsed_s = 0;
+  bool ok() const;
+};
+
+std::vector<OutputPlan> plan_package(const MediaInfo& input, const PackageJob& job);
+
+// Runs the job. A failing output does not stop the others (its report says why); an input
+// that cannot be read throws. Interruption (SIGINT/SIGTERM) throws Interrupted after every
+// temporary file has been removed.
+PackageReport package(const PackageJob& job, const ProgressFn& progress = {});
+
+nlohmann::json to_json(const OutputPlan& plan);
+nlohmann::json to_json(const PackageReport& report);
+nlohmann::json to_json(const MediaInfo& info);
+
+}  // namespace reelpack

@@ -1,0 +1,328 @@
+#include "presets/preset.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "presets/schema.h"
+#include "util/error.h"
+
+namespace reelpack {
+namespace fs = std::filesystem;
+namespace po = boost::program_options;
+
+namespace {
+
+fs::path executable_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+
+std::vector<fs::path> default_search_path() {
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("REELPACK_PRESETS"); env && *env) {
+    std::stringstream ss(env);
+    std::string item;
+    while (std::getline(ss, item, ':')) {
+      if (!item.empty()) dirs.emplace_back(item);
+    }
+  }
+  if (const fs::path exe = executable_dir(); !exe.empty()) {
+    dirs.push_back(exe / "../share/reelpack/presets");
+    dirs.push_back(exe / "../presets");
+  }
+  dirs.emplace_back(REELPACK_SOURCE_PRESET_DIR);
+  dirs.emplace_back(REELPACK_INSTALL_PRESET_DIR);
+  return dirs;
+}
+
+bool looks_like_path(const std::string& s) {
+  return s.find('/') != std::string::npos || (s.size() > 4 && s.ends_with(".ini"));
+}
+
+double number(const std::string& v) { return std::stod(trim(v)); }
+
+}  // namespace
+
+int VideoPreset::gop_frames() const {
+  return std::max(1, static_cast<int>(std::lround(gop_seconds * fps.to_double())));
+}
+
+PresetLoader::PresetLoader() : search_path_(default_search_path()) {}
+PresetLoader::PresetLoader(std::vector<fs::path> search_path)
+    : search_path_(std::move(search_path)) {}
+
+fs::path PresetLoader::find(const std::string& name_or_path) const {
+  std::error_code ec;
+  if (looks_like_path(name_or_path)) {
+    const fs::path p(name_or_path);
+    if (!fs::is_regular_file(p, ec)) {
+      throw UsageError(name_or_path + ": no such preset file; check the path");
+    }
+    return p;
+  }
+  for (const fs::path& dir : search_path_) {
+    const fs::path candidate = dir / (name_or_path + ".ini");
+    if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal();
+  }
+  throw UsageError("unknown preset '" + name_or_path +
+                   "'; `reelpack presets list` shows the names, or give a path to an .ini file");
+}
+
+std::vector<std::pair<std::string, fs::path>> PresetLoader::list() const {
+  std::map<std::string, fs::path> found;
+  for (const fs::path& dir : search_path_) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.path().extension() != ".ini") continue;
+      found.emplace(entry.path().stem().string(), entry.path().lexically_normal());
+    }
+  }
+  return {found.begin(), found.end()};
+}
+
+std::map<std::string, ResolvedValue> PresetLoader::load_values(
+    const fs::path& file, std::vector<std::string>& chain) const {
+  const std::string where = file.string();
+  if (std::find(chain.begin(), chain.end(), where) != chain.end()) {
+    throw UsageError(where + ": base presets form a cycle; remove one `base =` line");
+  }
+  chain.push_back(where);
+
+  std::ifstream in(file);
+  if (!in) throw UsageError(where + ": cannot read the preset file");
+  po::parsed_options parsed(nullptr);
+  const po::options_description desc = preset_options(false);
+  try {
+    parsed = po::parse_config_file(in, desc, false);
+  } catch (const po::unknown_option& e) {
+    throw UsageError(where + ": unknown key " + display_key(e.get_option_name()) +
+                     "; `reelpack presets keys` lists the valid keys");
+  } catch (const po::error& e) {
+    throw UsageError(where + ": " + e.what());
+  }
+
+  std::map<std::string, ResolvedValue> own;
+  for (const po::option& opt : parsed.options) {
+    if (own.count(opt.string_key)) {
+      throw UsageError(where + ": " + display_key(opt.string_key) + " is given twice");
+    }
+    const std::string value = opt.value.empty() ? "" : trim(opt.value.front());
+    const KeySpec* spec = find_key(opt.string_key);
+    if (const std::string err = validate_value(*spec, value); !err.empty()) {
+      throw UsageError(where + ": " + display_key(opt.string_key) + ": " + err);
+    }
+    own[opt.string_key] = {value, where};
+  }
+  const std::string stem = file.stem().string();
+
+  std::map<std::string, ResolvedValue> values;
+  if (auto it = own.find("base"); it != own.end()) {
+    values = load_values(find(it->second.value), chain);
+  }
+  for (auto& [k, v] : own) values[k] = v;
+  // A preset is named by its own file, never by its base's.
+  if (!own.count("name")) values["name"] = {stem, where};
+  chain.pop_back();
+  return values;
+}
+
+void validate_overrides(const Overrides& overrides) {
+  for (const auto& [key, value] : overrides) {
+    const KeySpec* spec = find_key(key);
+    if (!spec || key.find('.') == std::string::npos) {
+      throw UsageError("--" + key + ": not a preset key; `reelpack presets keys` lists them");
+    }
+    if (const std::string err = validate_value(*spec, value); !err.empty()) {
+      throw UsageError("--" + key + ": " + err);
+    }
+  }
+}
+
+Preset PresetLoader::load(const std::string& name_or_path, const Overrides& overrides) const {
+  validate_overrides(overrides);
+  const fs::path file = find(name_or_path);
+  std::vector<std::string> chain;
+  std::map<std::string, ResolvedValue> values = load_values(file, chain);
+  for (const auto& [k, v] : overrides) values[k] = {trim(v), "command line"};
+  for (const KeySpec& k : preset_schema()) {
+    if (!values.count(k.key) && k.default_value) values[k.key] = {k.default_value, "default"};
+  }
+
+  Preset p;
+  p.source = file;
+  p.resolved = values;
+  auto get = [&](const char* key) -> const std::string& { return values.at(key).value; };
+  auto fail = [&](const char* key, const std::string& why) -> UsageError {
+    return UsageError(values.at(key).origin + ": " + display_key(key) + ": " + why);
+  };
+
+  p.name = get("name");
+  p.description = get("description");
+  p.container = get("container");
+
+  VideoPreset& v = p.video;
+  v.width_px = std::stoi(get("video.width"));
+  v.height_px = std::stoi(get("video.height"));
+  if (v.width_px % 2) throw fail("video.width", get("video.width") + " is odd; 4:2:0 video needs even sizes");
+  if (v.height_px % 2) throw fail("video.height", get("video.height") + " is odd; 4:2:0 video needs even sizes");
+  v.fps = parse_rational(get("video.fps"));
+  v.codec = get("video.codec");
+  v.profile = get("video.profile");
+  v.level = get("video.level");
+  v.pix_fmt = get("video.pix-fmt");
+  v.encoder_preset = get("video.encoder-preset");
+  v.crf = number(get("video.crf"));
+  v.maxrate_bps = parse_si(get("video.maxrate"));
+  v.bufsize_bits = parse_si(get("video.bufsize"));
+  v.gop_seconds = number(get("video.gop-seconds"));
+  v.bframes = std::stoi(get("video.bframes"));
+
+  // Cross-key checks: what each encoder really accepts, so a preset never fails mid-run.
+  static const std::set<std::string> kX26xPresets = {
+      "ultrafast", "superfast", "veryfast", "faster", "fast",
+      "medium",    "slow",      "slower",   "veryslow", "placebo"};
+  if (v.codec == "libx264") {
+    if (v.profile != "baseline" && v.profile != "main" && v.profile != "high") {
+      throw fail("video.profile", "'" + v.profile + "' is not an H.264 profile (baseline, main, high)");
+    }
+    if (v.pix_fmt != "yuv420p") throw fail("video.pix-fmt", "libx264 here encodes 8-bit yuv420p only");
+    if (v.profile == "baseline" && v.bframes > 0) {
+      throw fail("video.bframes", "baseline profile has no B-frames; set bframes = 0");
+    }
+  } else if (v.codec == "libx265") {
+    if (v.profile != "main" && v.profile != "main10") {
+      throw fail("video.profile", "'" + v.profile + "' is not an HEVC profile (main, main10)");
+    }
+    if ((v.profile == "main10") != (v.pix_fmt == "yuv420p10le")) {
+      throw fail("video.pix-fmt", "HEVC main needs yuv420p and main10 needs yuv420p10le");
+    }
+  } else if (v.codec == "libsvtav1" && v.profile != "main") {
+    throw fail("video.profile", "'" + v.profile + "' is not an AV1 profile here (main)");
+  }
+  if (v.codec == "libsvtav1") {
+    const std::string& ep = v.encoder_preset;
+    const bool numeric = !ep.empty() && ep.find_first_not_of("0123456789") == std::string::npos;
+    if (!numeric || std::stoi(ep) > 13) {
+      throw fail("video.encoder-preset", "'" + ep + "' is not an SVT-AV1 preset (0..13)");
+    }
+    if (v.crf > 63) throw fail("video.crf", "SVT-AV1 takes 0..63");
+  } else {
+    if (!kX26xPresets.count(v.encoder_preset)) {
+      throw fail("video.encoder-preset",
+                 "'" + v.encoder_preset + "' is not an x264/x265 preset (ultrafast..placebo)");
+    }
+    if (v.crf > 51) throw fail("video.crf", "'" + get("video.crf") + "' is out of range 0..51 for " + v.codec);
+  }
+  if (v.maxrate_bps > 0 && v.bufsize_bits == 0) {
+    throw fail("video.bufsize", "a maxrate cap needs a bufsize (typically 2x maxrate)");
+  }
+
+  AudioPreset& a = p.audio;
+  a.codec = get("audio.codec");
+  a.bitrate_bps = parse_si(get("audio.bitrate"));
+  a.sample_rate_hz = std::stoi(get("audio.sample-rate"));
+  a.channels = std::stoi(get("audio.channels"));
+  if (get("audio.loudness") != "none") a.loudness_lufs = number(get("audio.loudness"));
+  a.true_peak_dbtp = number(get("audio.true-peak"));
+  a.required = parse_bool(get("audio.required"));
+  static const std::set<int> kAacRates = {8000,  11025, 12000, 16000, 22050, 24000,
+                                          32000, 44100, 48000, 64000, 88200, 96000};
+  if (!kAacRates.count(a.sample_rate_hz)) {
+    throw fail("audio.sample-rate", get("audio.sample-rate") + " Hz is not an AAC sample rate");
+  }
+
+  LimitsPreset& l = p.limits;
+  l.min_duration_ms = std::llround(number(get("limits.min-duration")) * 1000);
+  l.max_duration_ms = std::llround(number(get("limits.max-duration")) * 1000);
+  l.max_size_bytes = parse_si(get("limits.max-size"));
+  if (l.max_duration_ms && l.min_duration_ms > l.max_duration_ms) {
+    throw fail("limits.min-duration", "is above max-duration");
+  }
+
+  p.safe_area = {std::stoi(get("safe-area.top")), std::stoi(get("safe-area.bottom")),
+                 std::stoi(get("safe-area.left")), std::stoi(get("safe-area.right"))};
+  if (p.safe_area.top_px + p.safe_area.bottom_px >= v.height_px) {
+    throw fail("safe-area.bottom", "top + bottom leave no picture");
+  }
+  if (p.safe_area.left_px + p.safe_area.right_px >= v.width_px) {
+    throw fail("safe-area.right", "left + right leave no picture");
+  }
+  p.cover = {std::stoi(get("cover.width")), std::stoi(get("cover.height")), get("cover.format")};
+  return p;
+}
+
+std::string Preset::encoding_fingerprint() const {
+  std::ostringstream o;
+  for (const auto& [k, v] : resolved) {
+    if (k.starts_with("video.") || k.starts_with("audio.") || k == "container") {
+      o << k << '=' << v.value << ';';
+    }
+  }
+  return o.str();
+}
+
+nlohmann::json to_json(const Preset& p) {
+  nlohmann::json j;
+  j["name"] = p.name;
+  j["description"] = p.description;
+  j["source"] = p.source.string();
+  j["container"] = p.container;
+  const VideoPreset& v = p.video;
+  j["video"] = {{"width", v.width_px},       {"height", v.height_px},
+                {"fps", v.fps.to_string()},  {"codec", v.codec},
+                {"profile", v.profile},      {"level", v.level},
+                {"pix-fmt", v.pix_fmt},      {"encoder-preset", v.encoder_preset},
+                {"crf", v.crf},              {"maxrate", v.maxrate_bps},
+                {"bufsize", v.bufsize_bits}, {"gop-seconds", v.gop_seconds},
+                {"gop-frames", v.gop_frames()}, {"bframes", v.bframes}};
+  const AudioPreset& a = p.audio;
+  j["audio"] = {{"codec", a.codec},
+                {"bitrate", a.bitrate_bps},
+                {"sample-rate", a.sample_rate_hz},
+                {"channels", a.channels},
+                {"loudness", a.loudness_lufs ? nlohmann::json(*a.loudness_lufs) : nlohmann::json()},
+                {"true-peak", a.true_peak_dbtp},
+                {"required", a.required}};
+  j["limits"] = {{"min-duration", p.limits.min_duration_ms / 1000.0},
+                 {"max-duration", p.limits.max_duration_ms / 1000.0},
+                 {"max-size", p.limits.max_size_bytes}};
+  j["safe-area"] = {{"top", p.safe_area.top_px},
+                    {"bottom", p.safe_area.bottom_px},
+                    {"left", p.safe_area.left_px},
+                    {"right", p.safe_area.right_px}};
+  j["cover"] = {{"width", p.cover.width_px}, {"height", p.cover.height_px},
+                {"format", p.cover.format}};
+  return j;
+}
+
+std::string to_ini(const Preset& p) {
+  std::ostringstream o;
+  std::string section;
+  for (const KeySpec& k : preset_schema()) {
+    const std::string key = k.key;
+    auto it = p.resolved.find(key);
+    if (it == p.resolved.end()) continue;
+    const auto dot = key.find('.');
+    const std::string sec = dot == std::string::npos ? "" : key.substr(0, dot);
+    if (sec != section) {
+      o << "\n[" << sec << "]\n";
+      section = sec;
+    }
+    const std::string name = dot == std::string::npos ? key : key.substr(dot + 1);
+    o << name << " = " << it->second.value;
+    if (it->second.origin != p.source.string()) o << "    # " << it->second.origin;
+    o << '\n';
+  }
+  return o.str();
+}
+
+}  // namespace reelpack

@@ -1,0 +1,120 @@
+// Platform presets: INI files in presets/ read with Boost.Program_options' config-file
+// parser against the one schema (schema.h), with `base = NAME` inheritance and
+// command-line overrides by the same key names.
+//
+//   PresetLoader loader;                                   // default search path
+//   Preset p = loader.load("tiktok", {{"video.crf", "20"}});
+//   p.video.width_px;   // 1080
+//
+// Errors (unknown key, bad type, out of range, unknown preset, base cycle) throw
+// UsageError naming the file and the key.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "util/units.h"
+
+namespace reelpack {
+
+struct VideoPreset {
+  int width_px = 1080;
+  int height_px = 1920;
+  Rational fps{30, 1};
+  std::string codec = "libx264";
+  std::string profile = "high";
+  std::string level = "auto";
+  std::string pix_fmt = "yuv420p";
+  std::string encoder_preset = "medium";
+  double crf = 23;
+  int64_t maxrate_bps = 8'000'000;
+  int64_t bufsize_bits = 16'000'000;
+  double gop_seconds = 2;
+  int bframes = 2;
+  int gop_frames() const;  // gop_seconds at fps, at least 1
+};
+
+struct AudioPreset {
+  std::string codec = "aac";
+  int64_t bitrate_bps = 128'000;
+  int sample_rate_hz = 48'000;
+  int channels = 2;
+  std::optional<double> loudness_lufs;
+  double true_peak_dbtp = -1;
+  bool required = true;
+};
+
+struct LimitsPreset {
+  int64_t min_duration_ms = 0;  // 0: none
+  int64_t max_duration_ms = 0;  // 0: none
+  int64_t max_size_bytes = 0;   // 0: none
+};
+
+struct SafeArea {
+  int top_px = 0, bottom_px = 0, left_px = 0, right_px = 0;
+};
+
+struct CoverPreset {
+  int width_px = 1080;
+  int height_px = 1920;
+  std::string format = "jpg";
+};
+
+// A resolved value and where it came from ("default", a file path, "command line").
+struct ResolvedValue {
+  std::string value;
+  std::string origin;
+};
+
+struct Preset {
+  std::string name;
+  std::string description;
+  std::filesystem::path source;  // the file it was read from
+  std::string container = "mp4";
+  VideoPreset video;
+  AudioPreset audio;
+  LimitsPreset limits;
+  SafeArea safe_area;
+  CoverPreset cover;
+  std::map<std::string, ResolvedValue> resolved;  // every schema key, for display
+
+  // Encoding-relevant settings as one string: equal strings encode identically.
+  std::string encoding_fingerprint() const;
+};
+
+using Overrides = std::map<std::string, std::string>;  // "video.crf" -> "20"
+
+class PresetLoader {
+ public:
+  // Search path: $REELPACK_PRESETS (colon-separated), then beside the executable
+  // (../share/reelpack/presets, ../presets), then the source tree and install prefix.
+  PresetLoader();
+  explicit PresetLoader(std::vector<std::filesystem::path> search_path);
+
+  // `name_or_path` is a preset name ("tiktok") or a path to an .ini file.
+  Preset load(const std::string& name_or_path, const Overrides& overrides = {}) const;
+  std::filesystem::path find(const std::string& name_or_path) const;
+  // Every preset name in the search path (first occurrence wins), sorted.
+  std::vector<std::pair<std::string, std::filesystem::path>> list() const;
+  const std::vector<std::filesystem::path>& search_path() const { return search_path_; }
+
+ private:
+  std::map<std::string, ResolvedValue> load_values(const std::filesystem::path& file,
+                                                   std::vector<std::string>& chain) const;
+  std::vector<std::filesystem::path> search_path_;
+};
+
+// Validates overrides against the schema; throws UsageError naming the key.
+void validate_overrides(const Overrides& overrides);
+
+nlohmann::json to_json(const Preset& preset);
+// The resolved preset as INI text, every key, with where each value came from.
+std::string to_ini(const Preset& preset);
+
+}  // namespace reelpack

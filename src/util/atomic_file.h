@@ -1,0 +1,39 @@
+// An output that appears at its final path only when complete.
+//
+//   AtomicFile out("/out/ep1.tiktok.mp4");   // writes go to out.temp_path()
+//   write_everything(out.temp_path());
+//   out.commit();                            // rename(2) into place
+//
+// If commit() is never reached (error, exception, SIGINT) the destructor removes the
+// temporary file, so a failed or interrupted run leaves nothing half-written. The
+// temporary lives in the same folder, so the rename is atomic on POSIX file systems.
+#pragma once
+
+#include <filesystem>
+
+namespace reelpack {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path final_path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  AtomicFile(AtomicFile&& other) noexcept;
+  AtomicFile& operator=(AtomicFile&&) = delete;
+
+  const std::filesystem::path& temp_path() const { return temp_path_; }
+  const std::filesystem::path& final_path() const { return final_path_; }
+  void commit();
+  void discard();
+
+ private:
+  std::filesystem::path final_path_;
+  std::filesystem::path temp_path_;
+  bool active_ = true;
+};
+
+// Name prefix of temporaries, so a folder can be swept after a SIGKILL.
+inline constexpr const char* kTempPrefix = ".reelpack-tmp-";
+
+}  // namespace reelpack
