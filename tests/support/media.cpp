@@ -1,0 +1,135 @@
+#include "support/media.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace reelpack::test {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("reelpack-test-" + std::to_string(::getpid()) + "-" +
+                                       std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+RunResult run(const std::string& command) {
+  TempDir tmp;
+  const fs::path out = tmp / "stdout", err = tmp / "stderr";
+  const std::string full = "(" + command + ") </dev/null >" + shell_quote(out.string()) + " 2>" +
+                           shell_quote(err.string());
+  const int status = std::system(full.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+RunResult run_reelpack(const std::vector<std::string>& args) {
+  std::string cmd = shell_quote(REELPACK_BINARY);
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  return run("REELPACK_PRESETS=" + shell_quote(REELPACK_PRESET_DIR) + " " + cmd);
+}
+
+fs::path make_clip(const fs::path& out, const std::string& ffmpeg_args) {
+  const RunResult r = run("ffmpeg -nostdin -y -v error " + ffmpeg_args + " " + shell_quote(out.string()));
+  INFO("ffmpeg " << ffmpeg_args << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  return out;
+}
+
+nlohmann::json ffprobe(const fs::path& file) {
+  const RunResult r = run("ffprobe -v error -print_format json -show_format -show_streams " +
+                          shell_quote(file.string()));
+  INFO("ffprobe " << file << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(r.out);
+}
+
+std::vector<FrameFact> video_frames(const fs::path& file) {
+  const RunResult r = run("ffprobe -v error -select_streams v:0 -show_entries frame=pts_time,key_frame "
+                          "-print_format json " + shell_quote(file.string()));
+  REQUIRE(r.exit_code == 0);
+  std::vector<FrameFact> frames;
+  for (const auto& f : nlohmann::json::parse(r.out)["frames"]) {
+    frames.push_back({std::stod(f["pts_time"].get<std::string>()), f["key_frame"].get<int>() == 1});
+  }
+  return frames;
+}
+
+std::pair<long, long> moov_mdat_offsets(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  long moov = -1, mdat = -1;
+  long offset = 0;
+  std::array<unsigned char, 16> h{};
+  while (in.read(reinterpret_cast<char*>(h.data()), 8)) {
+    uint64_t size = (uint64_t(h[0]) << 24) | (h[1] << 16) | (h[2] << 8) | h[3];
+    const std::string type(reinterpret_cast<char*>(h.data()) + 4, 4);
+    if (size == 1) {
+      in.read(reinterpret_cast<char*>(h.data()) + 8, 8);
+      size = 0;
+      for (int i = 8; i < 16; ++i) size = (size << 8) | h[i];
+    }
+    if (type == "moov" && moov < 0) moov = offset;
+    if (type == "mdat" && mdat < 0) mdat = offset;
+    if (size < 8) break;
+    offset += static_cast<long>(size);
+    in.seekg(offset);
+  }
+  return {moov, mdat};
+}
+
+double psnr(const fs::path& a, const fs::path& b) {
+  const RunResult r =
+      run("ffmpeg -nostdin -v info -i " + shell_quote(a.string()) + " -i " + shell_quote(b.string()) +
+          " -lavfi '[1:v][0:v]scale2ref=flags=bicubic[b][a];[a][b]psnr' -f null - 2>&1 | "
+          "grep -o 'average:[0-9.inf]*' | tail -1 | cut -d: -f2");
+  REQUIRE(r.exit_code == 0);
+  if (r.out.rfind("inf", 0) == 0) return 100.0;
+  return std::stod(r.out.empty() ? "0" : r.out);
+}
+
+std::vector<std::string> list_dir(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace reelpack::test

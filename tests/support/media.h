@@ -1,0 +1,62 @@
+// Test support: temporary folders, media generated with ffmpeg's lavfi sources, facts
+// read back with ffprobe, and the reelpack binary run as a user runs it.
+//
+//   TempDir dir;
+//   auto clip = make_clip(dir / "in.mp4", "-f lavfi -i testsrc2=s=1280x720:r=30:d=2 -f lavfi -i sine=d=2");
+//   RunResult r = run_reelpack({"package", clip.string(), "-p", "tiktok", "-o", dir.str()});
+//   nlohmann::json info = ffprobe(dir / "in.tiktok.mp4");
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace reelpack::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs a command through /bin/sh; stdout and stderr captured separately.
+RunResult run(const std::string& command);
+// Runs build/reelpack with the given arguments (each quoted for the shell).
+RunResult run_reelpack(const std::vector<std::string>& args);
+std::string shell_quote(const std::string& s);
+
+// Runs `ffmpeg -y -v error <args> <out>`; REQUIREs success; returns out.
+std::filesystem::path make_clip(const std::filesystem::path& out, const std::string& ffmpeg_args);
+
+// ffprobe -show_format -show_streams as JSON.
+nlohmann::json ffprobe(const std::filesystem::path& file);
+// Per-frame facts of the first video stream: pts_time and key_frame, in order.
+struct FrameFact {
+  double pts_s;
+  bool key;
+};
+std::vector<FrameFact> video_frames(const std::filesystem::path& file);
+// Byte offsets of the top-level "moov" and "mdat" atoms (-1 when absent).
+std::pair<long, long> moov_mdat_offsets(const std::filesystem::path& file);
+// PSNR (dB, average over frames) of `b` against `a` after scaling b to a's size.
+double psnr(const std::filesystem::path& a, const std::filesystem::path& b);
+
+// Files in `dir` (names only), to check nothing partial is left behind.
+std::vector<std::string> list_dir(const std::filesystem::path& dir);
+
+}  // namespace reelpack::test
