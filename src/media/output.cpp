@@ -40,8 +40,11 @@ void Muxer::start(const std::map<std::string, std::string>& metadata) {
   for (const auto& [k, v] : metadata) av_dict_set(&ctx_->metadata, k.c_str(), v.c_str(), 0);
   av::Dict options;
   // faststart: a second pass moves moov ahead of mdat so players can start before the
-  // whole file has downloaded (YouTube, Instagram and Facebook ask for it).
-  options.set("movflags", "+faststart");
+  // whole file has downloaded. YouTube and Meta also ask for no edit lists: B-frame delay
+  // goes into negative composition offsets instead, so video still starts at zero. The cost
+  // is the AAC encoder's 1024 priming samples (21 ms at 48 kHz) played as silence.
+  options.set("movflags", "+faststart+negative_cts_offsets");
+  options.set("use_editlist", "0");
   av::check(avformat_write_header(ctx_.get(), options.get_address()), "write the output header",
             name_);
   started_ = true;
