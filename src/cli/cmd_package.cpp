@@ -53,6 +53,8 @@ int cmd_package(const Args& args) {
       "output folder, created if missing; files are <stem>.<preset>.mp4")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
       "center (crop), pad (fit, black bars) or blur (fit over a blurred fill)")(
+      "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
+      "cut these ranges (repeatable, joined in order): seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
       "dry-run,n", "print the resolved presets and the plan; write nothing")(
       "json", "print a JSON summary (or plan) on stdout")(
@@ -76,7 +78,8 @@ int cmd_package(const Args& args) {
         "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
         "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
         "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o out/\n"
-        "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n");
+        "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
+        "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n");
     return kExitOk;
   }
   if (vm.count("verbose")) set_verbosity(1);
@@ -94,6 +97,9 @@ int cmd_package(const Args& args) {
   job.input = vm["input"].as<std::string>();
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
   if (vm.count("title")) job.metadata["title"] = vm["title"].as<std::string>();
+  if (vm.count("range")) {
+    for (const auto& r : vm["range"].as<std::vector<std::string>>()) job.ranges.push_back(parse_range(r));
+  }
   const fs::path outdir = vm["output"].as<std::string>();
   const std::string stem = job.input.stem().string();
 

@@ -23,7 +23,6 @@ struct InputFile::Decoder {
   int64_t last_end = 0;      // end of the last decoded frame, stream time base
   int64_t frames = 0;
   int64_t bad_packets = 0;
-  bool finished = false;
 };
 
 namespace {
@@ -194,14 +193,7 @@ AVRational InputFile::audio_time_base() const {
 void InputFile::drain(Decoder& d, StreamKind kind, const FrameSink& sink) {
   for (;;) {
     const int ret = avcodec_receive_frame(d.ctx.get(), d.frame.get());
-    if (ret == AVERROR(EAGAIN)) return;
-    if (ret == AVERROR_EOF) {
-      if (!d.finished) {
-        d.finished = true;
-        sink(kind, nullptr);
-      }
-      return;
-    }
+    if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
     if (ret == AVERROR_INVALIDDATA) {  // a damaged frame: skip it, as players do
       ++d.bad_packets;
       continue;
@@ -220,47 +212,72 @@ void InputFile::drain(Decoder& d, StreamKind kind, const FrameSink& sink) {
   }
 }
 
-void InputFile::decode(const FrameSink& sink) {
-  if (!video_ && !audio_) throw std::logic_error("InputFile::decode without decoders");
-  av::PacketPtr pkt = av::make_packet();
-  for (;;) {
-    throw_if_cancelled();
-    const int ret = av_read_frame(fmt_.get(), pkt.get());
-    if (ret == AVERROR_EOF) break;
-    if (ret < 0) {
-      throw ProcessingError(path_text_ + ": read error (" + av::error_text(ret) +
-                            "); the file is damaged or was cut short");
-    }
-    Decoder* d = nullptr;
-    StreamKind kind = StreamKind::Video;
-    if (video_ && pkt->stream_index == video_->stream_index) {
-      d = video_.get();
-    } else if (audio_ && pkt->stream_index == audio_->stream_index) {
-      d = audio_.get();
-      kind = StreamKind::Audio;
-    }
-    if (d) {
-      const int sret = avcodec_send_packet(d->ctx.get(), pkt.get());
-      if (sret == AVERROR_INVALIDDATA) {
-        ++d->bad_packets;
-      } else if (sret < 0 && sret != AVERROR(EAGAIN)) {
-        av::check(sret, "send a packet to the decoder", path_text_);
-      }
-      drain(*d, kind, sink);
-    }
-    av_packet_unref(pkt.get());
+bool InputFile::read_some(const FrameSink& sink) {
+  throw_if_cancelled();
+  AVPacket* pkt = packet_.get();
+  const int ret = av_read_frame(fmt_.get(), pkt);
+  if (ret == AVERROR_EOF) {
+    flush_decoders(sink);
+    return false;
   }
-  // Flush each decoder once: a null packet, then drain to EOF.
+  if (ret < 0) {
+    throw ProcessingError(path_text_ + ": read error (" + av::error_text(ret) +
+                          "); the file is damaged or was cut short");
+  }
+  Decoder* d = nullptr;
+  StreamKind kind = StreamKind::Video;
+  if (video_ && pkt->stream_index == video_->stream_index) {
+    d = video_.get();
+  } else if (audio_ && pkt->stream_index == audio_->stream_index) {
+    d = audio_.get();
+    kind = StreamKind::Audio;
+  }
+  if (d) {
+    const int sret = avcodec_send_packet(d->ctx.get(), pkt);
+    if (sret == AVERROR_INVALIDDATA) {
+      ++d->bad_packets;  // a damaged packet: skip it, as players do
+    } else if (sret < 0 && sret != AVERROR(EAGAIN)) {
+      av::check(sret, "send a packet to the decoder", path_text_);
+    }
+    drain(*d, kind, sink);
+  }
+  av_packet_unref(pkt);
+  return true;
+}
+
+void InputFile::flush_decoders(const FrameSink& sink) {
+  // A null packet, then drain to EOF; the decoders are reset for a later seek.
   for (auto [d, kind] : {std::pair{video_.get(), StreamKind::Video},
                          std::pair{audio_.get(), StreamKind::Audio}}) {
     if (!d) continue;
     avcodec_send_packet(d->ctx.get(), nullptr);
     drain(*d, kind, sink);
-    if (!d->finished) {
-      d->finished = true;
-      sink(kind, nullptr);
-    }
+    avcodec_flush_buffers(d->ctx.get());
   }
+}
+
+void InputFile::seek_to(int64_t time_us) {
+  if (!video_ && !audio_) throw std::logic_error("InputFile::seek_to without decoders");
+  const Decoder& d = video_ ? *video_ : *audio_;
+  const AVRational tb = fmt_->streams[d.stream_index]->time_base;
+  const int64_t ts = av_rescale_q(time_us, AV_TIME_BASE_Q, tb) + d.offset;
+  const int ret = av_seek_frame(fmt_.get(), d.stream_index, ts, AVSEEK_FLAG_BACKWARD);
+  if (ret < 0) {
+    // Some streams cannot seek backward to a keyframe; the start of the file always works.
+    av::check(avformat_seek_file(fmt_.get(), -1, INT64_MIN, fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time, INT64_MAX, 0),
+              "seek", path_text_);
+  }
+  for (Decoder* dec : {video_.get(), audio_.get()}) {
+    if (dec) avcodec_flush_buffers(dec->ctx.get());
+  }
+}
+
+void InputFile::decode(const FrameSink& sink) {
+  if (!video_ && !audio_) throw std::logic_error("InputFile::decode without decoders");
+  while (read_some(sink)) {
+  }
+  if (video_) sink(StreamKind::Video, nullptr);
+  if (audio_) sink(StreamKind::Audio, nullptr);
 
   if (video_ && video_->frames == 0) {
     throw ProcessingError(path_text_ + ": no video frame could be decoded; the file is damaged");

@@ -88,6 +88,13 @@ class InputFile {
   // stream at the end. Throws ProcessingError on read errors or when the file is truncated.
   void decode(const FrameSink& sink);
 
+  // Piecewise reading, for cutting ranges: seek_to() lands on the keyframe at or before
+  // time_us (source timeline, zero-based) and resets the decoders; read_some() reads one
+  // packet and hands out what it decodes, returning false at end of file (after draining
+  // the decoders, without the nullptr end calls).
+  void seek_to(int64_t time_us);
+  bool read_some(const FrameSink& sink);
+
   // The video decoder's time base for the frames decode() hands out.
   AVRational video_time_base() const;
   AVRational audio_time_base() const;
@@ -96,6 +103,8 @@ class InputFile {
   struct Decoder;
   void open_decoder(Decoder& d, int stream_index);
   void drain(Decoder& d, StreamKind kind, const FrameSink& sink);
+  void flush_decoders(const FrameSink& sink);
+  av::PacketPtr packet_ = av::make_packet();
 
   std::filesystem::path path_;
   std::string path_text_;

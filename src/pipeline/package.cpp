@@ -31,8 +31,26 @@ bool PackageReport::ok() const {
   return true;
 }
 
+std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const PackageJob& job) {
+  std::vector<TimeRange> out;
+  if (job.ranges.empty()) return out;
+  Rational fps{0, 1};
+  if (in.video) {
+    const AVRational r = in.video->avg_frame_rate.num > 0 ? in.video->avg_frame_rate
+                                                          : in.video->r_frame_rate;
+    fps = {r.num, r.den > 0 ? r.den : 1};
+  }
+  for (const RangeSpec& spec : job.ranges) out.push_back(resolve_range(spec, fps, in.duration_us));
+  return out;
+}
+
 std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job) {
   if (!in.video) throw UsageError(in.path.string() + ": has no video stream to package");
+  int64_t out_duration_us = in.duration_us;
+  if (!job.ranges.empty()) {
+    out_duration_us = 0;
+    for (const TimeRange& r : resolve_ranges(in, job)) out_duration_us += r.length_us();
+  }
   std::vector<OutputPlan> plans;
   for (const OutputRequest& req : job.outputs) {
     const Preset& p = req.preset;
@@ -77,7 +95,7 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job)
     plan.silent_audio = !in.audio && p.audio.required;
     if (in.audio) plan.audio_filters = audio_filter_chain(p.audio);
 
-    const int64_t dur_ms = in.duration_us / 1000;
+    const int64_t dur_ms = out_duration_us / 1000;
     if (p.limits.max_duration_ms && dur_ms > p.limits.max_duration_ms) {
       plan.warnings.push_back("input is " + std::to_string(dur_ms / 1000.0) + " s; " + p.name +
                               " allows at most " +
@@ -336,8 +354,15 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     if (b) b->start();
   }
 
+  const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
   Progress p;
   p.duration_us = report.input.duration_us;
+  if (!ranges.empty()) {
+    p.duration_us = 0;
+    for (const TimeRange& r : ranges) p.duration_us += r.length_us();
+  }
+  std::optional<RangeReader> cutter;
+  if (!ranges.empty()) cutter.emplace(input, ranges);
   const AVRational vtb = input.video_time_base();
   auto live = [&] {
     for (auto& b : branches) {
@@ -346,8 +371,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     return false;
   };
   try {
-    if (live()) {
-      input.decode([&](StreamKind kind, AVFrame* frame) {
+    const InputFile::FrameSink feed = [&](StreamKind kind, AVFrame* frame) {
         if (kind == StreamKind::Video && frame) {
           ++report.frames_decoded;
           p.frames = report.frames_decoded;
@@ -361,7 +385,13 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
         }
         // Every output failed: stop reading. The reports say why.
         if (!any) throw AllOutputsFailed{};
-      });
+    };
+    if (live()) {
+      if (cutter) {
+        cutter->run(feed);
+      } else {
+        input.decode(feed);
+      }
     }
     for (auto& b : branches) {
       if (b) b->close_input();
@@ -382,6 +412,8 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   }
   throw_if_cancelled();  // a signal during the last flush: outputs are complete, keep them
   report.elapsed_s = elapsed();
+  if (cutter) report.ranges = cutter->actual();
+  report.output_duration_us = p.duration_us;
   return report;
 }
 
@@ -467,8 +499,13 @@ nlohmann::json to_json(const PackageReport& r) {
                     {"video_frames", o.video_frames},
                     {"warnings", o.warnings}});
   }
+  nlohmann::json ranges = nlohmann::json::array();
+  for (const TimeRange& t : r.ranges) {
+    ranges.push_back({{"start_seconds", t.start_us / 1e6}, {"end_seconds", t.end_us / 1e6}});
+  }
   return {{"input", r.input.path.string()},
           {"ok", r.ok()},
+          {"ranges", ranges},
           {"frames_decoded", r.frames_decoded},
           {"elapsed_seconds", r.elapsed_s},
           {"outputs", outs}};

@@ -21,6 +21,7 @@
 #include "media/encoder.h"
 #include "media/input.h"
 #include "pipeline/geometry.h"
+#include "pipeline/ranges.h"
 #include "presets/preset.h"
 
 namespace reelpack {
@@ -34,8 +35,12 @@ struct PackageJob {
   std::filesystem::path input;
   std::vector<OutputRequest> outputs;
   ReframeMode reframe = ReframeMode::Center;
+  std::vector<RangeSpec> ranges;  // empty: the whole input; else these, joined in order
   std::map<std::string, std::string> metadata;  // container tags: title, episode_id...
 };
+
+// The job's ranges on the source timeline (empty when the whole input is used).
+std::vector<TimeRange> resolve_ranges(const MediaInfo& input, const PackageJob& job);
 
 // What will be done for one output, before any frame is decoded (also the --dry-run plan).
 struct OutputPlan {
@@ -72,6 +77,8 @@ struct OutputReport {
 
 struct PackageReport {
   MediaInfo input;
+  std::vector<TimeRange> ranges;  // what was cut, frame-exact (empty: whole input)
+  int64_t output_duration_us = 0;
   std::vector<OutputReport> outputs;
   int64_t frames_decoded = 0;
   double elapsed_s = 0;

@@ -152,9 +152,23 @@ Preset PresetLoader::load(const std::string& name_or_path, const Overrides& over
   const fs::path file = find(name_or_path);
   std::vector<std::string> chain;
   std::map<std::string, ResolvedValue> values = load_values(file, chain);
-  for (const auto& [k, v] : overrides) values[k] = {trim(v), "command line"};
   for (const KeySpec& k : preset_schema()) {
     if (!values.count(k.key) && k.default_value) values[k.key] = {k.default_value, "default"};
+  }
+  const int file_width = std::stoi(values.at("video.width").value);
+  const int file_height = std::stoi(values.at("video.height").value);
+  for (const auto& [k, v] : overrides) values[k] = {trim(v), "command line"};
+  // The safe area is drawn on the preset's frame: when the command line changes the frame
+  // size but not the safe area, scale it with the frame so it keeps covering the same UI.
+  for (const char* side : {"safe-area.top", "safe-area.bottom", "safe-area.left", "safe-area.right"}) {
+    if (overrides.count(side)) continue;
+    const bool vertical = std::string(side) == "safe-area.top" || std::string(side) == "safe-area.bottom";
+    const int from = vertical ? file_height : file_width;
+    const int to = std::stoi(values.at(vertical ? "video.height" : "video.width").value);
+    if (from == to) continue;
+    ResolvedValue& v = values.at(side);
+    v.value = std::to_string(static_cast<int>(std::lround(std::stod(v.value) * to / from)));
+    v.origin += " (scaled to the frame size)";
   }
 
   Preset p;
