@@ -16,9 +16,6 @@ namespace fs = std::filesystem;
 
 namespace reelpack::cli {
 
-namespace {
-
-// Creates the output folder if needed and makes sure we can write there, before any work.
 void prepare_output_dir(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -32,6 +29,7 @@ void prepare_output_dir(const fs::path& dir) {
   }
 }
 
+namespace {
 std::string human_size(int64_t bytes) {
   char buf[32];
   if (bytes >= 1'000'000) {
@@ -41,8 +39,72 @@ std::string human_size(int64_t bytes) {
   }
   return buf;
 }
-
 }  // namespace
+
+void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
+  const auto plans = plan_package(info, job);
+  if (json) {
+    nlohmann::json j = {{"input", to_json(info)}, {"outputs", nlohmann::json::array()}};
+    for (size_t i = 0; i < plans.size(); ++i) {
+      nlohmann::json o = to_json(plans[i]);
+      o["preset_settings"] = to_json(job.outputs[i].preset);
+      j["outputs"].push_back(o);
+    }
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << "dry run: nothing will be written\ninput " << info.path.string() << ": "
+            << info.duration_us / 1e6 << " s, " << info.video->display_width_px() << "x"
+            << info.video->display_height_px() << (info.audio ? ", with audio" : ", no audio")
+            << "\ndecode once, then for each output:\n";
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const OutputPlan& pl = plans[i];
+    std::cout << "\n" << pl.path.string() << "\n  preset  " << pl.preset << " ("
+              << job.outputs[i].preset.source.string() << ")\n  video   " << pl.video.codec
+              << " " << pl.video.profile << " " << pl.video.width_px << "x" << pl.video.height_px
+              << " @ " << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den
+              << " fps, crf " << pl.video.crf << ", maxrate " << pl.video.maxrate_bps
+              << ", bufsize " << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames
+              << " frames, " << pl.video.bframes << " B-frames\n  filters " << pl.video_filters
+              << "\n  audio   ";
+    if (!pl.has_audio) {
+      std::cout << "none";
+    } else {
+      std::cout << pl.audio.codec << " " << pl.audio.bitrate_bps << " bit/s "
+                << pl.audio.sample_rate_hz << " Hz " << pl.audio.channels << " ch"
+                << (pl.silent_audio ? " (silence: the input has no audio)"
+                                    : ", filters " + pl.audio_filters);
+    }
+    std::cout << "\n";
+    for (const auto& w : pl.warnings) std::cout << "  warning " << w << "\n";
+  }
+}
+
+int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
+  ProgressBar bar(job.input.filename().string(), stderr_is_terminal() && !json);
+  const PackageReport report = package(job, [&](const Progress& p) {
+    bar.update(p.position_us, p.duration_us, p.frames, p.elapsed_s);
+  });
+  bar.done();
+
+  if (json) {
+    std::cout << to_json(report).dump(2) << "\n";
+  } else {
+    for (const OutputReport& o : report.outputs) {
+      for (const auto& w : o.warnings) std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
+      if (o.ok) {
+        std::cerr << "  wrote " << o.path.string() << " (" << human_size(o.size_bytes) << ", "
+                  << o.video_frames << " frames)\n";
+      } else {
+        std::cerr << "reelpack: error: " << o.error << "\n";
+      }
+    }
+    std::cerr << "packaged " << report.input.path.string() << " for " << report.outputs.size()
+              << " preset(s) in " << report.elapsed_s << " s; outputs in " << outdir.string()
+              << "\n";
+  }
+  return report.ok() ? kExitOk : kExitProcessing;
+}
 
 int cmd_package(const Args& args) {
   po::options_description opts("Options");
@@ -116,70 +178,12 @@ int cmd_package(const Args& args) {
   const bool json = vm.count("json") > 0;
 
   if (vm.count("dry-run")) {
-    const MediaInfo info = probe(job.input);
-    const auto plans = plan_package(info, job);
-    if (json) {
-      nlohmann::json j = {{"input", to_json(info)}, {"outputs", nlohmann::json::array()}};
-      for (size_t i = 0; i < plans.size(); ++i) {
-        nlohmann::json o = to_json(plans[i]);
-        o["preset_settings"] = to_json(job.outputs[i].preset);
-        j["outputs"].push_back(o);
-      }
-      std::cout << j.dump(2) << "\n";
-      return kExitOk;
-    }
-    std::cout << "dry run: nothing will be written\ninput " << info.path.string() << ": "
-              << info.duration_us / 1e6 << " s, " << info.video->display_width_px() << "x"
-              << info.video->display_height_px() << (info.audio ? ", with audio" : ", no audio")
-              << "\ndecode once, then for each output:\n";
-    for (size_t i = 0; i < plans.size(); ++i) {
-      const OutputPlan& pl = plans[i];
-      std::cout << "\n" << pl.path.string() << "\n  preset  " << pl.preset << " ("
-                << job.outputs[i].preset.source.string() << ")\n  video   " << pl.video.codec
-                << " " << pl.video.profile << " " << pl.video.width_px << "x" << pl.video.height_px
-                << " @ " << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den
-                << " fps, crf " << pl.video.crf << ", maxrate " << pl.video.maxrate_bps
-                << ", bufsize " << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames
-                << " frames, " << pl.video.bframes << " B-frames\n  filters " << pl.video_filters
-                << "\n  audio   ";
-      if (!pl.has_audio) {
-        std::cout << "none";
-      } else {
-        std::cout << pl.audio.codec << " " << pl.audio.bitrate_bps << " bit/s "
-                  << pl.audio.sample_rate_hz << " Hz " << pl.audio.channels << " ch"
-                  << (pl.silent_audio ? " (silence: the input has no audio)"
-                                      : ", filters " + pl.audio_filters);
-      }
-      std::cout << "\n";
-      for (const auto& w : pl.warnings) std::cout << "  warning " << w << "\n";
-    }
+    print_plan(probe(job.input), job, json);
     return kExitOk;
   }
-
   prepare_output_dir(outdir);
-  ProgressBar bar(job.input.filename().string(), stderr_is_terminal() && !json);
-  const PackageReport report = package(job, [&](const Progress& p) {
-    bar.update(p.position_us, p.duration_us, p.frames, p.elapsed_s);
-  });
-  bar.done();
-
-  if (json) {
-    std::cout << to_json(report).dump(2) << "\n";
-  } else {
-    for (const OutputReport& o : report.outputs) {
-      for (const auto& w : o.warnings) std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
-      if (o.ok) {
-        std::cerr << "  wrote " << o.path.string() << " (" << human_size(o.size_bytes) << ", "
-                  << o.video_frames << " frames)\n";
-      } else {
-        std::cerr << "reelpack: error: " << o.error << "\n";
-      }
-    }
-    std::cerr << "packaged " << report.input.path.string() << " for " << report.outputs.size()
-              << " preset(s) in " << report.elapsed_s << " s; outputs in " << outdir.string()
-              << "\n";
-  }
-  return report.ok() ? kExitOk : kExitProcessing;
+  return run_package(job, json, outdir);
 }
+
 
 }  // namespace reelpack::cli

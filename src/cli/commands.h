@@ -12,6 +12,7 @@ using Args = std::vector<std::string>;  // the arguments after the verb
 int cmd_package(const Args& args);
 int cmd_probe(const Args& args);
 int cmd_presets(const Args& args);
+int cmd_cut(const Args& args);
 
 // Shared by the verbs: sets libav's log level from -v / --verbose.
 void set_verbosity(int level);
@@ -19,6 +20,7 @@ void set_verbosity(int level);
 }  // namespace reelpack::cli
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 
 namespace reelpack::cli {
 
@@ -27,6 +29,21 @@ boost::program_options::variables_map parse_args(
     const std::string& verb, const Args& args,
     const boost::program_options::options_description& options,
     const boost::program_options::positional_options_description& positional);
+
+}  // namespace reelpack::cli
+
+// Shared by package, cut and split.
+namespace reelpack {
+struct PackageJob;
+struct MediaInfo;
+}
+namespace reelpack::cli {
+// Creates the output folder if needed and checks it is writable, before any work.
+void prepare_output_dir(const std::filesystem::path& dir);
+// The --dry-run plan: resolved settings, filter chains and warnings, as text or JSON.
+void print_plan(const reelpack::MediaInfo& info, const reelpack::PackageJob& job, bool json);
+// Runs the job with a progress bar and prints the summary; returns the exit code.
+int run_package(const reelpack::PackageJob& job, bool json, const std::filesystem::path& outdir);
 
 // Prints "Usage: ...", the options and the examples for `--help`.
 void print_help(const std::string& usage, const std::string& summary,

@@ -48,6 +48,7 @@ Usage: reelpack VERB [OPTIONS]
 
 Verbs:
   package   decode once, reframe and encode for one or more platform presets
+  cut       frame-accurate trims and cut lists (or lossless, snapped to keyframes)
   probe     show what a media file holds (streams, duration, rotation, SAR)
   presets   list presets, show one resolved, or list every preset key
 
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
     if (verb == "package") return cli::cmd_package(args);
     if (verb == "probe") return cli::cmd_probe(args);
     if (verb == "presets") return cli::cmd_presets(args);
+    if (verb == "cut") return cli::cmd_cut(args);
     throw UsageError("unknown verb '" + verb + "'; run `reelpack --help` for the list");
   } catch (const Error& e) {
     std::cerr << "reelpack: error: " << e.what() << "\n";

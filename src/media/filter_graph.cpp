@@ -18,8 +18,8 @@ void FilterGraph::build(const std::string& source_args, const char* source_name,
   file_ = file;
   graph_.reset(avfilter_graph_alloc());
   if (!graph_) throw std::bad_alloc();
-  // Filters run in the caller's worker thread; parallelism comes from one worker per output.
-  graph_->nb_threads = 1;
+  // nb_threads stays at libav's default (one per core): scaling slices in parallel keeps
+  // a single output's worker from becoming the bottleneck ahead of x264.
   const bool is_video = std::string(source_name) == "buffer";
   const AVFilter* src = avfilter_get_by_name(source_name);
   const AVFilter* sink = avfilter_get_by_name(is_video ? "buffersink" : "abuffersink");

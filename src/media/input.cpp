@@ -213,16 +213,10 @@ void InputFile::drain(Decoder& d, StreamKind kind, const FrameSink& sink) {
 }
 
 bool InputFile::read_some(const FrameSink& sink) {
-  throw_if_cancelled();
   AVPacket* pkt = packet_.get();
-  const int ret = av_read_frame(fmt_.get(), pkt);
-  if (ret == AVERROR_EOF) {
+  if (!read_packet(pkt)) {
     flush_decoders(sink);
     return false;
-  }
-  if (ret < 0) {
-    throw ProcessingError(path_text_ + ": read error (" + av::error_text(ret) +
-                          "); the file is damaged or was cut short");
   }
   Decoder* d = nullptr;
   StreamKind kind = StreamKind::Video;
@@ -257,11 +251,10 @@ void InputFile::flush_decoders(const FrameSink& sink) {
 }
 
 void InputFile::seek_to(int64_t time_us) {
-  if (!video_ && !audio_) throw std::logic_error("InputFile::seek_to without decoders");
-  const Decoder& d = video_ ? *video_ : *audio_;
-  const AVRational tb = fmt_->streams[d.stream_index]->time_base;
-  const int64_t ts = av_rescale_q(time_us, AV_TIME_BASE_Q, tb) + d.offset;
-  const int ret = av_seek_frame(fmt_.get(), d.stream_index, ts, AVSEEK_FLAG_BACKWARD);
+  const int index = info_.video ? info_.video->index : info_.audio->index;
+  const AVRational tb = fmt_->streams[index]->time_base;
+  const int64_t ts = av_rescale_q(time_us + info_.start_us, AV_TIME_BASE_Q, tb);
+  const int ret = av_seek_frame(fmt_.get(), index, ts, AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {
     // Some streams cannot seek backward to a keyframe; the start of the file always works.
     av::check(avformat_seek_file(fmt_.get(), -1, INT64_MIN, fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time, INT64_MAX, 0),
@@ -270,6 +263,17 @@ void InputFile::seek_to(int64_t time_us) {
   for (Decoder* dec : {video_.get(), audio_.get()}) {
     if (dec) avcodec_flush_buffers(dec->ctx.get());
   }
+}
+
+bool InputFile::read_packet(AVPacket* packet) {
+  throw_if_cancelled();
+  const int ret = av_read_frame(fmt_.get(), packet);
+  if (ret == AVERROR_EOF) return false;
+  if (ret < 0) {
+    throw ProcessingError(path_text_ + ": read error (" + av::error_text(ret) +
+                          "); the file is damaged or was cut short");
+  }
+  return true;
 }
 
 void InputFile::decode(const FrameSink& sink) {

@@ -94,6 +94,10 @@ class InputFile {
   // the decoders, without the nullptr end calls).
   void seek_to(int64_t time_us);
   bool read_some(const FrameSink& sink);
+  // Raw packets, for cutting without re-encoding; false at end of file. Timestamps are
+  // the container's (not shifted to zero).
+  bool read_packet(AVPacket* packet);
+  const AVFormatContext* format() const { return fmt_.get(); }
 
   // The video decoder's time base for the frames decode() hands out.
   AVRational video_time_base() const;

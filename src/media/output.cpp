@@ -1,5 +1,7 @@
 #include "media/output.h"
 
+#include <cstring>
+
 #include "media/av_error.h"
 #include "util/error.h"
 
@@ -32,6 +34,24 @@ int Muxer::add_stream(const Encoder& encoder) {
   if (encoder.context()->codec_type == AVMEDIA_TYPE_VIDEO) {
     st->avg_frame_rate = encoder.context()->framerate;
     st->sample_aspect_ratio = encoder.context()->sample_aspect_ratio;
+  }
+  return st->index;
+}
+
+int Muxer::add_stream(const AVStream* in) {
+  AVStream* st = avformat_new_stream(ctx_.get(), nullptr);
+  if (!st) throw std::bad_alloc();
+  av::check(avcodec_parameters_copy(st->codecpar, in->codecpar), "copy stream parameters", name_);
+  st->codecpar->codec_tag = 0;  // let the muxer pick a tag valid for this container
+  st->time_base = in->time_base;
+  st->avg_frame_rate = in->avg_frame_rate;
+  st->sample_aspect_ratio = in->sample_aspect_ratio;
+  // Rotation and other stream side data travel with a copied stream.
+  for (int i = 0; i < in->nb_side_data; ++i) {
+    const AVPacketSideData& sd = in->side_data[i];
+    uint8_t* dst = av_stream_new_side_data(st, sd.type, sd.size);
+    if (!dst) throw std::bad_alloc();
+    std::memcpy(dst, sd.data, sd.size);
   }
   return st->index;
 }

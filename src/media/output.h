@@ -30,6 +30,8 @@ class Muxer {
   // Whether encoders must put codec headers in extradata (true for MP4).
   bool wants_global_header() const;
   int add_stream(const Encoder& encoder);
+  // A stream copied as is from an input (no re-encoding).
+  int add_stream(const AVStream* input_stream);
   void start(const std::map<std::string, std::string>& metadata = {});
   // Rescales from the encoder time base to the stream's and writes, interleaved.
   void write(AVPacket* packet, int stream, AVRational encoder_time_base);

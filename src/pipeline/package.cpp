@@ -31,6 +31,21 @@ bool PackageReport::ok() const {
   return true;
 }
 
+Overrides master_overrides(const MediaInfo& in) {
+  if (!in.video) throw UsageError(in.path.string() + ": has no video stream to cut");
+  const VideoInfo& v = *in.video;
+  const AVRational r = v.avg_frame_rate.num > 0 && !v.variable_frame_rate ? v.avg_frame_rate
+                                                                          : v.r_frame_rate;
+  const Rational fps{r.num, r.den > 0 ? r.den : 1};
+  return {{"video.width", std::to_string(even(v.display_width_px()))},
+          {"video.height", std::to_string(even(v.display_height_px()))},
+          {"video.fps", fps.num > 0 ? fps.to_string() : "30"},
+          {"video.crf", "18"},
+          {"video.maxrate", "0"},
+          {"video.bufsize", "0"},
+          {"audio.bitrate", "192k"}};
+}
+
 std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const PackageJob& job) {
   std::vector<TimeRange> out;
   if (job.ranges.empty()) return out;

@@ -39,6 +39,10 @@ struct PackageJob {
   std::map<std::string, std::string> metadata;  // container tags: title, episode_id...
 };
 
+// Preset keys that keep the source's displayed size and frame rate at mastering quality
+// (CRF 18, uncapped, AAC 192k): what `cut` encodes with when no preset is given.
+Overrides master_overrides(const MediaInfo& input);
+
 // The job's ranges on the source timeline (empty when the whole input is used).
 std::vector<TimeRange> resolve_ranges(const MediaInfo& input, const PackageJob& job);
 

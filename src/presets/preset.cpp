@@ -151,7 +151,16 @@ Preset PresetLoader::load(const std::string& name_or_path, const Overrides& over
   validate_overrides(overrides);
   const fs::path file = find(name_or_path);
   std::vector<std::string> chain;
-  std::map<std::string, ResolvedValue> values = load_values(file, chain);
+  return build(load_values(file, chain), overrides, file);
+}
+
+Preset PresetLoader::from_defaults(const std::string& name, const Overrides& overrides) const {
+  validate_overrides(overrides);
+  return build({{"name", {name, "built in"}}, {"description", {"", "built in"}}}, overrides, "");
+}
+
+Preset PresetLoader::build(std::map<std::string, ResolvedValue> values, const Overrides& overrides,
+                           const fs::path& file) const {
   for (const KeySpec& k : preset_schema()) {
     if (!values.count(k.key) && k.default_value) values[k.key] = {k.default_value, "default"};
   }

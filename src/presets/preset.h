@@ -99,6 +99,8 @@ class PresetLoader {
 
   // `name_or_path` is a preset name ("tiktok") or a path to an .ini file.
   Preset load(const std::string& name_or_path, const Overrides& overrides = {}) const;
+  // A preset from the schema defaults and `overrides` alone (no file), named `name`.
+  Preset from_defaults(const std::string& name, const Overrides& overrides) const;
   std::filesystem::path find(const std::string& name_or_path) const;
   // Every preset name in the search path (first occurrence wins), sorted.
   std::vector<std::pair<std::string, std::filesystem::path>> list() const;
@@ -107,6 +109,8 @@ class PresetLoader {
  private:
   std::map<std::string, ResolvedValue> load_values(const std::filesystem::path& file,
                                                    std::vector<std::string>& chain) const;
+  Preset build(std::map<std::string, ResolvedValue> values, const Overrides& overrides,
+               const std::filesystem::path& source) const;
   std::vector<std::filesystem::path> search_path_;
 };
 
