@@ -181,6 +181,7 @@ int cmd_package(const Args& args) {
     print_plan(probe(job.input), job, json);
     return kExitOk;
   }
+  probe(job.input);  // a missing or unreadable input fails before the folder is created
   prepare_output_dir(outdir);
   return run_package(job, json, outdir);
 }

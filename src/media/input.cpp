@@ -57,7 +57,7 @@ int VideoInfo::display_height_px() const {
   return static_cast<int>(std::lround(swap ? w : h));
 }
 
-InputFile::InputFile(const fs::path& path, bool open_decoders)
+InputFile::InputFile(const fs::path& path, DecodeOptions options)
     : path_(path), path_text_(path.string()) {
   std::error_code ec;
   const auto status = fs::status(path, ec);
@@ -149,21 +149,19 @@ InputFile::InputFile(const fs::path& path, bool open_decoders)
     throw ProcessingError(path_text_ + ": has no video or audio stream; nothing to package");
   }
 
-  if (open_decoders) {
-    if (info_.video) {
-      video_ = std::make_unique<Decoder>();
-      open_decoder(*video_, info_.video->index);
-    }
-    if (info_.audio) {
-      audio_ = std::make_unique<Decoder>();
-      open_decoder(*audio_, info_.audio->index);
-    }
+  if (options.video && info_.video) {
+    video_ = std::make_unique<Decoder>();
+    open_decoder(*video_, info_.video->index, options.fast_video);
+  }
+  if (options.audio && info_.audio) {
+    audio_ = std::make_unique<Decoder>();
+    open_decoder(*audio_, info_.audio->index, false);
   }
 }
 
 InputFile::~InputFile() = default;
 
-void InputFile::open_decoder(Decoder& d, int stream_index) {
+void InputFile::open_decoder(Decoder& d, int stream_index, bool fast) {
   const AVStream* st = fmt_->streams[stream_index];
   const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
   if (!codec) {
@@ -179,6 +177,7 @@ void InputFile::open_decoder(Decoder& d, int stream_index) {
   d.ctx->pkt_timebase = st->time_base;
   d.ctx->thread_count = 0;  // libav picks one thread per core
   d.ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+  if (fast) d.ctx->skip_loop_filter = AVDISCARD_ALL;
   av::check(avcodec_open2(d.ctx.get(), codec, nullptr), "open the decoder", path_text_);
   d.offset = av_rescale_q(info_.start_us, AV_TIME_BASE_Q, st->time_base);
 }
@@ -300,6 +299,6 @@ void InputFile::decode(const FrameSink& sink) {
   }
 }
 
-MediaInfo probe(const fs::path& path) { return InputFile(path, false).info(); }
+MediaInfo probe(const fs::path& path) { return InputFile(path, DecodeOptions::none()).info(); }
 
 }  // namespace reelpack

@@ -32,7 +32,7 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
                        const fs::path& output) {
   if (specs.empty()) throw UsageError("--copy needs at least one --range");
   const std::string format = container_for(output);
-  InputFile input(input_path, false);
+  InputFile input(input_path, DecodeOptions::none());
   const MediaInfo& info = input.info();
   if (!info.video) throw UsageError(input_path.string() + ": --copy needs a video stream to cut on keyframes");
   const AVFormatContext* fmt = input.format();

@@ -169,14 +169,14 @@ void RangeReader::run(const InputFile::FrameSink& sink) {
   State st;
   actual_.clear();
   for (size_t i = 0; i < ranges_.size(); ++i) run_range(i, st, sink);
-  if (input_.info().video) sink(StreamKind::Video, nullptr);
-  if (input_.info().audio) sink(StreamKind::Audio, nullptr);
+  if (input_.decodes_video()) sink(StreamKind::Video, nullptr);
+  if (input_.decodes_audio()) sink(StreamKind::Audio, nullptr);
 }
 
 void RangeReader::run_range(size_t index, State& st, const InputFile::FrameSink& sink) {
   const TimeRange r = ranges_[index];
-  const bool has_video = input_.info().video.has_value();
-  const bool has_audio = input_.info().audio.has_value();
+  const bool has_video = input_.decodes_video();
+  const bool has_audio = input_.decodes_audio();
   const AVRational vtb = input_.video_time_base();
   const AVRational atb = input_.audio_time_base();
   const bool fade_in = index > 0;

@@ -1,1 +1,262 @@
+// How `reelpack package` fails: the documented exit code, one line on stderr that names the
+// file (or key, or option) and says what is wrong, and nothing left in the output folder,
+// not even a hidden temporary (.reelpack-tmp-*). Also interruption by SIGINT/SIGTERM and
+// every verb's --help.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/media.h"
+
+namespace fs = std::filesystem;
+using namespace reelpack::test;
+
+namespace {
+
+const std::vector<std::string> kSmall = {
+    "--video.width", "360", "--video.height", "640", "--video.encoder-preset", "ultrafast"};
+
+fs::path valid_clip(const TempDir& dir, const std::string& name = "episode.mp4") {
+  return make_clip(dir / name,
+                   "-f lavfi -i testsrc2=s=320x180:r=30:d=1 -f lavfi -i sine=d=1 -c:v libx264 "
+                   "-preset ultrafast -pix_fmt yuv420p -c:a aac -shortest");
+}
+
+RunResult package(const fs::path& input, const std::string& preset, const fs::path& outdir,
+                  const std::vector<std::string>& extra = kSmall) {
+  std::vector<std::string> args = {"package", input.string(), "-p", preset, "-o", outdir.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_reelpack(args);
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// The failure contract: exit code, exactly one stderr line mentioning each of `mentions`,
+// and an output folder that is empty or was never made.
+void check_failure(const RunResult& r, int exit_code, const std::vector<std::string>& mentions,
+                   const fs::path& outdir) {
+  INFO("exit " << r.exit_code << ", stderr:\n" << r.err);
+  CHECK(r.exit_code == exit_code);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(!r.err.empty());
+  if (!r.err.empty()) CHECK(r.err.back() == '\n');
+  for (const std::string& m : mentions) CHECK_THAT(r.err, Catch::Contains(m));
+  CHECK(list_dir(outdir).empty());
+}
+
+}  // namespace
+
+TEST_CASE("a missing input path is a usage error", "[errors][input]") {
+  TempDir dir;
+  const fs::path missing = dir / "no-such-episode.mp4";
+  check_failure(package(missing, "tiktok", dir / "out"), 2, {missing.string()}, dir / "out");
+}
+
+TEST_CASE("a folder given as input is a usage error", "[errors][input]") {
+  TempDir dir;
+  fs::create_directories(dir / "clips.mp4");
+  check_failure(package(dir / "clips.mp4", "tiktok", dir / "out"), 2,
+                {(dir / "clips.mp4").string()}, dir / "out");
+}
+
+TEST_CASE("an empty input file fails", "[errors][input]") {
+  TempDir dir;
+  write_file(dir / "empty.mp4", "");
+  check_failure(package(dir / "empty.mp4", "tiktok", dir / "out"), 1,
+                {(dir / "empty.mp4").string()}, dir / "out");
+}
+
+TEST_CASE("a truncated input fails and leaves no partial output", "[errors][input]") {
+  TempDir dir;
+  // moov first, so the cut file still opens and declares the full duration.
+  const fs::path whole =
+      make_clip(dir / "whole.mp4",
+                "-f lavfi -i testsrc2=s=640x360:r=30:d=2 -f lavfi -i sine=d=2 -c:v libx264 "
+                "-preset ultrafast -pix_fmt yuv420p -c:a aac -shortest -movflags +faststart");
+  const auto [moov, mdat] = moov_mdat_offsets(whole);
+  REQUIRE(moov < mdat);
+  std::ifstream in(whole, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  bytes.resize(bytes.size() / 2);
+  const fs::path cut = dir / "cut.mp4";
+  write_file(cut, bytes);
+  check_failure(package(cut, "youtube-shorts", dir / "out"), 1, {cut.string()}, dir / "out");
+}
+
+TEST_CASE("a text file named .mp4 fails", "[errors][input]") {
+  TempDir dir;
+  write_file(dir / "notes.mp4", "Episode 1 script notes: not a video at all.\n");
+  check_failure(package(dir / "notes.mp4", "tiktok", dir / "out"), 1,
+                {(dir / "notes.mp4").string()}, dir / "out");
+}
+
+TEST_CASE("an output folder that cannot be made fails", "[errors][output]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  // The tests run as root, which chmod does not stop: put a regular file in the way.
+  write_file(dir / "blocker", "x");
+  const fs::path outdir = dir / "blocker" / "sub";
+  check_failure(package(in, "tiktok", outdir), 1, {outdir.string()}, outdir);
+  CHECK(list_dir(dir.path()) == std::vector<std::string>{"blocker", "episode.mp4"});
+  CHECK(fs::file_size(dir / "blocker") == 1);
+}
+
+TEST_CASE("an unknown preset name is a usage error", "[errors][preset]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  check_failure(package(in, "tiktokk", dir / "out"), 2, {"tiktokk"}, dir / "out");
+}
+
+TEST_CASE("a preset file with an unknown key names the file and the key", "[errors][preset]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  const fs::path ini = dir / "my-platform.ini";
+  write_file(ini, "name = my-platform\nbase = tiktok\n\n[video]\nwidht = 720\n");
+  check_failure(package(in, ini.string(), dir / "out"), 2, {ini.string(), "widht"}, dir / "out");
+}
+
+TEST_CASE("a preset value of the wrong type names the file and the key", "[errors][preset]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  const fs::path ini = dir / "my-platform.ini";
+  write_file(ini, "base = tiktok\n\n[video]\ncrf = abc\n");
+  check_failure(package(in, ini.string(), dir / "out"), 2, {ini.string(), "crf", "abc"},
+                dir / "out");
+}
+
+TEST_CASE("a preset value out of range names the file and the key", "[errors][preset]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  const fs::path ini = dir / "my-platform.ini";
+  write_file(ini, "base = tiktok\n\n[video]\ncrf = 99\n");
+  check_failure(package(in, ini.string(), dir / "out"), 2, {ini.string(), "crf", "99"},
+                dir / "out");
+}
+
+TEST_CASE("an odd width override is a usage error", "[errors][options]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  check_failure(package(in, "youtube-shorts", dir / "out", {"--video.width", "361"}), 2,
+                {"width", "361"}, dir / "out");
+}
+
+TEST_CASE("an unknown command-line option is a usage error", "[errors][options]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  SECTION("not an option at all") {
+    check_failure(package(in, "tiktok", dir / "out", {"--bogus"}), 2, {"--bogus"}, dir / "out");
+  }
+  SECTION("not a preset key") {
+    check_failure(package(in, "tiktok", dir / "out", {"--video.bitrate", "5M"}), 2,
+                  {"video.bitrate"}, dir / "out");
+  }
+  SECTION("a preset key with a value of the wrong type") {
+    check_failure(package(in, "tiktok", dir / "out", {"--video.crf", "abc"}), 2,
+                  {"video.crf", "abc"}, dir / "out");
+  }
+  SECTION("a preset key with a value out of range") {
+    check_failure(package(in, "tiktok", dir / "out", {"--video.crf", "99"}), 2, {"video.crf", "99"},
+                  dir / "out");
+  }
+  SECTION("not a reframe mode") {
+    check_failure(package(in, "tiktok", dir / "out", {"--reframe", "zoom"}), 2, {"zoom"},
+                  dir / "out");
+  }
+}
+
+TEST_CASE("probe fails like package on missing and unreadable inputs", "[errors][probe]") {
+  TempDir dir;
+  const fs::path missing = dir / "gone.mp4";
+  RunResult r = run_reelpack({"probe", missing.string()});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(missing.string()));
+  write_file(dir / "notes.mp4", "not a video\n");
+  r = run_reelpack({"probe", (dir / "notes.mp4").string(), "--json"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains((dir / "notes.mp4").string()));
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("SIGINT and SIGTERM stop a run and remove every partial output", "[errors][signals]") {
+  TempDir dir;
+  // Long and slow enough (full 1080x1920, x264 medium) to be caught mid-run.
+  const fs::path in =
+      make_clip(dir / "long.mp4",
+                "-f lavfi -i testsrc2=s=640x360:r=30:d=10 -f lavfi -i sine=d=10 -c:v libx264 "
+                "-preset ultrafast -pix_fmt yuv420p -c:a aac -shortest");
+  const fs::path outdir = dir / "out";
+  const fs::path err = dir / "stderr";
+  for (const std::string sig : {"INT", "TERM"}) {
+    INFO("SIG" << sig);
+    const std::string cmd =
+        reelpack_command({"package", in.string(), "-p", "tiktok", "-p", "youtube-shorts", "-o",
+                          outdir.string(), "--video.encoder-preset", "medium"}) +
+        " 2>" + shell_quote(err.string()) + " & pid=$!\n" +
+        // Wait until the outputs are being written, then interrupt.
+        "seen=no; i=0\n"
+        "while [ $i -lt 200 ]; do\n"
+        "  if ls -A " +
+        shell_quote(outdir.string()) +
+        " 2>/dev/null | grep -q '^\\.reelpack-tmp-'; then seen=yes; break; fi\n"
+        "  sleep 0.05; i=$((i+1))\n"
+        "done\n"
+        "sleep 0.5\n"
+        "t0=$(date +%s%N)\n"
+        "kill -" +
+        sig +
+        " $pid; wait $pid; rc=$?\n"
+        "t1=$(date +%s%N)\n"
+        "echo \"$rc $seen $(( (t1 - t0) / 1000000 ))\"\n";
+    const RunResult r = run(cmd);
+    REQUIRE(r.exit_code == 0);
+    int rc = -1, ms = -1;
+    std::string seen;
+    std::istringstream(r.out) >> rc >> seen >> ms;
+    std::ifstream e(err);
+    const std::string stderr_text((std::istreambuf_iterator<char>(e)), {});
+    INFO("script output: " << r.out << "stderr: " << stderr_text);
+    CHECK(seen == "yes");  // the run had started writing before the signal
+    CHECK(rc == 130);
+    CHECK(ms < 10'000);  // stops promptly, not after finishing the encode
+    CHECK_THAT(stderr_text, Catch::Contains("interrupted"));
+    CHECK(std::count(stderr_text.begin(), stderr_text.end(), '\n') == 1);
+    CHECK(list_dir(outdir).empty());
+    fs::remove_all(outdir);
+  }
+}
+
+TEST_CASE("every verb's --help exits 0 with examples", "[errors][help]") {
+  const RunResult top = run_reelpack({"--help"});
+  CHECK(top.exit_code == 0);
+  CHECK_THAT(top.out, Catch::Contains("Examples:"));
+  // The verbs the top-level help lists ("Verbs:" up to the first blank line).
+  std::vector<std::string> verbs;
+  std::istringstream lines(top.out);
+  bool in_verbs = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line == "Verbs:") {
+      in_verbs = true;
+    } else if (in_verbs && line.empty()) {
+      break;
+    } else if (in_verbs) {
+      std::istringstream words(line);
+      std::string verb;
+      if (words >> verb) verbs.push_back(verb);
+    }
+  }
+  for (const std::string verb : {"package", "probe", "presets"}) {
+    CHECK(std::find(verbs.begin(), verbs.end(), verb) != verbs.end());
+  }
+  for (const std::string& verb : verbs) {
+    INFO("reelpack " << verb << " --help");
+    const RunResult r = run_reelpack({verb, "--help"});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("Examples:"));
+    CHECK(r.err.empty());
+  }
+}

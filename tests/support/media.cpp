@@ -3,8 +3,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -16,8 +18,8 @@ namespace fs = std::filesystem;
 
 TempDir::TempDir() {
   std::random_device rd;
-  path_ = fs::temp_directory_path() / ("reelpack-test-" + std::to_string(::getpid()) + "-" +
-                                       std::to_string(rd()));
+  path_ = fs::temp_directory_path() /
+          ("reelpack-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   fs::create_directories(path_);
 }
 
@@ -60,14 +62,20 @@ RunResult run(const std::string& command) {
   return r;
 }
 
-RunResult run_reelpack(const std::vector<std::string>& args) {
-  std::string cmd = shell_quote(REELPACK_BINARY);
+std::string reelpack_command(const std::vector<std::string>& args) {
+  std::string cmd =
+      "REELPACK_PRESETS=" + shell_quote(REELPACK_PRESET_DIR) + " " + shell_quote(REELPACK_BINARY);
   for (const auto& a : args) cmd += " " + shell_quote(a);
-  return run("REELPACK_PRESETS=" + shell_quote(REELPACK_PRESET_DIR) + " " + cmd);
+  return cmd;
+}
+
+RunResult run_reelpack(const std::vector<std::string>& args) {
+  return run(reelpack_command(args));
 }
 
 fs::path make_clip(const fs::path& out, const std::string& ffmpeg_args) {
-  const RunResult r = run("ffmpeg -nostdin -y -v error " + ffmpeg_args + " " + shell_quote(out.string()));
+  const RunResult r =
+      run("ffmpeg -nostdin -y -v error " + ffmpeg_args + " " + shell_quote(out.string()));
   INFO("ffmpeg " << ffmpeg_args << "\n" << r.err);
   REQUIRE(r.exit_code == 0);
   return out;
@@ -81,12 +89,35 @@ nlohmann::json ffprobe(const fs::path& file) {
   return nlohmann::json::parse(r.out);
 }
 
+nlohmann::json first_stream(const nlohmann::json& probe, const std::string& codec_type) {
+  for (const auto& s : probe.value("streams", nlohmann::json::array())) {
+    if (s.value("codec_type", "") == codec_type) return s;
+  }
+  return nullptr;
+}
+
+double number_field(const nlohmann::json& stream, const std::string& key) {
+  if (!stream.is_object() || !stream.contains(key)) return std::nan("");
+  const auto& v = stream[key];
+  if (v.is_number()) return v.get<double>();
+  try {
+    return std::stod(v.get<std::string>());
+  } catch (const std::exception&) {
+    return std::nan("");
+  }
+}
+
 std::vector<FrameFact> video_frames(const fs::path& file) {
-  const RunResult r = run("ffprobe -v error -select_streams v:0 -show_entries frame=pts_time,key_frame "
-                          "-print_format json " + shell_quote(file.string()));
+  const RunResult r =
+      run("ffprobe -v error -select_streams v:0 -show_entries frame=pts_time,key_frame "
+          "-print_format json " +
+          shell_quote(file.string()));
   REQUIRE(r.exit_code == 0);
   std::vector<FrameFact> frames;
-  for (const auto& f : nlohmann::json::parse(r.out)["frames"]) {
+  // Keep the parsed document alive: a range-for over parse(...)["frames"] would iterate
+  // into a destroyed temporary.
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  for (const auto& f : doc.value("frames", nlohmann::json::array())) {
     frames.push_back({std::stod(f["pts_time"].get<std::string>()), f["key_frame"].get<int>() == 1});
   }
   return frames;
@@ -115,19 +146,59 @@ std::pair<long, long> moov_mdat_offsets(const fs::path& file) {
 }
 
 double psnr(const fs::path& a, const fs::path& b) {
-  const RunResult r =
-      run("ffmpeg -nostdin -v info -i " + shell_quote(a.string()) + " -i " + shell_quote(b.string()) +
-          " -lavfi '[1:v][0:v]scale2ref=flags=bicubic[b][a];[a][b]psnr' -f null - 2>&1 | "
-          "grep -o 'average:[0-9.inf]*' | tail -1 | cut -d: -f2");
+  const RunResult r = run(
+      "ffmpeg -nostdin -v info -i " + shell_quote(a.string()) + " -i " + shell_quote(b.string()) +
+      " -lavfi '[1:v][0:v]scale2ref=flags=bicubic[b][a];[a][b]psnr' -f null - 2>&1 | "
+      "grep -o 'average:[0-9.inf]*' | tail -1 | cut -d: -f2");
   REQUIRE(r.exit_code == 0);
   if (r.out.rfind("inf", 0) == 0) return 100.0;
   return std::stod(r.out.empty() ? "0" : r.out);
 }
 
+LumaStats luma_stats(const fs::path& file, const std::string& filters) {
+  const std::string chain =
+      (filters.empty() ? "" : filters + ",") + "signalstats,metadata=mode=print:file=-";
+  const RunResult r = run("ffmpeg -nostdin -v error -i " + shell_quote(file.string()) +
+                          " -map 0:v:0 -vf " + shell_quote(chain) + " -f null -");
+  INFO("luma_stats " << file << " " << filters << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  LumaStats s;
+  double sum = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq);
+    const double value = std::stod(line.substr(eq + 1));
+    if (key == "lavfi.signalstats.YAVG") {
+      sum += value;
+      ++s.frames;
+    } else if (key == "lavfi.signalstats.YMAX") {
+      s.max = std::max(s.max, value);
+    }
+  }
+  REQUIRE(s.frames > 0);
+  s.mean = sum / s.frames;
+  return s;
+}
+
+double max_volume_db(const fs::path& file) {
+  const RunResult r =
+      run("ffmpeg -nostdin -v info -i " + shell_quote(file.string()) +
+          " -map 0:a:0 -af volumedetect -f null - 2>&1 | grep -o 'max_volume: [-0-9.inf]*' | "
+          "tail -1 | cut -d' ' -f2");
+  REQUIRE(r.exit_code == 0);
+  INFO("max_volume of " << file << ": '" << r.out << "'");
+  REQUIRE(!r.out.empty());
+  if (r.out.rfind("-inf", 0) == 0) return -200.0;
+  return std::stod(r.out);
+}
+
 std::vector<std::string> list_dir(const fs::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) names.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }

@@ -2,7 +2,8 @@
 // read back with ffprobe, and the reelpack binary run as a user runs it.
 //
 //   TempDir dir;
-//   auto clip = make_clip(dir / "in.mp4", "-f lavfi -i testsrc2=s=1280x720:r=30:d=2 -f lavfi -i sine=d=2");
+//   auto clip = make_clip(dir / "in.mp4",
+//                         "-f lavfi -i testsrc2=s=1280x720:r=30:d=2 -f lavfi -i sine=d=2");
 //   RunResult r = run_reelpack({"package", clip.string(), "-p", "tiktok", "-o", dir.str()});
 //   nlohmann::json info = ffprobe(dir / "in.tiktok.mp4");
 #pragma once
@@ -38,6 +39,9 @@ struct RunResult {
 RunResult run(const std::string& command);
 // Runs build/reelpack with the given arguments (each quoted for the shell).
 RunResult run_reelpack(const std::vector<std::string>& args);
+// The shell command run_reelpack() runs, for tests that drive the process themselves
+// (in the background, with signals).
+std::string reelpack_command(const std::vector<std::string>& args);
 std::string shell_quote(const std::string& s);
 
 // Runs `ffmpeg -y -v error <args> <out>`; REQUIREs success; returns out.
@@ -45,6 +49,10 @@ std::filesystem::path make_clip(const std::filesystem::path& out, const std::str
 
 // ffprobe -show_format -show_streams as JSON.
 nlohmann::json ffprobe(const std::filesystem::path& file);
+// The first stream of `codec_type` ("video", "audio") in ffprobe() output; null when none.
+nlohmann::json first_stream(const nlohmann::json& probe, const std::string& codec_type);
+// A numeric field that ffprobe prints as a string ("duration": "2.000000"); NaN when absent.
+double number_field(const nlohmann::json& stream, const std::string& key);
 // Per-frame facts of the first video stream: pts_time and key_frame, in order.
 struct FrameFact {
   double pts_s;
@@ -54,7 +62,19 @@ std::vector<FrameFact> video_frames(const std::filesystem::path& file);
 // Byte offsets of the top-level "moov" and "mdat" atoms (-1 when absent).
 std::pair<long, long> moov_mdat_offsets(const std::filesystem::path& file);
 // PSNR (dB, average over frames) of `b` against `a` after scaling b to a's size.
+// Frames are paired by timestamp: write references in a container that keeps the exact
+// time base (.nut, .mp4), not Matroska's milliseconds.
 double psnr(const std::filesystem::path& a, const std::filesystem::path& b);
+// Luma statistics over every frame of the first video stream after `filters` (for example
+// "crop=360:100:0:0"): the mean of the frames' averages and the largest value seen.
+struct LumaStats {
+  double mean = 0;
+  double max = 0;
+  int frames = 0;
+};
+LumaStats luma_stats(const std::filesystem::path& file, const std::string& filters);
+// Peak level of the first audio stream in dBFS (volumedetect; about -91 for digital silence).
+double max_volume_db(const std::filesystem::path& file);
 
 // Files in `dir` (names only), to check nothing partial is left behind.
 std::vector<std::string> list_dir(const std::filesystem::path& dir);
