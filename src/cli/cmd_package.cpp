@@ -99,9 +99,10 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
         std::cerr << "reelpack: error: " << o.error << "\n";
       }
     }
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f", report.elapsed_s);
     std::cerr << "packaged " << report.input.path.string() << " for " << report.outputs.size()
-              << " preset(s) in " << report.elapsed_s << " s; outputs in " << outdir.string()
-              << "\n";
+              << " preset(s) in " << secs << " s; outputs in " << outdir.string() << "\n";
   }
   return report.ok() ? kExitOk : kExitProcessing;
 }

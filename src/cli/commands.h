@@ -13,6 +13,8 @@ int cmd_package(const Args& args);
 int cmd_probe(const Args& args);
 int cmd_presets(const Args& args);
 int cmd_cut(const Args& args);
+int cmd_shots(const Args& args);
+int cmd_split(const Args& args);
 
 // Shared by the verbs: sets libav's log level from -v / --verbose.
 void set_verbosity(int level);
@@ -44,6 +46,18 @@ void prepare_output_dir(const std::filesystem::path& dir);
 void print_plan(const reelpack::MediaInfo& info, const reelpack::PackageJob& job, bool json);
 // Runs the job with a progress bar and prints the summary; returns the exit code.
 int run_package(const reelpack::PackageJob& job, bool json, const std::filesystem::path& outdir);
+
+// Shot detection options shared by shots and split.
+void add_shot_options(boost::program_options::options_description& options);
+}  // namespace reelpack::cli
+namespace reelpack {
+struct ShotDetectorOptions;
+struct ShotList;
+}  // namespace reelpack
+namespace reelpack::cli {
+reelpack::ShotDetectorOptions shot_options(const boost::program_options::variables_map& vm);
+reelpack::ShotList detect_with_progress(const std::filesystem::path& input,
+                                        const reelpack::ShotDetectorOptions& options, bool quiet);
 
 // Prints "Usage: ...", the options and the examples for `--help`.
 void print_help(const std::string& usage, const std::string& summary,

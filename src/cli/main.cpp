@@ -49,6 +49,8 @@ Usage: reelpack VERB [OPTIONS]
 Verbs:
   package   decode once, reframe and encode for one or more platform presets
   cut       frame-accurate trims and cut lists (or lossless, snapped to keyframes)
+  shots     list the shots of a file (hard cuts, fades, dissolves)
+  split     split a master into episodes that end on shot boundaries
   probe     show what a media file holds (streams, duration, rotation, SAR)
   presets   list presets, show one resolved, or list every preset key
 
@@ -86,6 +88,8 @@ int main(int argc, char** argv) {
     if (verb == "probe") return cli::cmd_probe(args);
     if (verb == "presets") return cli::cmd_presets(args);
     if (verb == "cut") return cli::cmd_cut(args);
+    if (verb == "shots") return cli::cmd_shots(args);
+    if (verb == "split") return cli::cmd_split(args);
     throw UsageError("unknown verb '" + verb + "'; run `reelpack --help` for the list");
   } catch (const Error& e) {
     std::cerr << "reelpack: error: " << e.what() << "\n";
