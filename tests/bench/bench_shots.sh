@@ -27,7 +27,7 @@ ffmpeg -nostdin -v error -y \
   -f lavfi -i "testsrc2=s=1920x1080:r=30:d=$S" \
   -f lavfi -i "mandelbrot=s=1920x1080:r=30,trim=duration=$S" \
   -f lavfi -i "smptehdbars=s=1920x1080:r=30:d=$S" \
-  -f lavfi -i "life=s=1920x1080:r=30:mold=10:ratio=0.1,trim=duration=$S" \
+  -f lavfi -i "life=s=1920x1080:r=30:mold=10:ratio=0.1:life_color=#40e080:death_color=#301060:mold_color=#a06020,trim=duration=$S" \
   -f lavfi -i "cellauto=s=1920x1080:r=30:rule=110,trim=duration=$S" \
   -f lavfi -i "gradients=s=1920x1080:r=30:speed=0.05,trim=duration=$S" \
   -f lavfi -i "sine=f=330:d=$((6 * S)):sample_rate=48000" \
