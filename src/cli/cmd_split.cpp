@@ -132,7 +132,10 @@ int cmd_split(const Args& args) {
         // stdout, which would break --json (several documents) and the text mode alike.
         const PackageReport rep = package(job);
         for (const OutputReport& o : rep.outputs) {
-          if (!o.ok) row.error += (row.error.empty() ? "" : "; ") + o.path.filename().string() + ": " + o.error;
+          if (!o.ok) {
+            row.error +=
+                (row.error.empty() ? "" : "; ") + o.path.filename().string() + ": " + o.error;
+          }
         }
       }
     } catch (const Interrupted&) {

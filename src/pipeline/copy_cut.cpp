@@ -5,6 +5,7 @@ extern "C" {
 #include <libavutil/mathematics.h>
 }
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "media/av_error.h"
@@ -26,6 +27,33 @@ std::string container_for(const fs::path& output) {
   if (ext == ".ts") return "mpegts";
   throw UsageError(output.string() + ": unknown container; use .mp4, .mov, .mkv or .ts");
 }
+
+// Seeks so that the first video keyframe read is at or before `time_us` (relative to the
+// file's start). Demuxers without an index (MPEG-TS) seek by byte position and can land
+// past the keyframe we need; step back (1 s, 2 s, 4 s...) until they do not.
+void seek_to_keyframe_before(InputFile& input, int video_index, int64_t time_us, AVPacket* pkt) {
+  const AVRational vtb = input.format()->streams[video_index]->time_base;
+  const int64_t base_pts = av_rescale_q(input.info().start_us, AV_TIME_BASE_Q, vtb);
+  const int64_t tolerance_us = av_rescale_q(1, vtb, kMicros) / 2;  // container rounding
+  for (int64_t back_us = 0;; back_us = back_us == 0 ? 1'000'000 : back_us * 2) {
+    const int64_t target_us = std::max<int64_t>(time_us - back_us, 0);
+    input.seek_to(target_us);
+    if (target_us == 0) return;
+    int64_t key_us = AV_NOPTS_VALUE;
+    while (key_us == AV_NOPTS_VALUE && input.read_packet(pkt)) {
+      if (pkt->stream_index == video_index && (pkt->flags & AV_PKT_FLAG_KEY)) {
+        const int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+        if (pts != AV_NOPTS_VALUE) key_us = av_rescale_q(pts - base_pts, vtb, kMicros);
+      }
+      av_packet_unref(pkt);
+    }
+    if (key_us == AV_NOPTS_VALUE || key_us <= time_us + tolerance_us) {
+      input.seek_to(target_us);  // the same seek lands on the same keyframe
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>& specs,
@@ -55,7 +83,7 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
   int64_t offset_us = 0;  // where the current range starts on the output timeline
   for (const RangeSpec& spec : specs) {
     const TimeRange want = resolve_range(spec, {fps.num, fps.den > 0 ? fps.den : 1}, info.duration_us);
-    input.seek_to(want.start_us);
+    seek_to_keyframe_before(input, v, want.start_us, pkt.get());
     // Source timestamps of the range's first keyframe and of the keyframe that ends it.
     int64_t start_pts = AV_NOPTS_VALUE, end_pts = AV_NOPTS_VALUE, last_end_pts = 0;
     bool video_done = false, audio_done = a < 0;

@@ -156,6 +156,32 @@ void apply_gain(AVFrame* f, Gain gain) {
   }
 }
 
+// Seeks so that decoding starts at or before `time_us`. Demuxers without an index
+// (MPEG-TS, some camera files) seek by byte position and can land after the keyframe we
+// need; the decoder then starts at the next keyframe, past START. So decode until the
+// first video frame comes out, and step back further (1 s, 2 s, 4 s...) while it is late.
+void seek_at_or_before(InputFile& input, int64_t time_us, int64_t tolerance_us) {
+  const AVRational vtb = input.video_time_base();
+  for (int64_t back_us = 0;; back_us = back_us == 0 ? 1'000'000 : back_us * 2) {
+    const int64_t target_us = std::max<int64_t>(time_us - back_us, 0);
+    input.seek_to(target_us);
+    if (!input.decodes_video() || target_us == 0) return;
+    int64_t first_us = AV_NOPTS_VALUE;
+    while (first_us == AV_NOPTS_VALUE) {
+      const bool more = input.read_some([&](StreamKind kind, AVFrame* f) {
+        if (kind == StreamKind::Video && first_us == AV_NOPTS_VALUE) {
+          first_us = av_rescale_q(f->pts, vtb, kMicros);
+        }
+      });
+      if (!more) break;
+    }
+    if (first_us == AV_NOPTS_VALUE || first_us <= time_us + tolerance_us) {
+      input.seek_to(target_us);  // the same seek lands on the same keyframe
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 struct RangeReader::State {
@@ -182,7 +208,16 @@ void RangeReader::run_range(size_t index, State& st, const InputFile::FrameSink&
   const bool fade_in = index > 0;
   const bool fade_out = index + 1 < ranges_.size();
 
-  input_.seek_to(r.start_us);
+  // Container timestamps are rounded to their time base (Matroska: 1 ms), so a frame
+  // within half a tick of START or END is the frame at that instant: f2 is frame 2 even
+  // when its 66.667 ms is stored as 67 ms.
+  const int64_t tol_us = has_video ? av_rescale_q(1, vtb, kMicros) / 2 : 0;
+  auto compare_us = [&](int64_t pts, int64_t t_us) {
+    const int64_t p_us = av_rescale_q(pts, vtb, kMicros);
+    return p_us < t_us - tol_us ? -1 : p_us > t_us + tol_us ? 1 : 0;
+  };
+
+  seek_at_or_before(input_, r.start_us, tol_us);
 
   // Video: the frame shown at START is the last one at or before it, so hold each such
   // frame until a later one proves it was the last.
@@ -280,8 +315,8 @@ void RangeReader::run_range(size_t index, State& st, const InputFile::FrameSink&
       return;
     }
     if (video_done) return;
-    const int vs_start = av_compare_ts(f->pts, vtb, r.start_us, kMicros);
-    const int vs_end = av_compare_ts(f->pts, vtb, r.end_us, kMicros);
+    const int vs_start = compare_us(f->pts, r.start_us);
+    const int vs_end = compare_us(f->pts, r.end_us);
     if (vs_end >= 0) {  // the first frame at or after END closes the range
       if (!started && held) start_with(held.get());
       if (!started) start_with(f);  // a range shorter than one frame still yields one

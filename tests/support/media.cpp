@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -192,6 +193,82 @@ double max_volume_db(const fs::path& file) {
   REQUIRE(!r.out.empty());
   if (r.out.rfind("-inf", 0) == 0) return -200.0;
   return std::stod(r.out);
+}
+
+double start_time_s(const fs::path& file) {
+  const double s =
+      number_field(ffprobe(file).value("format", nlohmann::json::object()), "start_time");
+  return std::isnan(s) ? 0.0 : s;
+}
+
+fs::path extract_frame(const fs::path& file, int index, const fs::path& out) {
+  return make_clip(out, "-i " + shell_quote(file.string()) + " -map 0:v:0 -vf " +
+                            shell_quote("select=eq(n\\," + std::to_string(index) + "),setpts=0") +
+                            " -frames:v 1 -c:v ffv1");
+}
+
+std::vector<PacketFact> video_packets(const fs::path& file) {
+  const RunResult r =
+      run("ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags "
+          "-show_data_hash md5 -print_format json " +
+          shell_quote(file.string()));
+  INFO("ffprobe packets " << file << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  std::vector<PacketFact> packets;
+  for (const auto& p : doc.value("packets", nlohmann::json::array())) {
+    const std::string pts = p.value("pts_time", "nan");
+    packets.push_back({pts == "N/A" ? std::nan("") : std::stod(pts),
+                       p.value("flags", "").find('K') != std::string::npos,
+                       p.value("data_hash", "")});
+  }
+  return packets;
+}
+
+std::vector<int16_t> decode_audio_mono(const fs::path& file, int rate_hz) {
+  const RunResult r = run("ffmpeg -nostdin -v error -i " + shell_quote(file.string()) +
+                          " -map 0:a:0 -ac 1 -ar " + std::to_string(rate_hz) + " -f s16le -");
+  INFO("decode audio " << file << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::vector<int16_t> samples(r.out.size() / 2);
+  std::memcpy(samples.data(), r.out.data(), samples.size() * 2);
+  return samples;
+}
+
+std::vector<double> frame_luma_means(const fs::path& file) {
+  const RunResult r = run("ffmpeg -nostdin -v error -i " + shell_quote(file.string()) +
+                          " -map 0:v:0 -vf signalstats,metadata=mode=print:"
+                          "key=lavfi.signalstats.YAVG:file=- -f null -");
+  INFO("frame_luma_means " << file << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::vector<double> means;
+  std::istringstream lines(r.out);
+  const std::string key = "lavfi.signalstats.YAVG=";
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(key, 0) == 0) means.push_back(std::stod(line.substr(key.size())));
+  }
+  return means;
+}
+
+std::optional<long long> bytes_read_by(const std::string& command) {
+  if (run("strace -qq -e trace=none true").exit_code != 0) return std::nullopt;
+  TempDir tmp;
+  const fs::path log = tmp / "strace.log";
+  const RunResult r = run("strace -f -qq -e trace=read,pread64 -o " + shell_quote(log.string()) +
+                          " sh -c " + shell_quote(command));
+  INFO(command << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  // Lines end "= <bytes>" (or "= -1 EAGAIN ..." for failed calls, which read nothing).
+  long long total = 0;
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.rfind("= ");
+    if (eq == std::string::npos) continue;
+    const std::string n = line.substr(eq + 2);
+    if (!n.empty() && n.find_first_not_of("0123456789") == std::string::npos)
+      total += std::stoll(n);
+  }
+  return total;
 }
 
 std::vector<std::string> list_dir(const fs::path& dir) {

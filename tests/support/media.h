@@ -8,8 +8,10 @@
 //   nlohmann::json info = ffprobe(dir / "in.tiktok.mp4");
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +77,30 @@ struct LumaStats {
 LumaStats luma_stats(const std::filesystem::path& file, const std::string& filters);
 // Peak level of the first audio stream in dBFS (volumedetect; about -91 for digital silence).
 double max_volume_db(const std::filesystem::path& file);
+
+// The container's start time (ffprobe format.start_time) in seconds; 0 when absent. A
+// file's timeline, as reelpack and players count it, starts there.
+double start_time_s(const std::filesystem::path& file);
+// Frame `index` (0-based, presentation order) of the first video stream as a lossless
+// one-frame clip with timestamp zero, so psnr() pairs any two such frames.
+std::filesystem::path extract_frame(const std::filesystem::path& file, int index,
+                                    const std::filesystem::path& out);
+// Per-packet facts of the first video stream in decode order, with each packet's MD5, to
+// show that packets were copied rather than re-encoded.
+struct PacketFact {
+  double pts_s;
+  bool key;
+  std::string md5;
+};
+std::vector<PacketFact> video_packets(const std::filesystem::path& file);
+// The first audio stream decoded by the ffmpeg command line to mono 16-bit PCM at
+// `rate_hz`, from its first decoded sample.
+std::vector<int16_t> decode_audio_mono(const std::filesystem::path& file, int rate_hz = 48000);
+// Mean luma (signalstats YAVG) of each frame of the first video stream, in order.
+std::vector<double> frame_luma_means(const std::filesystem::path& file);
+// Bytes that `command` (and its children) read with read(2)/pread64(2), counted by
+// strace; nullopt when strace is missing or not permitted here.
+std::optional<long long> bytes_read_by(const std::string& command);
 
 // Files in `dir` (names only), to check nothing partial is left behind.
 std::vector<std::string> list_dir(const std::filesystem::path& dir);

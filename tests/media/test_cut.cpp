@@ -1,0 +1,653 @@
+// `reelpack cut` and `package --range` end to end: frame-accurate re-encoded cuts checked
+// frame by frame against the source, joins, time formats, audio at the joins, A/V sync,
+// seeking, lossless --copy cuts and bad ranges.
+//
+// Sources are testsrc2 (a frame counter and moving shapes, so neighbouring frames differ
+// clearly) with a key frame every 2 s at 30 fps and B-frames, tagged BT.709 so outputs need
+// no colour conversion. A cut frame is "the right one" when it matches the source frame
+// decoded at that time (PSNR >= 35 dB) clearly better than either neighbour.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "support/media.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace reelpack::test;
+
+namespace {
+
+constexpr double kFps = 30;
+constexpr double kFrame = 1 / kFps;
+
+const std::string kVideo =
+    " -c:v libx264 -preset veryfast -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p"
+    " -colorspace bt709 -color_primaries bt709 -color_trc bt709";
+
+// 8 s of testsrc2 at 320x180 with a 440 Hz tone; key frames at 0, 2, 4 and 6 s.
+fs::path counter_source(const TempDir& dir, const std::string& name = "master.mp4",
+                        int seconds = 8) {
+  const std::string d = std::to_string(seconds);
+  return make_clip(dir / name, "-f lavfi -i testsrc2=s=320x180:r=30:d=" + d +
+                                   " -f lavfi -i sine=f=440:r=48000:d=" + d + kVideo +
+                                   " -c:a aac -shortest");
+}
+
+std::string joined(const std::vector<std::string>& args) {
+  std::string s;
+  for (const auto& a : args) s += " " + a;
+  return s;
+}
+
+RunResult reelpack_ok(const std::vector<std::string>& args) {
+  const RunResult r = run_reelpack(args);
+  INFO("reelpack" << joined(args) << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r;
+}
+
+// `reelpack cut IN -o OUT --range R...` (re-encoded at the source's size and rate).
+fs::path cut(const fs::path& in, const fs::path& out, const std::vector<std::string>& ranges,
+             std::vector<std::string> extra = {"--video.encoder-preset", "ultrafast"}) {
+  std::vector<std::string> args = {"cut", in.string(), "-o", out.string()};
+  for (const auto& r : ranges) args.insert(args.end(), {"--range", r});
+  args.insert(args.end(), extra.begin(), extra.end());
+  reelpack_ok(args);
+  REQUIRE(fs::is_regular_file(out));
+  return out;
+}
+
+// Video frame times of `file` on its own timeline (zero at the container start, as
+// reelpack and players count).
+std::vector<double> frame_times(const fs::path& file) {
+  const double start = start_time_s(file);
+  std::vector<double> t;
+  for (const FrameFact& f : video_frames(file)) t.push_back(f.pts_s - start);
+  return t;
+}
+
+constexpr double kTimeSlack = 1e-4;  // ffprobe prints microseconds
+
+// The source frame shown at `t_s`: the last one at or before it.
+int frame_at(const std::vector<double>& times, double t_s) {
+  int index = -1;
+  for (size_t i = 0; i < times.size(); ++i) {
+    if (times[i] <= t_s + kTimeSlack) index = static_cast<int>(i);
+  }
+  REQUIRE(index >= 0);
+  return index;
+}
+
+// The last source frame before `t_s`.
+int frame_before(const std::vector<double>& times, double t_s) {
+  int index = -1;
+  for (size_t i = 0; i < times.size(); ++i) {
+    if (times[i] < t_s - kTimeSlack) index = static_cast<int>(i);
+  }
+  REQUIRE(index >= 0);
+  return index;
+}
+
+// Compares single frames of an output with frames of its source, extracting each frame
+// once into the temporary folder.
+class FrameMatcher {
+ public:
+  FrameMatcher(const TempDir& dir, fs::path source, int source_frames)
+      : dir_(dir), source_(std::move(source)), source_frames_(source_frames) {}
+
+  // Output frame `out_index` is source frame `src_index`: at least 35 dB against it, and
+  // at least 8 dB better than against the frames either side of it.
+  void check(const fs::path& out, int out_index, int src_index) {
+    INFO("output " << out.filename().string() << " frame " << out_index
+                   << " should be source frame " << src_index);
+    const fs::path got = extract_frame(
+        out, out_index,
+        dir_ / ("got-" + out.stem().string() + "-" + std::to_string(out_index) + ".nut"));
+    const double right = psnr(source_frame(src_index), got);
+    INFO("PSNR against it: " << right << " dB");
+    CHECK(right >= 35);
+    for (const int n : {src_index - 1, src_index + 1}) {
+      if (n < 0 || n >= source_frames_) continue;
+      const double neighbour = psnr(source_frame(n), got);
+      INFO("PSNR against source frame " << n << ": " << neighbour << " dB");
+      CHECK(right >= neighbour + 8);
+    }
+  }
+
+ private:
+  fs::path source_frame(int index) {
+    auto it = cache_.find(index);
+    if (it != cache_.end()) return it->second;
+    const fs::path p = extract_frame(
+        source_, index,
+        dir_ / ("src-" + source_.stem().string() + "-" + std::to_string(index) + ".nut"));
+    cache_[index] = p;
+    return p;
+  }
+
+  const TempDir& dir_;
+  fs::path source_;
+  int source_frames_;
+  std::map<int, fs::path> cache_;
+};
+
+// Frames one every 1/30 s from zero: no gap, no repeat, no drift.
+void check_continuous(const std::vector<double>& times) {
+  REQUIRE(!times.empty());
+  double worst = 0;
+  for (size_t i = 0; i < times.size(); ++i) {
+    worst = std::max(worst, std::abs(times[i] - i * kFrame));
+  }
+  INFO("largest distance from the 30 fps grid: " << worst << " s");
+  CHECK(worst < 0.002);
+}
+
+double stream_duration(const fs::path& file, const std::string& type) {
+  return number_field(first_stream(ffprobe(file), type), "duration");
+}
+
+// The audio ends with the video (within 25 ms: one AAC frame of priming or padding).
+void check_audio_length(const fs::path& out) {
+  const double v = stream_duration(out, "video");
+  const double a = stream_duration(out, "audio");
+  INFO("video " << v << " s, audio " << a << " s");
+  CHECK(std::abs(a - v) <= 0.025);
+}
+
+// One range cut from `in`: its frames are exactly the source's frames from the one shown
+// at START to the one before END.
+struct Expect {
+  std::string range;
+  double start_s, end_s;  // as the range means them (END clamped to the input)
+};
+
+void check_single_range(const fs::path& out, const Expect& e, FrameMatcher& match,
+                        const std::vector<double>& src_times) {
+  INFO("range " << e.range);
+  const int first = frame_at(src_times, e.start_s);
+  const int last = frame_before(src_times, e.end_s);
+  const auto times = frame_times(out);
+  CHECK(static_cast<int>(times.size()) == last - first + 1);
+  check_continuous(times);
+  const double v = stream_duration(out, "video");
+  INFO("output video lasts " << v << " s for a " << e.end_s - e.start_s << " s range");
+  CHECK(std::abs(v - (e.end_s - e.start_s)) <= kFrame + 1e-3);
+  check_audio_length(out);
+  json vs = first_stream(ffprobe(out), "video");
+  CHECK(vs["width"] == 320);
+  CHECK(vs["height"] == 180);
+  CHECK(vs["r_frame_rate"] == "30/1");
+  match.check(out, 0, first);
+  match.check(out, static_cast<int>(times.size()) - 1, last);
+}
+
+// Beep onsets (seconds) in decoded audio: where |sample| first reaches half the peak, at
+// least 0.2 s after the previous onset.
+std::vector<double> onsets(const std::vector<int16_t>& pcm, int rate_hz) {
+  int peak = 0;
+  for (int16_t s : pcm) peak = std::max(peak, std::abs(static_cast<int>(s)));
+  std::vector<double> found;
+  long last = -1'000'000;
+  for (size_t i = 0; i < pcm.size(); ++i) {
+    if (std::abs(static_cast<int>(pcm[i])) * 2 >= peak && peak > 0) {
+      if (static_cast<long>(i) - last > rate_hz / 5)
+        found.push_back(static_cast<double>(i) / rate_hz);
+      last = static_cast<long>(i);
+    }
+  }
+  return found;
+}
+
+// The largest sample-to-sample step over the peak level: about 2 pi f / rate for a clean
+// tone (0.058 for 440 Hz at 48 kHz); a hard cut at a bad phase jumps by up to 2.
+double max_step_ratio(const std::vector<int16_t>& pcm) {
+  int peak = 0, step = 0;
+  for (size_t i = 0; i < pcm.size(); ++i) {
+    peak = std::max(peak, std::abs(static_cast<int>(pcm[i])));
+    if (i > 0) step = std::max(step, std::abs(pcm[i] - pcm[i - 1]));
+  }
+  REQUIRE(peak > 1000);
+  return static_cast<double>(step) / peak;
+}
+
+}  // namespace
+
+TEST_CASE("cut keeps exactly the frames of a range, on key frames or between them",
+          "[cut][frames]") {
+  TempDir dir;
+  const fs::path in = counter_source(dir);
+  const auto src_times = frame_times(in);
+  REQUIRE(src_times.size() == 240);
+  FrameMatcher match(dir, in, 240);
+  const std::vector<Expect> cases = {
+      {"2-4", 2.0, 4.0},          // both ends on key frames
+      {"2.5-4.2", 2.5, 4.2},      // both ends between key frames
+      {"2.51-5.99", 2.51, 5.99},  // between frames: the frame shown at 2.51 is the one at 2.5
+      {"0-1", 0.0, 1.0},          // from the first frame
+      {"7-20", 7.0, 8.0},         // END past the end of the input: up to the last frame
+  };
+  int n = 0;
+  for (const Expect& e : cases) {
+    const fs::path out = cut(in, dir / ("cut" + std::to_string(n++) + ".mp4"), {e.range});
+    check_single_range(out, e, match, src_times);
+  }
+}
+
+TEST_CASE("cut --json reports the span actually cut on the source timeline", "[cut][json]") {
+  TempDir dir;
+  const fs::path in = counter_source(dir);
+  const RunResult r = reelpack_ok({"cut", in.string(), "-o", (dir / "out.mp4").string(), "--range",
+                                   "2.51-5.99", "--json", "--video.encoder-preset", "ultrafast"});
+  const json j = json::parse(r.out);
+  CHECK(j["ok"] == true);
+  REQUIRE(j["ranges"].size() == 1);
+  // From the frame shown at 2.51 s (at 2.5 s) to the end of the one before 5.99 s.
+  CHECK(j["ranges"][0]["start_seconds"].get<double>() == Approx(2.5).margin(1e-3));
+  CHECK(j["ranges"][0]["end_seconds"].get<double>() == Approx(6.0).margin(1e-3));
+  REQUIRE(j["outputs"].size() == 1);
+  CHECK(j["outputs"][0]["video_frames"] == 105);
+}
+
+TEST_CASE("several ranges are joined in the order given, with continuous timestamps",
+          "[cut][join]") {
+  TempDir dir;
+  const fs::path in = counter_source(dir);
+  const auto src_times = frame_times(in);
+  FrameMatcher match(dir, in, static_cast<int>(src_times.size()));
+  // Out of order on purpose, none on key frames, mixed formats.
+  const fs::path out = cut(in, dir / "joined.mp4", {"5.2-6.1", "1.05-2.5", "f90-f105"});
+
+  struct Piece {
+    int first, last;
+  };
+  const std::vector<Piece> pieces = {{frame_at(src_times, 5.2), frame_before(src_times, 6.1)},
+                                     {frame_at(src_times, 1.05), frame_before(src_times, 2.5)},
+                                     {90, 104}};
+  CHECK(pieces[0].first == 156);
+  CHECK(pieces[0].last == 182);
+  CHECK(pieces[1].first == 31);
+  CHECK(pieces[1].last == 74);
+
+  const auto times = frame_times(out);
+  int expected_frames = 0;
+  for (const Piece& p : pieces) expected_frames += p.last - p.first + 1;
+  REQUIRE(static_cast<int>(times.size()) == expected_frames);
+  check_continuous(times);
+  CHECK(std::abs(stream_duration(out, "video") - expected_frames * kFrame) <= kFrame + 1e-3);
+  check_audio_length(out);
+
+  // Both sides of every join, and the two ends.
+  int at = 0;
+  for (const Piece& p : pieces) {
+    match.check(out, at, p.first);
+    at += p.last - p.first + 1;
+    match.check(out, at - 1, p.last);
+  }
+}
+
+TEST_CASE("seconds, HH:MM:SS.mmm and frame numbers mean the same instants", "[cut][formats]") {
+  TempDir dir;
+  const fs::path in = counter_source(dir);
+  const std::vector<std::string> spellings = {"2.5-4", "00:00:02.500-00:00:04.000", "f75-f120",
+                                              "0:02.5-f120", "2.500-00:04"};
+  std::vector<fs::path> outs;
+  for (size_t i = 0; i < spellings.size(); ++i) {
+    INFO("--range " << spellings[i]);
+    const fs::path out = dir / ("f" + std::to_string(i) + ".mp4");
+    const RunResult r =
+        reelpack_ok({"cut", in.string(), "-o", out.string(), "--range", spellings[i], "--json",
+                     "--video.encoder-preset", "ultrafast"});
+    const json j = json::parse(r.out);
+    REQUIRE(j["ranges"].size() == 1);
+    CHECK(j["ranges"][0]["start_seconds"].get<double>() == Approx(2.5).margin(1e-6));
+    CHECK(j["ranges"][0]["end_seconds"].get<double>() == Approx(4.0).margin(1e-6));
+    CHECK(video_frames(out).size() == 45);
+    outs.push_back(out);
+  }
+  for (size_t i = 1; i < outs.size(); ++i) {
+    INFO(spellings[0] << " against " << spellings[i]);
+    CHECK(psnr(outs[0], outs[i]) >= 50);
+  }
+  FrameMatcher match(dir, in, 240);
+  match.check(outs[2], 0, 75);
+  match.check(outs[2], 44, 119);
+}
+
+TEST_CASE("frame numbers pick exactly those frames from millisecond timestamps (Matroska)",
+          "[cut][formats][matroska]") {
+  TempDir dir;
+  // Matroska stores 1 ms ticks: frame 2 (66.667 ms) is stored as 67 ms and frame 10
+  // (333.333 ms) as 333 ms.
+  const fs::path in =
+      make_clip(dir / "master.mkv", "-f lavfi -i testsrc2=s=320x180:r=30:d=2" + kVideo);
+  const auto src_times = frame_times(in);
+  REQUIRE(src_times.size() == 60);
+  REQUIRE(src_times[2] == Approx(0.067).margin(1e-6));
+  const fs::path out = cut(in, dir / "out.mp4", {"f2-f10", "f40-f47"});
+  const auto times = frame_times(out);
+  CHECK(times.size() == 8 + 7);
+  check_continuous(times);
+  FrameMatcher match(dir, in, 60);
+  match.check(out, 0, 2);
+  match.check(out, 7, 9);
+  match.check(out, 8, 40);
+  match.check(out, 14, 46);
+}
+
+TEST_CASE("an MPEG-TS source that starts late is cut on the right frames", "[cut][mpegts]") {
+  TempDir dir;
+  // Transport streams start at 1.4 s or so and have no index: seeking lands by byte
+  // position, often after the key frame a range needs.
+  const fs::path mp4 = counter_source(dir);
+  const fs::path in = make_clip(dir / "master.ts", "-i " + shell_quote(mp4.string()) + " -c copy");
+  REQUIRE(start_time_s(in) > 1.0);
+  const auto src_times = frame_times(in);
+  REQUIRE(src_times.size() == 240);
+  FrameMatcher match(dir, in, 240);
+
+  SECTION("re-encoded") {
+    for (const Expect& e : std::vector<Expect>{{"2.5-4", 2.5, 4.0}, {"5.3-6.9", 5.3, 6.9}}) {
+      const fs::path out = cut(in, dir / ("ts-" + e.range + ".mp4"), {e.range});
+      check_single_range(out, e, match, src_times);
+    }
+  }
+  SECTION("--copy snaps to the key frame at or before START") {
+    const RunResult r = reelpack_ok({"cut", in.string(), "-o", (dir / "copy.mp4").string(),
+                                     "--range", "2.5-4", "--copy", "--json"});
+    const json j = json::parse(r.out);
+    REQUIRE(j["ranges"].size() == 1);
+    const double start = j["ranges"][0]["copied"]["start_seconds"].get<double>();
+    // Key frames every 60 frames: the one before 2.5 s is frame 60.
+    CHECK(start == Approx(src_times[60]).margin(1e-3));
+    CHECK(start <= 2.5);
+  }
+}
+
+TEST_CASE("package --range cuts the same frames through a preset", "[cut][package]") {
+  TempDir dir;
+  const fs::path in = counter_source(dir);
+  const fs::path outdir = dir / "out";
+  // The preset at the source's own size, so frames compare without geometry.
+  const RunResult r =
+      reelpack_ok({"package", in.string(), "-p", "youtube-shorts", "-o", outdir.string(), "--range",
+                   "2.5-4.2", "--range", "f156-00:00:06.000", "--json", "--video.width", "320",
+                   "--video.height", "180", "--video.encoder-preset", "ultrafast"});
+  const json j = json::parse(r.out);
+  REQUIRE(j["ranges"].size() == 2);
+  CHECK(j["ranges"][0]["start_seconds"].get<double>() == Approx(2.5).margin(1e-3));
+  CHECK(j["ranges"][1]["start_seconds"].get<double>() == Approx(5.2).margin(1e-3));
+  CHECK(j["ranges"][1]["end_seconds"].get<double>() == Approx(6.0).margin(1e-3));
+  const fs::path out = outdir / "master.youtube-shorts.mp4";
+  REQUIRE(fs::is_regular_file(out));
+  const auto times = frame_times(out);
+  const int first_len = 126 - 75;  // frames 75..125 (4.2 s falls inside frame 125)
+  REQUIRE(times.size() == static_cast<size_t>(first_len + 24));
+  check_continuous(times);
+  check_audio_length(out);
+  FrameMatcher match(dir, in, 240);
+  match.check(out, 0, 75);
+  match.check(out, first_len - 1, 125);
+  match.check(out, first_len, 156);
+  match.check(out, first_len + 23, 179);
+}
+
+TEST_CASE("a range starts on the frame shown at START when the preset changes the rate",
+          "[cut][package][fps]") {
+  TempDir dir;
+  // 25 fps in, 30 fps out: START 2.5 s falls inside source frame 62 (2.48 s).
+  const fs::path in =
+      make_clip(dir / "pal.mp4", "-f lavfi -i testsrc2=s=320x180:r=25:d=8 -f lavfi -i sine=d=8" +
+                                     kVideo + " -g 50 -keyint_min 50 -c:a aac -shortest");
+  const fs::path outdir = dir / "out";
+  reelpack_ok({"package", in.string(), "-p", "tiktok", "-o", outdir.string(), "--range", "2.5-4",
+               "--video.width", "320", "--video.height", "180", "--video.encoder-preset",
+               "ultrafast"});
+  const fs::path out = outdir / "pal.tiktok.mp4";
+  const auto times = frame_times(out);
+  check_continuous(times);
+  CHECK(std::abs(stream_duration(out, "video") - 1.5) <= kFrame + 1e-3);
+  check_audio_length(out);
+  FrameMatcher match(dir, in, 200);
+  match.check(out, 0, 62);
+  // The last output frame, at 1.5 s after 2.48 s, shows source frame 99 (3.96 s).
+  REQUIRE(times.size() == 46);
+  match.check(out, 45, 99);
+}
+
+TEST_CASE("audio stays in sync with the picture across joins", "[cut][sync]") {
+  TempDir dir;
+  // A white frame and a 1 kHz beep together for 0.1 s at 0.5, 1.5, 2.5... s.
+  const fs::path in = make_clip(
+      dir / "sync.mp4",
+      "-f lavfi -i \"color=c=black:s=320x180:r=30:d=8,"
+      "drawbox=c=white:t=fill:enable='lt(mod(n+15\\,30)\\,3)'\" "
+      "-f lavfi -i "
+      "\"aevalsrc='if(lt(mod(t+0.5\\,1)\\,0.1)\\,0.5*sin(2*PI*1000*t)\\,0)':s=48000:d=8\"" +
+          kVideo + " -c:a aac -shortest");
+  const fs::path out = cut(in, dir / "out.mp4", {"1.2-2.7", "4.3-5.8"});
+
+  // Flashes: the first bright frame of each run.
+  const auto luma = frame_luma_means(out);
+  const auto times = frame_times(out);
+  REQUIRE(luma.size() == times.size());
+  std::vector<double> flashes;
+  for (size_t i = 0; i < luma.size(); ++i) {
+    if (luma[i] > 128 && (i == 0 || luma[i - 1] <= 128)) flashes.push_back(times[i]);
+  }
+  const auto beeps = onsets(decode_audio_mono(out), 48000);
+  INFO("flashes at " << Catch::Detail::stringify(flashes) << ", beeps at "
+                     << Catch::Detail::stringify(beeps));
+  // 1.5 and 2.5 from the first range, 4.5 and 5.5 from the second.
+  REQUIRE(flashes.size() == 4);
+  CHECK(flashes[0] == Approx(0.3).margin(1e-3));
+  CHECK(flashes[2] == Approx(1.5 + 0.2).margin(1e-3));
+  REQUIRE(beeps.size() == flashes.size());
+  double lo = 1, hi = -1;
+  for (size_t i = 0; i < beeps.size(); ++i) {
+    const double offset = beeps[i] - flashes[i];
+    lo = std::min(lo, offset);
+    hi = std::max(hi, offset);
+  }
+  INFO("audio minus video: " << lo * 1000 << " to " << hi * 1000 << " ms");
+  // Within one AAC frame (the encoder's 21 ms of priming), and no drift across the join.
+  CHECK(std::abs(lo) <= 0.025);
+  CHECK(std::abs(hi) <= 0.025);
+  CHECK(hi - lo <= 0.002);
+}
+
+TEST_CASE("joins fade the audio instead of clicking", "[cut][audio]") {
+  TempDir dir;
+  const fs::path in = counter_source(dir);
+  // 440 Hz at 30 fps: the tone's phase at frame k is 2k/3 of a cycle. Ending before frame
+  // 62 (phase 1/3, +0.87 of the peak) and resuming at frame 91 (phase 2/3, -0.87) makes a
+  // hard join jump by 1.7 times the peak.
+  const fs::path out = cut(in, dir / "out.mp4", {"f30-f62", "f91-f120"});
+
+  // The same join made hard with the ffmpeg command line, encoded alike: the click the
+  // fade must avoid.
+  const fs::path hard = make_clip(
+      dir / "hard.mp4",
+      "-i " + shell_quote(in.string()) +
+          " -filter_complex \"[0:a]atrim=start_sample=48000:end_sample=99200,asetpts=N/SR/TB[a1];"
+          "[0:a]atrim=start_sample=145600:end_sample=192000,asetpts=N/SR/TB[a2];"
+          "[a1][a2]concat=n=2:v=0:a=1[a]\" -map \"[a]\" -c:a aac -b:a 192k -ac 2");
+  const double hard_step = max_step_ratio(decode_audio_mono(hard));
+  const double cut_step = max_step_ratio(decode_audio_mono(out));
+  INFO("largest step over peak: reelpack " << cut_step << ", hard join " << hard_step);
+  REQUIRE(hard_step > 0.5);  // the test can see a click
+  // The tone's own steepest step is 2 pi 440 / 48000 = 0.058 of its peak.
+  CHECK(cut_step <= 1.5 * 2 * M_PI * 440 / 48000);
+  CHECK(std::abs(stream_duration(out, "video") - 61 * kFrame) <= 1e-3);
+  check_audio_length(out);
+}
+
+TEST_CASE("a late range is reached by seeking, not by decoding from the start", "[cut][seek]") {
+  TempDir dir;
+  const fs::path in = make_clip(dir / "long.mp4",
+                                "-f lavfi -i testsrc2=s=320x180:r=30:d=60 -f lavfi -i sine=d=60 "
+                                "-c:v libx264 -preset ultrafast -g 60 -pix_fmt yuv420p "
+                                "-colorspace bt709 -color_primaries bt709 -color_trc bt709 "
+                                "-c:a aac -shortest");
+  const long long size = static_cast<long long>(fs::file_size(in));
+  auto bytes_for = [&](const std::vector<std::string>& args) {
+    return bytes_read_by(reelpack_command(args));
+  };
+  // Copying the whole file reads all of it: the count sees the input.
+  const auto whole = bytes_for(
+      {"cut", in.string(), "-o", (dir / "all.mp4").string(), "--range", "0-60", "--copy"});
+  if (!whole) {
+    WARN("strace is not available here; cannot count the bytes reelpack reads");
+    return;
+  }
+  REQUIRE(*whole >= size * 9 / 10);
+  for (const bool copy : {false, true}) {
+    INFO((copy ? "--copy" : "re-encoded"));
+    std::vector<std::string> args = {"cut",     in.string(), "-o", (dir / "late.mp4").string(),
+                                     "--range", "55.5-56.5"};
+    if (copy) {
+      args.push_back("--copy");
+    } else {
+      args.insert(args.end(), {"--video.encoder-preset", "ultrafast"});
+    }
+    const auto read = bytes_for(args);
+    REQUIRE(read);
+    INFO("read " << *read << " bytes of a " << size << "-byte input");
+    CHECK(*read < size / 4);
+    CHECK(std::abs(stream_duration(dir / "late.mp4", "video") - (copy ? 4.0 : 1.0)) <= kFrame);
+  }
+}
+
+TEST_CASE("cut --copy keeps the packets, snapped to key frames, and says where", "[cut][copy]") {
+  TempDir dir;
+  const fs::path in = counter_source(dir);
+  const auto src_frames = video_frames(in);
+  const auto src_packets = video_packets(in);
+  std::vector<double> keys;
+  for (const FrameFact& f : src_frames) {
+    if (f.key) keys.push_back(f.pts_s);
+  }
+  REQUIRE(keys == std::vector<double>{0, 2, 4, 6});
+
+  // 2.5-3.5 snaps to 2-4, 6.3-7 to 6-8 (the end of the input).
+  const std::vector<std::string> ranges = {"2.5-3.5", "6.3-7"};
+  const std::vector<std::pair<double, double>> asked = {{2.5, 3.5}, {6.3, 7.0}};
+  const std::vector<std::pair<double, double>> snapped = {{2.0, 4.0}, {6.0, 8.0}};
+  auto args_for = [&](const fs::path& out) {
+    std::vector<std::string> a = {"cut", in.string(), "-o", out.string(), "--copy"};
+    for (const auto& r : ranges) a.insert(a.end(), {"--range", r});
+    return a;
+  };
+
+  SECTION("the text report names the key frames") {
+    const RunResult r = reelpack_ok(args_for(dir / "copy.mp4"));
+    CHECK_THAT(r.err, Catch::Contains("copied 00:00:02.000-00:00:04.000"));
+    CHECK_THAT(r.err, Catch::Contains("copied 00:00:06.000-00:00:08.000"));
+    CHECK(r.out.empty());
+  }
+
+  SECTION("--json reports them and the output is those packets, unchanged") {
+    const fs::path out = dir / "copy.mp4";
+    std::vector<std::string> args = args_for(out);
+    args.push_back("--json");
+    const json j = json::parse(reelpack_ok(args).out);
+    REQUIRE(j["ranges"].size() == 2);
+    double total = 0;
+    for (size_t i = 0; i < 2; ++i) {
+      INFO("range " << ranges[i]);
+      const json& c = j["ranges"][i]["copied"];
+      const double start = c["start_seconds"].get<double>(), end = c["end_seconds"].get<double>();
+      CHECK(j["ranges"][i]["requested"]["start_seconds"].get<double>() == Approx(asked[i].first));
+      // The key frame at or before START, with none between it and START.
+      CHECK(start <= asked[i].first);
+      CHECK(std::any_of(keys.begin(), keys.end(),
+                        [&](double k) { return std::abs(k - start) < 1e-6; }));
+      for (double k : keys) CHECK(!(k > start + 1e-6 && k <= asked[i].first));
+      CHECK(start == Approx(snapped[i].first).margin(1e-6));
+      CHECK(end >= asked[i].second);
+      CHECK(end == Approx(snapped[i].second).margin(1e-6));
+      total += end - start;
+    }
+    CHECK(j["duration_seconds"].get<double>() == Approx(total).margin(1e-3));
+
+    json info = ffprobe(out);
+    json v = first_stream(info, "video");
+    json sv = first_stream(ffprobe(in), "video");
+    CHECK(v["codec_name"] == sv["codec_name"]);
+    CHECK(v["profile"] == sv["profile"]);
+    CHECK(v["width"] == sv["width"]);
+    CHECK(std::abs(number_field(v, "duration") - total) <= kFrame + 1e-3);
+    json a = first_stream(info, "audio");
+    REQUIRE(a.is_object());
+    CHECK(std::abs(number_field(a, "duration") - total) <= 0.05);
+    const auto times = frame_times(out);
+    CHECK(times.size() == static_cast<size_t>(std::lround(total * kFps)));
+    check_continuous(times);
+
+    // Each range's first GOP: the source's packets from that key frame, byte for byte.
+    const auto out_packets = video_packets(out);
+    REQUIRE(out_packets.size() == times.size());
+    size_t o = 0;
+    for (const auto& [start, end] : snapped) {
+      INFO("GOP from " << start << " s");
+      const auto key = std::find_if(
+          src_packets.begin(), src_packets.end(),
+          [&](const PacketFact& p) { return p.key && std::abs(p.pts_s - start) < 1e-3; });
+      REQUIRE(key != src_packets.end());
+      REQUIRE(out_packets[o].key);
+      const size_t first = static_cast<size_t>(key - src_packets.begin());
+      for (size_t k = 0; k < 60; ++k) {
+        REQUIRE(first + k < src_packets.size());
+        CHECK(out_packets[o + k].md5 == src_packets[first + k].md5);
+      }
+      o += static_cast<size_t>(std::lround((end - start) * kFps));
+    }
+  }
+}
+
+TEST_CASE("bad ranges are usage errors that write nothing", "[cut][errors]") {
+  TempDir dir;
+  const fs::path in = counter_source(dir);
+  struct Bad {
+    std::string range, message;
+  };
+  const std::vector<Bad> bad = {
+      {"5-3", "END must come after START"},
+      {"3-3", "END must come after START"},
+      {"00:00:04.000-00:00:03.500", "END must come after START"},
+      {"f100-f50", "END must come after START"},
+      {"abc-3", "'abc' is not a time"},
+      {"1.5x-3", "'1.5x' is not a time"},
+      {"0:01,5-3", "is not a time"},
+      {"1-", "expected START-END"},
+      {"f1x-f20", "is not a frame number"},
+      {"3", "expected START-END"},
+      {"20-30", "starts after the end of the input"},
+      {"8-9", "starts after the end of the input"},
+      {"f300-f400", "starts after the end of the input"},
+  };
+  const fs::path outdir = dir / "out";
+  for (const Bad& b : bad) {
+    for (const std::string mode : {"cut", "cut --copy", "package"}) {
+      INFO(mode << " --range " << b.range);
+      std::vector<std::string> args;
+      if (mode == "package") {
+        args = {"package", in.string(), "-p", "tiktok", "-o", outdir.string(), "--range", b.range};
+      } else {
+        args = {"cut",     in.string(), "-o",      (outdir / "cut.mp4").string(),
+                "--range", "1-2",       "--range", b.range};
+        if (mode == "cut --copy") args.push_back("--copy");
+      }
+      const RunResult r = run_reelpack(args);
+      INFO(r.err);
+      CHECK(r.exit_code == 2);
+      CHECK_THAT(r.err, Catch::Contains("--range " + b.range) && Catch::Contains(b.message));
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+      CHECK(list_dir(outdir).empty());
+    }
+  }
+}
