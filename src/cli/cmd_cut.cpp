@@ -70,6 +70,8 @@ int cmd_cut(const Args& args) {
       }
       return kExitOk;
     }
+    // Bad ranges fail before anything is created.
+    resolve_ranges(probe(input), PackageJob{input, {}, ReframeMode::Center, ranges, {}});
     prepare_output_dir(outdir);
     const CopyCutReport rep = copy_cut(input, ranges, output);
     if (json) {
@@ -111,6 +113,7 @@ int cmd_cut(const Args& args) {
     print_plan(info, job, json);
     return kExitOk;
   }
+  resolve_ranges(info, job);  // bad ranges fail before anything is created
   prepare_output_dir(outdir);
   return run_package(job, json, outdir);
 }

@@ -121,6 +121,10 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
       vi.variable_frame_rate = std::abs(ratio - 1.0) > 0.01;
     }
     vi.frame_count = st->nb_frames;
+    if (st->start_time != AV_NOPTS_VALUE) {
+      vi.start_us = std::max<int64_t>(
+          0, av_rescale_q(st->start_time, st->time_base, AV_TIME_BASE_Q) - info_.start_us);
+    }
     vi.bit_rate = par->bit_rate;
     vi.color_space = str_or(av_color_space_name(par->color_space));
     vi.color_primaries = str_or(av_color_primaries_name(par->color_primaries));

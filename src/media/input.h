@@ -37,6 +37,7 @@ struct VideoInfo {
   bool interlaced = false;        // field order says interlaced
   bool variable_frame_rate = false;  // average and nominal rates disagree
   int64_t frame_count = 0;        // from the container, 0 when unknown
+  int64_t start_us = 0;           // first frame's time after the container's start (>= 0)
   int64_t bit_rate = 0;
   std::string color_space, color_primaries, color_transfer, color_range;
   // Display size after rotation and SAR, as a player shows it.

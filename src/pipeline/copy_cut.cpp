@@ -82,7 +82,8 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
   av::PacketPtr pkt = av::make_packet();
   int64_t offset_us = 0;  // where the current range starts on the output timeline
   for (const RangeSpec& spec : specs) {
-    const TimeRange want = resolve_range(spec, {fps.num, fps.den > 0 ? fps.den : 1}, info.duration_us);
+    const TimeRange want = resolve_range(spec, {fps.num, fps.den > 0 ? fps.den : 1}, info.duration_us,
+                                         info.video->start_us);
     seek_to_keyframe_before(input, v, want.start_us, pkt.get());
     // Source timestamps of the range's first keyframe and of the keyframe that ends it.
     int64_t start_pts = AV_NOPTS_VALUE, end_pts = AV_NOPTS_VALUE, last_end_pts = 0;

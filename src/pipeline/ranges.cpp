@@ -53,11 +53,18 @@ TimePoint parse_time_point(const std::string& raw) {
     const size_t colon = t.find(':', start);
     const std::string part = t.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
     if (colon == std::string::npos) {
-      total_us = total_us * 60 + parse_seconds_us(part, t);
+      const int64_t seconds_us = parse_seconds_us(part, t);
+      if (parts > 0 && seconds_us >= 60'000'000) {
+        throw UsageError("'" + t + "' has seconds of 60 or more; write 00:01:15 rather than 00:00:75");
+      }
+      total_us = total_us * 60 + seconds_us;
       break;
     }
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos || ++parts > 2) {
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos || parts >= 2) {
       throw UsageError("'" + t + "' is not a time (12.5, 00:01:02.500 or f300)");
+    }
+    if (parts++ > 0 && std::stoll(part) >= 60) {
+      throw UsageError("'" + t + "' has minutes of 60 or more; write 01:15:00 rather than 75:00");
     }
     total_us = total_us * 60 + std::stoll(part) * 1'000'000;
     start = colon + 1;
@@ -83,11 +90,12 @@ RangeSpec parse_range(const std::string& raw) {
   return r;
 }
 
-TimeRange resolve_range(const RangeSpec& spec, Rational fps, int64_t duration_us) {
+TimeRange resolve_range(const RangeSpec& spec, Rational fps, int64_t duration_us,
+                        int64_t first_frame_us) {
   auto to_us = [&](const TimePoint& p) {
     if (!p.is_frame) return p.time_us;
     if (fps.num <= 0) throw UsageError("--range " + spec.text + ": the input has no frame rate for frame numbers");
-    return av_rescale(p.frame, int64_t{1'000'000} * fps.den, fps.num);
+    return first_frame_us + av_rescale(p.frame, int64_t{1'000'000} * fps.den, fps.num);
   };
   TimeRange r{to_us(spec.start), to_us(spec.end)};
   if (r.end_us <= r.start_us) {

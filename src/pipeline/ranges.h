@@ -42,7 +42,10 @@ TimePoint parse_time_point(const std::string& text);
 RangeSpec parse_range(const std::string& text);
 // Frame numbers become times on the source's nominal frame grid. Throws UsageError when the
 // range is empty or starts after the end of the input; an END past the end is clamped.
-TimeRange resolve_range(const RangeSpec& spec, Rational frame_rate, int64_t duration_us);
+// `first_frame_us` is where the video's frame 0 sits on the source timeline (files whose
+// audio starts first put it later than zero).
+TimeRange resolve_range(const RangeSpec& spec, Rational frame_rate, int64_t duration_us,
+                        int64_t first_frame_us = 0);
 std::string format_time(int64_t time_us);  // "00:01:02.500"
 
 class RangeReader {

@@ -29,7 +29,8 @@ ShotList detect_shots(const std::filesystem::path& input, const ShotDetectorOpti
   list.input = input;
   list.fps = rate.to_double();
   list.frame_count = detector.frame_count();
-  list.duration_us = std::max(info.duration_us, sum.duration_us);
+  // The video's own end: the container's duration may include a longer audio track.
+  list.duration_us = sum.duration_us > 0 ? sum.duration_us : info.duration_us;
   list.boundaries = detector.finish();
   const auto at = [&](int64_t frame) {
     return frame < static_cast<int64_t>(pts_us.size()) ? pts_us[frame] : list.duration_us;
