@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config
   ffmpeg libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
-  libopencv-dev libboost-program-options-dev catch2 nlohmann-json3-dev
+  libopencv-dev opencv-data libboost-program-options-dev catch2 nlohmann-json3-dev
   espeak-ng fonts-dejavu-core time
 )
 

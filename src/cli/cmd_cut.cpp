@@ -23,7 +23,7 @@ int cmd_cut(const Args& args) {
       "preset,p", po::value<std::string>()->value_name("NAME|FILE"),
       "encode with this preset (default: the source's size and rate at CRF 18)")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
-      "with -p: center, pad or blur")(
+      "with -p: center, pad, blur or smart")(
       "dry-run,n", "print the plan; write nothing")("json", "print a JSON summary on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
   const po::options_description overrides = preset_options(true);
@@ -63,7 +63,9 @@ int cmd_cut(const Args& args) {
     if (vm.count("preset")) throw UsageError("reelpack cut: --copy does not re-encode; drop -p");
     if (vm.count("dry-run")) {
       const MediaInfo info = probe(input);
-      PackageJob job{input, {}, ReframeMode::Center, ranges, {}};
+      PackageJob job;
+      job.input = input;
+      job.ranges = ranges;
       for (const TimeRange& r : resolve_ranges(info, job)) {
         std::cout << "copy " << format_time(r.start_us) << "-" << format_time(r.end_us)
                   << " (snapped back/forward to keyframes when run)\n";
@@ -71,7 +73,10 @@ int cmd_cut(const Args& args) {
       return kExitOk;
     }
     // Bad ranges fail before anything is created.
-    resolve_ranges(probe(input), PackageJob{input, {}, ReframeMode::Center, ranges, {}});
+    PackageJob check;
+    check.input = input;
+    check.ranges = ranges;
+    resolve_ranges(probe(input), check);
     prepare_output_dir(outdir);
     const CopyCutReport rep = copy_cut(input, ranges, output);
     if (json) {

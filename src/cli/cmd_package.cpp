@@ -115,7 +115,14 @@ int cmd_package(const Args& args) {
       "output,o", po::value<std::string>()->value_name("DIR"),
       "output folder, created if missing; files are <stem>.<preset>.mp4")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
-      "center (crop), pad (fit, black bars) or blur (fit over a blurred fill)")(
+      "center (crop), pad (fit, black bars), blur (fit over a blurred fill) or smart (a crop "
+      "that follows faces and motion, placed per shot)")(
+      "crop-path-out", po::value<std::string>()->value_name("FILE.csv"),
+      "smart: write the window per output frame (frame,pts_seconds,x,y,width,height; source "
+      "pixels and timeline); several presets: FILE.<preset>.csv")(
+      "crop-path-in", po::value<std::string>()->value_name("FILE.csv"),
+      "smart: take the windows from this CSV (keyframe rows, interpolated between) instead of "
+      "the analysis")(
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
       "cut these ranges (repeatable, joined in order): seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
@@ -142,7 +149,9 @@ int cmd_package(const Args& args) {
         "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
         "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o out/\n"
         "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
-        "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n");
+        "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out ep01.crop.csv\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in ep01.edited.csv\n");
     return kExitOk;
   }
   if (vm.count("verbose")) set_verbosity(1);
@@ -160,6 +169,13 @@ int cmd_package(const Args& args) {
   job.input = vm["input"].as<std::string>();
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
   if (vm.count("title")) job.metadata["title"] = vm["title"].as<std::string>();
+  if (vm.count("crop-path-out")) job.crop_path_out = vm["crop-path-out"].as<std::string>();
+  if (vm.count("crop-path-in")) job.crop_path_in = vm["crop-path-in"].as<std::string>();
+  if ((!job.crop_path_out.empty() || !job.crop_path_in.empty()) && job.reframe != ReframeMode::Smart) {
+    throw UsageError(std::string("reelpack package: ") +
+                     (job.crop_path_in.empty() ? "--crop-path-out" : "--crop-path-in") +
+                     " needs --reframe smart");
+  }
   if (vm.count("range")) {
     for (const auto& r : vm["range"].as<std::vector<std::string>>()) job.ranges.push_back(parse_range(r));
   }

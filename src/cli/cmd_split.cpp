@@ -35,7 +35,7 @@ int cmd_split(const Args& args) {
       "preset,p", po::value<std::vector<std::string>>()->value_name("NAME|FILE"),
       "encode each episode for these presets (default: copy without re-encoding)")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
-      "with -p: center, pad or blur")("dry-run,n", "print the episode plan; write nothing")(
+      "with -p: center, pad, blur or smart")("dry-run,n", "print the episode plan; write nothing")(
       "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
   add_shot_options(opts);
   const po::options_description overrides = preset_options(true);

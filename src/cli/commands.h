@@ -15,6 +15,9 @@ int cmd_presets(const Args& args);
 int cmd_cut(const Args& args);
 int cmd_shots(const Args& args);
 int cmd_split(const Args& args);
+int cmd_check(const Args& args);
+int cmd_batch(const Args& args);
+int cmd_reframe(const Args& args);
 
 // Shared by the verbs: sets libav's log level from -v / --verbose.
 void set_verbosity(int level);

@@ -51,6 +51,9 @@ Verbs:
   cut       frame-accurate trims and cut lists (or lossless, snapped to keyframes)
   shots     list the shots of a file (hard cuts, fades, dissolves)
   split     split a master into episodes that end on shot boundaries
+  batch     package a manifest of episodes: parallel, resumable, shardable across machines
+  check     check a file against a preset's delivery rules (size, GOP, bitrate, loudness...)
+  reframe   smart reframing on its own: review video, crop path to edit, detections
   probe     show what a media file holds (streams, duration, rotation, SAR)
   presets   list presets, show one resolved, or list every preset key
 
@@ -59,6 +62,8 @@ Run `reelpack VERB --help` for a verb's options and examples.
 Examples:
   reelpack package media/sample.mp4 -p tiktok -p youtube-shorts -o out/
   reelpack package ep01.mov -p douyin --reframe blur --video.crf 20 -o out/
+  reelpack batch season1.csv -o out/ -j 2
+  reelpack check out/ep01.tiktok.mp4 -p tiktok
   reelpack probe ep01.mov --json
   reelpack presets list
 
@@ -90,6 +95,9 @@ int main(int argc, char** argv) {
     if (verb == "cut") return cli::cmd_cut(args);
     if (verb == "shots") return cli::cmd_shots(args);
     if (verb == "split") return cli::cmd_split(args);
+    if (verb == "check") return cli::cmd_check(args);
+    if (verb == "batch") return cli::cmd_batch(args);
+    if (verb == "reframe") return cli::cmd_reframe(args);
     throw UsageError("unknown verb '" + verb + "'; run `reelpack --help` for the list");
   } catch (const Error& e) {
     std::cerr << "reelpack: error: " << e.what() << "\n";

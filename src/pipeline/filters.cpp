@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "util/error.h"
+
 namespace reelpack {
 
 Size rotated_size(Size s, int rotation_deg) {
@@ -23,6 +25,14 @@ std::string source_color_matrix(const std::string& tag, int height_px) {
 
 std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
                                const Rational& fps, const std::string& pix_fmt) {
+  if (plan.mode == ReframeMode::Smart && traits.rotation_deg != 0) {
+    // The window is placed on the stored picture, before rotation; analysing in display
+    // orientation and mapping back is not done yet.
+    throw UsageError("--reframe smart: the input is rotated " +
+                     std::to_string(traits.rotation_deg) +
+                     " degrees (phone metadata), which smart reframing does not handle yet; "
+                     "use --reframe center (or pad/blur)");
+  }
   std::ostringstream f;
   // Deinterlace only frames flagged interlaced; keep one output frame per input frame.
   if (traits.deinterlace) f << "bwdif=mode=send_frame:parity=auto:deint=interlaced,";
@@ -44,6 +54,12 @@ std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits&
     case ReframeMode::Center:
       f << "crop=" << c.width_px << ":" << c.height_px << ":" << c.x_px << ":" << c.y_px
         << ",scale=" << out.width_px << ":" << out.height_px << scale_opts;
+      break;
+    case ReframeMode::Smart:
+      // Each frame arrives already cropped to its window (the pipeline moves the window
+      // per frame, see pipeline/smart_reframe.h): scale the window, the centre chain
+      // without its crop.
+      f << "scale=" << out.width_px << ":" << out.height_px << scale_opts;
       break;
     case ReframeMode::Pad:
       f << "scale=" << fit.width_px << ":" << fit.height_px << scale_opts << ",pad="

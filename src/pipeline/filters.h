@@ -22,6 +22,8 @@ struct VideoSourceTraits {
 Size rotated_size(Size stored, int rotation_deg);
 PixelAspect rotated_aspect(PixelAspect sar, int rotation_deg);
 
+// Smart: no crop (frames arrive cropped to their window), only the scale. Throws
+// UsageError for smart on a rotated source.
 std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
                                const Rational& fps, const std::string& pix_fmt);
 std::string audio_filter_chain(const AudioPreset& audio);

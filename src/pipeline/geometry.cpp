@@ -11,7 +11,8 @@ ReframeMode parse_reframe_mode(const std::string& text) {
   if (text == "center" || text == "centre") return ReframeMode::Center;
   if (text == "pad") return ReframeMode::Pad;
   if (text == "blur") return ReframeMode::Blur;
-  throw UsageError("--reframe " + text + ": not a reframe mode (center, pad, blur)");
+  if (text == "smart") return ReframeMode::Smart;
+  throw UsageError("--reframe " + text + ": not a reframe mode (center, pad, blur, smart)");
 }
 
 std::string to_string(ReframeMode mode) {
@@ -19,6 +20,7 @@ std::string to_string(ReframeMode mode) {
     case ReframeMode::Center: return "center";
     case ReframeMode::Pad: return "pad";
     case ReframeMode::Blur: return "blur";
+    case ReframeMode::Smart: return "smart";
   }
   return "center";
 }
@@ -61,7 +63,7 @@ ReframePlan plan_reframe(Size source, PixelAspect sar, Size output, ReframeMode 
   }
 
   // Fit: the whole source inside the output.
-  if (mode == ReframeMode::Center) {
+  if (mode == ReframeMode::Center || mode == ReframeMode::Smart) {
     plan.fit = {0, 0, output.width_px, output.height_px};
   } else if (source_aspect > output_aspect) {
     const int h = even_within(output.width_px / source_aspect, output.height_px);

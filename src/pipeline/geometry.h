@@ -10,7 +10,9 @@
 
 namespace reelpack {
 
-enum class ReframeMode { Center, Pad, Blur };
+// Smart: a window of the centre crop's size that moves with the subjects (per frame, from
+// the analysis in pipeline/smart_reframe.h); its plan is the centre crop's.
+enum class ReframeMode { Center, Pad, Blur, Smart };
 
 ReframeMode parse_reframe_mode(const std::string& text);  // throws UsageError
 std::string to_string(ReframeMode mode);
@@ -37,11 +39,12 @@ struct PixelAspect {
 struct ReframePlan {
   ReframeMode mode = ReframeMode::Center;
   Size output;
-  // Center: the source region (storage pixels) scaled to fill `output`.
+  // Center: the source region (storage pixels) scaled to fill `output`. Smart: the
+  // centre position of the moving window (its size is what matters).
   // Blur: the same region, used for the blurred background.
   Rect crop;
   // Pad and Blur: where the whole source lands on the output (scaled size and offset).
-  // Center: the whole output.
+  // Center and Smart: the whole output.
   Rect fit;
 };
 

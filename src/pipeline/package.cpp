@@ -16,6 +16,7 @@ extern "C" {
 #include "media/filter_graph.h"
 #include "media/output.h"
 #include "pipeline/filters.h"
+#include "pipeline/smart_reframe.h"
 #include "util/atomic_file.h"
 #include "util/bounded_queue.h"
 #include "util/cancel.h"
@@ -55,7 +56,7 @@ std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const PackageJob& job
                                                           : in.video->r_frame_rate;
     fps = {r.num, r.den > 0 ? r.den : 1};
   }
-  for (const RangeSpec& spec : job.ranges) out.push_back(resolve_range(spec, fps, in.duration_us));
+  for (const RangeSpec& spec : job.ranges) out.push_back(resolve_range(spec, fps, in.duration_us, in.video ? in.video->start_us : 0));
   return out;
 }
 
@@ -123,6 +124,13 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job)
     }
     plans.push_back(std::move(plan));
   }
+  // Outputs whose presets encode identically share one encode: the first of them is
+  // encoded, the others are made from it (see share_encode()).
+  std::map<std::string, size_t> first_with;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const auto [it, first] = first_with.emplace(job.outputs[i].preset.encoding_fingerprint(), i);
+    if (!first) plans[i].same_encode_as = plans[it->second].path;
+  }
   return plans;
 }
 
@@ -139,7 +147,9 @@ struct Item {
 // One output: its own filter graphs, encoders and muxer, run by its own worker thread.
 class OutputBranch {
  public:
-  OutputBranch(OutputPlan plan, const InputFile& input, const PackageJob& job)
+  // `for_presets` names every preset this encode serves (the comment tag says so).
+  OutputBranch(OutputPlan plan, const InputFile& input, const PackageJob& job,
+               const std::string& for_presets)
       : plan_(std::move(plan)), file_(plan_.path), queue_(16) {
     name_ = plan_.path.string();
     input_video_tb_ = input.video_time_base();
@@ -153,7 +163,7 @@ class OutputBranch {
       audio_stream_ = mux_->add_stream(*audio_enc_);
     }
     auto meta = job.metadata;
-    meta.emplace("comment", "packaged by reelpack " REELPACK_VERSION " for " + plan_.preset);
+    meta.emplace("comment", "packaged by reelpack " REELPACK_VERSION " for " + for_presets);
     mux_->start(meta);
     frame_ = av::make_frame();
     video_done_ = false;
@@ -183,6 +193,8 @@ class OutputBranch {
 
   void close_input() { queue_.close(); }
   void abort() { queue_.abort(); }
+  // --reframe smart: each frame is cropped to its own window before the filter graph.
+  void crop_with(std::shared_ptr<const FrameWindows> windows) { windows_ = std::move(windows); }
 
   // Joins the worker; on success renames the temporary into place.
   OutputReport finish() {
@@ -235,6 +247,9 @@ class OutputBranch {
   }
 
   void on_video(AVFrame* frame) {
+    // `frame` is this output's own reference (offer() cloned it): cropping it moves only
+    // its data pointers, never the pixels the other outputs share.
+    if (frame && windows_) crop_to_window(frame, windows_->at(frame->pts), name_);
     if (!video_graph_) {
       if (!frame) {
         video_done_ = true;
@@ -249,9 +264,9 @@ class OutputBranch {
                                  video_enc_->time_base());
       frame_->pict_type = AV_PICTURE_TYPE_NONE;
       encode_video(frame_.get());
-      const int64_t end = frame_->pts + 1;
+      video_end_pts_ = frame_->pts + 1;
       av_frame_unref(frame_.get());
-      if (plan_.silent_audio) add_silence_until(end);
+      if (plan_.silent_audio) add_silence_until(video_end_pts_);
     }
     if (!frame) {
       video_done_ = true;
@@ -294,13 +309,18 @@ class OutputBranch {
   void flush_audio() { encode_audio(nullptr); }
 
   // Generated silence for inputs without audio, kept in step with the video so the
-  // muxer never has to buffer one stream while waiting for the other.
-  void add_silence_until(int64_t video_end_pts) {
+  // muxer never has to buffer one stream while waiting for the other. Whole encoder
+  // frames while the video runs; at the end (`last`) one short frame lands exactly on
+  // the video's end, so the track is no longer than the picture.
+  void add_silence_until(int64_t video_end_pts, bool last = false) {
     const AVRational vtb = video_enc_->time_base();
     const int rate = plan_.audio.sample_rate_hz;
     const int64_t target = av_rescale_q(video_end_pts, vtb, {1, rate});
-    const int n = audio_enc_->frame_size() > 0 ? audio_enc_->frame_size() : 1024;
-    while (silence_next_ < target) {
+    const int frame_size = audio_enc_->frame_size() > 0 ? audio_enc_->frame_size() : 1024;
+    for (;;) {
+      const int64_t left = target - silence_next_;
+      const int n = static_cast<int>(std::min<int64_t>(left, frame_size));
+      if (n <= 0 || (n < frame_size && !last)) return;
       av::FramePtr s = av::make_frame();
       s->nb_samples = n;
       s->format = audio_enc_->context()->sample_fmt;
@@ -317,7 +337,10 @@ class OutputBranch {
   }
 
   void finalize() {
-    if (plan_.silent_audio) flush_audio();
+    if (plan_.silent_audio) {
+      add_silence_until(video_end_pts_, true);
+      flush_audio();
+    }
     mux_->finish();
     completed_ = true;
   }
@@ -329,9 +352,11 @@ class OutputBranch {
   std::unique_ptr<Muxer> mux_;
   std::optional<Encoder> video_enc_, audio_enc_;
   std::optional<FilterGraph> video_graph_, audio_graph_;
+  std::shared_ptr<const FrameWindows> windows_;
   int video_stream_ = -1, audio_stream_ = -1;
   av::FramePtr frame_;
   int64_t silence_next_ = 0;
+  int64_t video_end_pts_ = 0;  // end of the last encoded frame, encoder time base
   int64_t frames_out_ = 0;
   bool video_done_ = false, audio_done_ = false, completed_ = false;
   BoundedQueue<Item> queue_;
@@ -339,6 +364,47 @@ class OutputBranch {
   std::exception_ptr error_;
   std::thread worker_;
 };
+
+// Makes `plan`'s output from the committed output of an identical encode: a hard link
+// where the file system allows one (no extra space, no extra time), else a copy; either
+// way through a temporary renamed into place, like every output.
+OutputReport share_encode(const OutputReport& encoded, const OutputPlan& plan) {
+  OutputReport r;
+  r.preset = plan.preset;
+  r.path = plan.path;
+  r.warnings = plan.warnings;
+  r.shared_from = encoded.path;
+  r.video_frames = encoded.video_frames;
+  if (!encoded.ok) {
+    r.error = plan.path.string() + ": not written: it shares the encode of " +
+              encoded.path.string() + ", which failed (" + encoded.error + ")";
+    return r;
+  }
+  try {
+    AtomicFile file(plan.path);
+    std::error_code ec;
+    fs::create_hard_link(encoded.path, file.temp_path(), ec);
+    r.hard_link = !ec;
+    if (ec) {
+      fs::copy_file(encoded.path, file.temp_path(), ec);
+      if (ec) {
+        throw ProcessingError(plan.path.string() + ": cannot copy " + encoded.path.string() +
+                              " (" + ec.message() + "); check free space and permissions");
+      }
+    }
+    file.commit();
+    // rename(2) does nothing when both names are links to one file; never leave the
+    // temporary name behind.
+    fs::remove(file.temp_path(), ec);
+  } catch (const Error& e) {
+    r.error = e.what();
+    return r;
+  }
+  std::error_code ec;
+  r.size_bytes = static_cast<int64_t>(fs::file_size(plan.path, ec));
+  r.ok = true;
+  return r;
+}
 
 }  // namespace
 
@@ -352,17 +418,43 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   PackageReport report;
   report.input = input.info();
   const std::vector<OutputPlan> plans = plan_package(input.info(), job);
+  // --reframe smart: an analysis pass places every output's window before the encode.
+  const auto smart = SmartReframe::prepare(job, resolve_ranges(input.info(), job), plans);
 
   // Outputs whose setup fails (encoder refuses the settings, folder not writable) are
   // reported and the others still run.
+  // Outputs that share another's encode get no branch of their own.
   std::vector<std::unique_ptr<OutputBranch>> branches;
   std::vector<std::optional<OutputReport>> early(plans.size());
+  std::vector<size_t> encoded_by(plans.size());
   for (size_t i = 0; i < plans.size(); ++i) {
+    encoded_by[i] = i;
+    for (size_t j = 0; j < i; ++j) {
+      if (!plans[i].same_encode_as.empty() && plans[j].path == plans[i].same_encode_as) {
+        encoded_by[i] = j;
+      }
+    }
+  }
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (encoded_by[i] != i) {
+      branches.push_back(nullptr);
+      continue;
+    }
+    std::string for_presets = plans[i].preset;
+    for (size_t j = i + 1; j < plans.size(); ++j) {
+      if (encoded_by[j] == i) for_presets += ", " + plans[j].preset;
+    }
     try {
-      branches.push_back(std::make_unique<OutputBranch>(plans[i], input, job));
+      branches.push_back(std::make_unique<OutputBranch>(plans[i], input, job, for_presets));
+      if (smart) branches.back()->crop_with(smart->windows(i));
     } catch (const Error& e) {
       branches.push_back(nullptr);
-      early[i] = OutputReport{plans[i].preset, plans[i].path, false, e.what(), 0, 0, plans[i].warnings};
+      OutputReport r;
+      r.preset = plans[i].preset;
+      r.path = plans[i].path;
+      r.error = e.what();
+      r.warnings = plans[i].warnings;
+      early[i] = std::move(r);
     }
   }
   for (auto& b : branches) {
@@ -423,11 +515,16 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   }
 
   for (size_t i = 0; i < branches.size(); ++i) {
-    report.outputs.push_back(branches[i] ? branches[i]->finish() : *early[i]);
+    if (encoded_by[i] != i) {
+      report.outputs.push_back(share_encode(report.outputs[encoded_by[i]], plans[i]));
+    } else {
+      report.outputs.push_back(branches[i] ? branches[i]->finish() : *early[i]);
+    }
   }
   // A signal that arrives once every output is complete changes nothing: keep them.
   report.elapsed_s = elapsed();
   if (cutter) report.ranges = cutter->actual();
+  if (smart) smart->finish(job, report);
   report.output_duration_us = p.duration_us;
   return report;
 }
@@ -453,7 +550,9 @@ nlohmann::json to_json(const OutputPlan& plan) {
                                                 {"channels", plan.audio.channels},
                                                 {"silent", plan.silent_audio}}
                                : nlohmann::json()},
-      {"warnings", plan.warnings}};
+      {"warnings", plan.warnings},
+      {"same_encode_as", plan.same_encode_as.empty() ? nlohmann::json()
+                                                     : nlohmann::json(plan.same_encode_as.string())}};
   return j;
 }
 
@@ -512,7 +611,15 @@ nlohmann::json to_json(const PackageReport& r) {
                     {"error", o.error.empty() ? nlohmann::json() : nlohmann::json(o.error)},
                     {"size_bytes", o.size_bytes},
                     {"video_frames", o.video_frames},
-                    {"warnings", o.warnings}});
+                    {"warnings", o.warnings},
+                    // "shared": no encode of its own, made from shared_from's (as a hard
+                    // link or a copy), so identical content.
+                    {"encode", o.shared_from.empty() ? "own" : "shared"},
+                    {"shared_from", o.shared_from.empty() ? nlohmann::json()
+                                                          : nlohmann::json(o.shared_from.string())},
+                    {"shared_as", o.shared_from.empty() ? nlohmann::json()
+                                  : nlohmann::json(o.hard_link ? "hard link" : "copy")}});
+    if (!o.reframe_shots.empty()) add_smart_reframe(outs.back(), o);
   }
   nlohmann::json ranges = nlohmann::json::array();
   for (const TimeRange& t : r.ranges) {

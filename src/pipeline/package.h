@@ -37,6 +37,12 @@ struct PackageJob {
   ReframeMode reframe = ReframeMode::Center;
   std::vector<RangeSpec> ranges;  // empty: the whole input; else these, joined in order
   std::map<std::string, std::string> metadata;  // container tags: title, episode_id...
+  // --reframe smart only: write each output's crop window per output frame to this CSV
+  // (several outputs: <stem>.<preset><ext> beside it), and/or take the windows from this
+  // CSV (sparse keyframes, interpolated) instead of analysing the picture. See
+  // pipeline/smart_reframe.h.
+  std::filesystem::path crop_path_out;
+  std::filesystem::path crop_path_in;
 };
 
 // Preset keys that keep the source's displayed size and frame rate at mastering quality
@@ -59,6 +65,10 @@ struct OutputPlan {
   bool has_audio = false;       // the output carries an audio track
   bool silent_audio = false;    // ...made of generated silence (input has none)
   std::vector<std::string> warnings;  // e.g. longer than the platform allows
+  // An earlier output of the same job whose preset encodes identically (same
+  // Preset::encoding_fingerprint(); the reframe mode is the job's): this output is not
+  // encoded again but made from that one once it is complete. Empty: its own encode.
+  std::filesystem::path same_encode_as;
 };
 
 struct Progress {
@@ -69,6 +79,17 @@ struct Progress {
 };
 using ProgressFn = std::function<void(const Progress&)>;
 
+// One shot of a smart output: how the virtual camera framed it (frames are source frames
+// of the cut, times on the source timeline).
+struct ReframeShot {
+  int64_t start_frame = 0;
+  int64_t end_frame = 0;  // exclusive
+  int64_t start_us = 0;
+  int64_t end_us = 0;
+  std::string mode;  // stationary, pan, track, fill; "file" for a crop path read in
+  std::string reason;
+};
+
 struct OutputReport {
   std::string preset;
   std::filesystem::path path;
@@ -77,6 +98,11 @@ struct OutputReport {
   int64_t size_bytes = 0;
   int64_t video_frames = 0;
   std::vector<std::string> warnings;
+  std::filesystem::path shared_from;  // the output whose encode this is (empty: its own)
+  bool hard_link = false;             // shared as a hard link (else as a copy)
+  // --reframe smart: the camera's plan per shot, and where the crop path was written.
+  std::vector<ReframeShot> reframe_shots;
+  std::filesystem::path crop_path;
 };
 
 struct PackageReport {

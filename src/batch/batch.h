@@ -1,0 +1,168 @@
+// Batch packaging: every row of a manifest (an episode and its presets) through package(),
+// rows running side by side on a small pool of threads, each row's outputs checked
+// against their presets, and one report for the run.
+//
+//   BatchOptions o;
+//   o.manifest = "season1.csv";
+//   o.outdir = "out";
+//   Batch batch(o);                              // reads the manifest, loads every preset
+//   BatchReport r = batch.run(on_progress);      // never throws for a bad row
+//   write_report(r, o.outdir / o.shard.report_name());
+//
+// Work is done once: a row's input is decoded once for all its presets, presets that
+// encode identically share one encode (package()), and an output whose fingerprint
+// (batch/fingerprint.h) matches the state left by the last run is skipped (batch/state.h),
+// so an interrupted batch resumes where it stopped. A bad row (missing or damaged input)
+// fails alone; the others complete. Memory stays bounded however long the manifest: a
+// row's media state lives only while a worker runs it; the batch keeps a small result
+// per row.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "batch/manifest.h"
+#include "batch/shard.h"
+#include "presets/preset.h"
+
+namespace reelpack {
+
+struct BatchOptions {
+  std::filesystem::path manifest;
+  std::filesystem::path outdir;
+  int jobs = 0;         // rows at once; 0: default_jobs()
+  Shard shard;          // default: every row
+  bool force = false;   // redo outputs even when up to date
+  bool strict = false;  // an output that fails its conformance check fails its row
+  Overrides overrides;  // applied to every preset, as on package's command line
+};
+
+// CPUs this process may use: its affinity mask (taskset, Slurm) capped by a cgroup v2 CPU
+// quota (Kubernetes limits, docker --cpus).
+int available_cores();
+// Rows run at once when -j is not given (see the implementation for the measurement).
+int default_jobs();
+
+enum class OutputAction { Encode, Share, Skip };
+
+struct PlannedOutput {
+  std::string preset;
+  std::filesystem::path path;
+  OutputAction action = OutputAction::Encode;
+  std::filesystem::path same_encode_as;  // for Share
+  std::string fingerprint;               // empty when the input cannot be read
+};
+
+// What a row will do (the --dry-run plan, and the first step of running it).
+struct RowPlan {
+  int number = 0;
+  int line = 0;
+  std::string name;
+  std::filesystem::path input;
+  std::string error;  // the input (or subtitles file) is missing or unreadable
+  std::vector<std::string> warnings;
+  std::vector<PlannedOutput> outputs;
+};
+
+enum class RowStatus { Pending, Ok, Skipped, Failed, Interrupted };
+std::string to_string(RowStatus status);  // "pending", "ok", "skipped", "failed", "interrupted"
+
+struct OutputResult {
+  std::string preset;
+  std::filesystem::path path;
+  std::string
+      status;  // "written", "shared" (made from another output's encode), "skipped", "failed"
+  std::string error;
+  int64_t size_bytes = 0;
+  std::filesystem::path shared_from;
+  nlohmann::json conformance;  // {"pass", "failures", "skipped"}; null when not checked
+};
+
+struct RowResult {
+  int number = 0;
+  int line = 0;
+  std::string name;
+  std::filesystem::path input;
+  RowStatus status = RowStatus::Pending;
+  std::string reason;  // why it failed (or was interrupted)
+  std::vector<std::string> warnings;
+  double elapsed_s = 0;
+  std::vector<OutputResult> outputs;
+};
+
+struct BatchProgress {
+  int rows_total = 0;
+  int rows_done = 0;
+  int rows_failed = 0;
+  int rows_skipped = 0;
+  double fraction = 0;  // of the whole shard, counting the rows in progress
+  double elapsed_s = 0;
+};
+// Called from the worker threads, one call at a time (never concurrently).
+using BatchProgressFn = std::function<void(const BatchProgress&)>;
+
+struct BatchReport {
+  std::filesystem::path manifest;
+  std::filesystem::path outdir;
+  Shard shard;
+  int manifest_rows = 0;
+  int jobs = 1;
+  double elapsed_s = 0;
+  bool interrupted = false;
+  std::vector<RowResult> rows;  // the shard's rows, in manifest order
+  bool ok() const;              // no row failed or was interrupted
+};
+
+class Batch {
+ public:
+  // Reads and validates the manifest and loads every preset it names: a malformed row, an
+  // unknown preset or two rows writing the same output throw UsageError naming the line.
+  explicit Batch(BatchOptions options, const PresetLoader& loader = PresetLoader());
+
+  const BatchOptions& options() const { return options_; }
+  int manifest_rows() const { return static_cast<int>(manifest_.rows.size()); }
+  const std::vector<ManifestRow>& rows() const { return rows_; }  // this shard's
+
+  // Reads at most 3 MiB of the input (its fingerprint) and the state files; writes nothing.
+  RowPlan plan_row(const ManifestRow& row) const;
+  // Runs the shard's rows. Returns with interrupted set after SIGINT/SIGTERM (rows in
+  // progress removed their temporaries; rows not started stay pending).
+  BatchReport run(const BatchProgressFn& progress = {}) const;
+
+ private:
+  struct Output {
+    Preset preset;
+    std::filesystem::path path;
+  };
+  std::vector<Output> outputs_of(const ManifestRow& row) const;
+  RowResult run_row(const ManifestRow& row, const std::function<void(double)>& progress) const;
+
+  BatchOptions options_;
+  Manifest manifest_;
+  std::vector<ManifestRow> rows_;
+  std::map<std::string, Preset> presets_;  // by the manifest's preset token
+};
+
+nlohmann::json to_json(const RowPlan& plan);
+nlohmann::json to_json(const BatchReport& report);
+// Counts over a report's "rows" (also for merged reports).
+nlohmann::json summarize_rows(const nlohmann::json& rows);
+// Writes the report as JSON through a temporary renamed into place.
+void write_report(const BatchReport& report, const std::filesystem::path& path);
+
+// Combines OUTDIR/report.shard-K-of-N.json into one report (rows in manifest order, counts
+// recomputed, missing shards listed). Throws UsageError when there is nothing to merge or
+// the shard reports disagree on N.
+struct MergedReport {
+  nlohmann::json report;
+  std::vector<std::filesystem::path> files;
+  std::vector<int> missing_shards;
+};
+MergedReport merge_reports(const std::filesystem::path& outdir);
+
+}  // namespace reelpack

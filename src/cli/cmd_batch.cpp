@@ -1,0 +1,349 @@
+// reelpack batch: a manifest of episodes, every preset, resumable, parallel, shardable.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "batch/batch.h"
+#include "batch/state.h"
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "presets/schema.h"
+#include "util/error.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace reelpack::cli {
+
+namespace {
+
+// SIGINT/SIGTERM: exit 130 like every verb, with the resume hint.
+class BatchInterrupted : public Error {
+ public:
+  using Error::Error;
+  int exit_code() const override { return kExitInterrupted; }
+};
+
+std::string human_size(int64_t bytes) {
+  char buf[32];
+  if (bytes <= 0) return "-";
+  if (bytes >= 1'000'000) {
+    std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f kB", bytes / 1e3);
+  }
+  return buf;
+}
+
+std::string clock_time(double s) {
+  const int t = static_cast<int>(s + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+  return buf;
+}
+
+// One line on a terminal: rows done of the shard's total, failures, time left.
+class BatchProgressLine {
+ public:
+  explicit BatchProgressLine(bool enabled) : enabled_(enabled) {}
+  void update(const BatchProgress& p) {
+    // At most 4 redraws a second, but every finished row at once.
+    if (!enabled_ || (p.elapsed_s - last_draw_s_ < 0.25 && p.rows_done == last_done_)) return;
+    last_draw_s_ = p.elapsed_s;
+    last_done_ = p.rows_done;
+    const int width = 24;
+    const int filled = static_cast<int>(std::clamp(p.fraction, 0.0, 1.0) * width);
+    std::string bar(width, '-');
+    std::fill(bar.begin(), bar.begin() + filled, '#');
+    std::fprintf(stderr, "\r\033[Kbatch [%s] %d/%d rows", bar.c_str(), p.rows_done, p.rows_total);
+    if (p.rows_skipped) std::fprintf(stderr, ", %d skipped", p.rows_skipped);
+    if (p.rows_failed) std::fprintf(stderr, ", %d failed", p.rows_failed);
+    if (p.fraction > 0.01 && p.fraction < 1) {
+      std::fprintf(stderr, "  ETA %s",
+                   clock_time(p.elapsed_s * (1 - p.fraction) / p.fraction).c_str());
+    }
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void done() {
+    if (drawn_) std::fprintf(stderr, "\r\033[K");
+    drawn_ = false;
+  }
+
+ private:
+  bool enabled_;
+  double last_draw_s_ = -1;
+  int last_done_ = -1;
+  bool drawn_ = false;
+};
+
+// The report as a table: one line per row, then the outputs that fail their check.
+void print_table(const json& report, std::ostream& out) {
+  char line[512];
+  std::snprintf(line, sizeof line, "%5s  %-24s %-11s %8s  %-18s %9s  %-12s %s\n", "row", "name",
+                "status", "time", "outputs", "size", "conformance", "reason");
+  out << line;
+  std::vector<std::string> nonconforming, warnings;
+  for (const json& r : report.value("rows", json::array())) {
+    int written = 0, shared = 0, skipped = 0, failed = 0, fails = 0, checked = 0;
+    for (const json& o : r.value("outputs", json::array())) {
+      const std::string s = o.value("status", "");
+      written += s == "written";
+      shared += s == "shared";
+      skipped += s == "skipped";
+      failed += s == "failed";
+      const json& c = o.value("conformance", json());
+      if (c.is_object()) {
+        ++checked;
+        if (!c.value("pass", true)) {
+          ++fails;
+          for (const auto& f : c.value("failures", json::array())) {
+            nonconforming.push_back(fs::path(o.value("path", "")).filename().string() + ": " +
+                                    f.get<std::string>());
+          }
+        }
+      }
+    }
+    std::string outputs;
+    auto add = [&](int n, const char* what) {
+      if (!n) return;
+      if (!outputs.empty()) outputs += ", ";
+      outputs += std::to_string(n) + what;
+    };
+    add(written + shared, shared ? "" : " new");
+    if (shared) outputs += " (" + std::to_string(shared) + " shared)";
+    add(skipped, " skipped");
+    add(failed, " failed");
+    if (outputs.empty()) outputs = "-";
+    const std::string conformance = checked == 0 ? "-"
+                                    : fails      ? std::to_string(fails) + " fail"
+                                                 : "pass";
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f s", r.value("elapsed_seconds", 0.0));
+    const json& reason = r.value("reason", json());
+    std::snprintf(line, sizeof line, "%5d  %-24s %-11s %8s  %-18s %9s  %-12s ", r.value("row", 0),
+                  r.value("name", "").c_str(), r.value("status", "").c_str(), secs, outputs.c_str(),
+                  human_size(r.value("size_bytes", int64_t{0})).c_str(), conformance.c_str());
+    out << line << (reason.is_string() ? reason.get<std::string>() : "") << "\n";
+    for (const auto& w : r.value("warnings", json::array())) {
+      warnings.push_back(r.value("name", "") + ": " + w.get<std::string>());
+    }
+  }
+  for (const auto& w : warnings) out << "warning: " << w << "\n";
+  for (const auto& n : nonconforming) out << "nonconforming: " << n << "\n";
+  const json& s = report["summary"];
+  out << s.value("rows", 0) << " rows: " << s.value("ok", 0) << " ok, " << s.value("skipped", 0)
+      << " skipped, " << s.value("failed", 0) << " failed";
+  if (s.value("interrupted", 0) || s.value("pending", 0)) {
+    out << ", " << s.value("interrupted", 0) + s.value("pending", 0) << " not finished";
+  }
+  out << "; outputs: " << s.value("outputs_written", 0) << " encoded, "
+      << s.value("outputs_shared", 0) << " shared, " << s.value("outputs_skipped", 0)
+      << " up to date, " << s.value("outputs_failed", 0) << " failed, "
+      << s.value("outputs_nonconforming", 0) << " nonconforming\n";
+}
+
+void print_dry_run(const Batch& batch, bool json_out) {
+  const BatchOptions& o = batch.options();
+  json rows = json::array();
+  int encode = 0, share = 0, skip = 0, bad = 0;
+  if (!json_out) {
+    std::cout << "dry run: nothing will be written\nmanifest " << o.manifest.string() << ": "
+              << batch.manifest_rows() << " rows";
+    if (o.shard.count > 1)
+      std::cout << ", " << batch.rows().size() << " in shard " << o.shard.to_string();
+    std::cout << "; outputs in " << o.outdir.string() << "\n";
+  }
+  for (const ManifestRow& row : batch.rows()) {
+    const RowPlan plan = batch.plan_row(row);
+    if (json_out) {
+      rows.push_back(to_json(plan));
+    } else {
+      std::cout << "\nrow " << plan.number << " (line " << plan.line << ") " << plan.name << ": "
+                << plan.input.string() << "\n";
+      if (!plan.error.empty()) std::cout << "  FAILS: " << plan.error << "\n";
+      for (const auto& w : plan.warnings) std::cout << "  warning: " << w << "\n";
+    }
+    if (!plan.error.empty()) {
+      ++bad;
+      continue;
+    }
+    for (const PlannedOutput& p : plan.outputs) {
+      std::string what;
+      switch (p.action) {
+        case OutputAction::Encode:
+          what = "encode";
+          ++encode;
+          break;
+        case OutputAction::Share:
+          what = "same encode as " + p.same_encode_as.filename().string();
+          ++share;
+          break;
+        case OutputAction::Skip:
+          what = "skip (up to date)";
+          ++skip;
+          break;
+      }
+      if (!json_out) std::cout << "  " << p.path.string() << "  " << what << "\n";
+    }
+  }
+  if (json_out) {
+    std::cout
+        << json{{"dry_run", true},
+                {"manifest", o.manifest.string()},
+                {"outdir", o.outdir.string()},
+                {"manifest_rows", batch.manifest_rows()},
+                {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
+                {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
+                {"summary",
+                 {{"encode", encode}, {"share", share}, {"skip", skip}, {"rows_failing", bad}}},
+                {"rows", rows}}
+               .dump(2)
+        << "\n";
+  } else {
+    std::cout << "\n"
+              << batch.rows().size() << " rows: " << encode << " encodes, " << share
+              << " outputs sharing an encode, " << skip << " up to date, " << bad
+              << " rows that would fail\n";
+  }
+}
+
+int merge(const fs::path& outdir, bool json_out) {
+  const MergedReport merged = merge_reports(outdir);
+  const fs::path path = outdir / "report.json";
+  write_file_atomically(path, merged.report.dump(2) + "\n");
+  if (json_out) {
+    std::cout << merged.report.dump(2) << "\n";
+  } else {
+    print_table(merged.report, std::cout);
+    std::cout << "merged " << merged.files.size() << " shard report(s) into " << path.string()
+              << "\n";
+  }
+  if (!merged.missing_shards.empty()) {
+    std::string list;
+    for (int k : merged.missing_shards) list += (list.empty() ? "" : ", ") + std::to_string(k);
+    std::cerr << "reelpack: error: " << outdir.string() << ": no report from shard(s) " << list
+              << " of " << merged.report["shard"]["count"].get<int>()
+              << "; run them (or rerun them) and merge again\n";
+  }
+  return merged.report.value("ok", false) ? kExitOk : kExitProcessing;
+}
+
+}  // namespace
+
+int cmd_batch(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("help,h", "show this help")(
+      "output,o", po::value<std::string>()->value_name("DIR"),
+      "output folder: <name>.<preset>.mp4, report.json and .reelpack/ (state)")(
+      "jobs,j", po::value<int>()->value_name("N"),
+      "rows at once (default: from the number of cores)")(
+      "shard", po::value<std::string>()->value_name("K/N|auto"),
+      "take only shard K of N (0-based) of the rows; auto: from a Kubernetes Indexed Job or a "
+      "Slurm job array")(
+      "shard-count", po::value<int>()->value_name("N"),
+      "shard count for --shard auto in a Kubernetes Indexed Job (or REELPACK_SHARD_COUNT)")(
+      "force", "redo every output, even those up to date")(
+      "strict", "an output that fails its conformance check fails its row (exit 1)")(
+      "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(
+      "json", "print the report (or the plan) as JSON on stdout")(
+      "merge-reports", po::value<std::string>()->value_name("DIR"),
+      "merge DIR/report.shard-K-of-N.json into DIR/report.json and print it")(
+      "verbose,v", "show FFmpeg's own warnings");
+  const po::options_description overrides = preset_options(true);
+  po::options_description all;
+  all.add(opts).add(overrides).add_options()("manifest", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("manifest", 1);
+  const auto vm = parse_args("batch", args, all, pos);
+  if (vm.count("help")) {
+    po::options_description shown;
+    shown.add(opts).add(overrides);
+    print_help(
+        "reelpack batch MANIFEST -o OUTDIR [-j JOBS] [--shard K/N | --shard auto] [--force]\n"
+        "                      [--dry-run] [--json] [--SECTION.KEY VALUE ...]\n"
+        "       reelpack batch --merge-reports OUTDIR",
+        "Packages every row of MANIFEST (CSV with a header row, or JSON Lines) for its presets:\n"
+        "  input,presets,ranges,reframe,subtitles,title,episode,name\n"
+        "  ep01.mov,tiktok;douyin;youtube-shorts,,,,My Drama,1,my-drama-e01\n"
+        "Paths are relative to the manifest's folder; presets and ranges are separated by ';'.\n"
+        "Each input is decoded once; presets that encode identically share one encode. Outputs\n"
+        "up to date with the last run (same input content, preset values, ranges, reframe,\n"
+        "metadata, reelpack version) are skipped, so an interrupted batch resumes on rerun.\n"
+        "A bad row fails alone. Every output is checked against its preset (`reelpack check`).\n"
+        "The report goes to OUTDIR/report.json (report.shard-K-of-N.json for a shard).\n"
+        "Exit codes: 1 when any row failed, 2 for a malformed manifest.",
+        shown,
+        "  reelpack batch season1.csv -o out/\n"
+        "  reelpack batch season1.jsonl -o out/ -j 4 --video.crf 20\n"
+        "  reelpack batch season1.csv -o out/ --dry-run\n"
+        "  reelpack batch season1.csv -o /shared/out --shard 3/8\n"
+        "  reelpack batch season1.csv -o /shared/out --shard auto --shard-count 8   # k8s Indexed "
+        "Job\n"
+        "  reelpack batch --merge-reports /shared/out\n");
+    return kExitOk;
+  }
+  if (vm.count("verbose")) set_verbosity(1);
+  const bool json_out = vm.count("json") > 0;
+  if (vm.count("merge-reports")) return merge(vm["merge-reports"].as<std::string>(), json_out);
+
+  if (!vm.count("manifest"))
+    throw UsageError("reelpack batch: no MANIFEST; see `reelpack batch --help`");
+  if (!vm.count("output")) throw UsageError("reelpack batch: no output folder; add -o DIR");
+  BatchOptions o;
+  o.manifest = vm["manifest"].as<std::string>();
+  o.outdir = vm["output"].as<std::string>();
+  o.force = vm.count("force") > 0;
+  o.strict = vm.count("strict") > 0;
+  if (vm.count("jobs")) {
+    o.jobs = vm["jobs"].as<int>();
+    if (o.jobs < 1)
+      throw UsageError("reelpack batch: -j " + std::to_string(o.jobs) + ": needs at least 1");
+  }
+  std::optional<int> shard_count;
+  if (vm.count("shard-count")) shard_count = vm["shard-count"].as<int>();
+  if (vm.count("shard")) {
+    const std::string s = vm["shard"].as<std::string>();
+    o.shard = s == "auto" ? shard_from_environment(shard_count) : parse_shard(s);
+  } else if (shard_count) {
+    throw UsageError("reelpack batch: --shard-count only goes with --shard auto");
+  }
+  for (const auto& [key, value] : vm) {
+    if (key.find('.') != std::string::npos) o.overrides[key] = value.as<std::string>();
+  }
+
+  const Batch batch(o);
+  if (vm.count("dry-run")) {
+    print_dry_run(batch, json_out);
+    return kExitOk;
+  }
+  prepare_output_dir(o.outdir);
+  BatchProgressLine bar(stderr_is_terminal() && !json_out);
+  const BatchReport report = batch.run([&](const BatchProgress& p) { bar.update(p); });
+  bar.done();
+  const fs::path report_path = o.outdir / o.shard.report_name();
+  write_report(report, report_path);
+  if (report.interrupted) {
+    throw BatchInterrupted(
+        "interrupted; partial outputs removed; run the same command again to resume "
+        "(report: " +
+        report_path.string() + ")");
+  }
+  const json j = to_json(report);
+  if (json_out) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    print_table(j, std::cout);
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f", report.elapsed_s);
+    std::cout << "batch of " << report.rows.size() << " rows";
+    if (o.shard.count > 1) std::cout << " (shard " << o.shard.to_string() << ")";
+    std::cout << " in " << secs << " s with " << report.jobs
+              << " job(s); report: " << report_path.string() << "\n";
+  }
+  return report.ok() ? kExitOk : kExitProcessing;
+}
+
+}  // namespace reelpack::cli

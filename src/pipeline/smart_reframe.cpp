@@ -1,0 +1,694 @@
+#include "pipeline/smart_reframe.h"
+
+extern "C" {
+#include <libavutil/frame.h>
+#include <libavutil/mathematics.h>
+}
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <tuple>
+
+#include "media/av_error.h"
+#include "media/input.h"
+#include "util/bounded_queue.h"
+#include "util/error.h"
+
+namespace reelpack {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr AVRational kMicros{1, 1'000'000};
+
+// Frame-to-frame differences above this (0..255 grey) count as motion; sensor noise and
+// compression flicker stay below it.
+constexpr int kMotionThreshold = 25;
+// A motion sample needs at least this share of the pixels changing per frame.
+constexpr double kMotionMinShare = 0.001;
+// Changes spread wider than this (standard deviation as a share of the frame width) are
+// the whole picture changing (a cut, a pan, a flash), not a subject moving.
+constexpr double kMotionMaxSpread = 0.22;
+// In a shot without faces, motion becomes the camera's subject when it was seen at this
+// share of the shot's sampling instants; sparser motion only suggests a still position.
+constexpr double kMotionSubjectShare = 0.4;
+
+// Sums of the positions of changed pixels over a face interval, for their centroid and
+// spread.
+struct MotionMoments {
+  double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0;
+  int frames = 0;
+  void clear() { *this = {}; }
+};
+
+// Adds the changed pixels of one frame difference (absolute, grey).
+void accumulate_motion(const cv::Mat& diff, MotionMoments& m) {
+  for (int y = 0; y < diff.rows; ++y) {
+    const uint8_t* row = diff.ptr<uint8_t>(y);
+    double n = 0, sx = 0, sxx = 0;
+    for (int x = 0; x < diff.cols; ++x) {
+      if (row[x] > kMotionThreshold) {
+        n += 1;
+        sx += x;
+        sxx += static_cast<double>(x) * x;
+      }
+    }
+    m.n += n;
+    m.sx += sx;
+    m.sxx += sxx;
+    m.sy += n * y;
+    m.syy += n * static_cast<double>(y) * y;
+  }
+  ++m.frames;
+}
+
+// The moving region of one interval as a box in the small frame's pixels, or nothing
+// when too little or the whole picture moved.
+std::optional<cv::Rect2d> motion_box(const MotionMoments& m, cv::Size size) {
+  if (m.frames == 0) return std::nullopt;
+  if (m.n < kMotionMinShare * size.area() * m.frames) return std::nullopt;
+  const double mx = m.sx / m.n, my = m.sy / m.n;
+  const double sdx = std::sqrt(std::max(0.0, m.sxx / m.n - mx * mx));
+  const double sdy = std::sqrt(std::max(0.0, m.syy / m.n - my * my));
+  if (sdx > kMotionMaxSpread * size.width) return std::nullopt;
+  // Changed pixels lie on a moving subject's leading and trailing edges: 1.8 standard
+  // deviations either side of their centroid cover the subject.
+  const double hx = std::max(1.8 * sdx, 0.03 * size.width);
+  const double hy = std::max(1.8 * sdy, 0.05 * size.height);
+  return cv::Rect2d(mx - hx, my - hy, 2 * hx, 2 * hy);
+}
+
+Rect to_source(const cv::Rect2d& r, double sx, double sy, Size source) {
+  const int x0 = std::clamp(static_cast<int>(std::lround(r.x * sx)), 0, source.width_px);
+  const int y0 = std::clamp(static_cast<int>(std::lround(r.y * sy)), 0, source.height_px);
+  const int x1 =
+      std::clamp(static_cast<int>(std::lround((r.x + r.width) * sx)), 0, source.width_px);
+  const int y1 =
+      std::clamp(static_cast<int>(std::lround((r.y + r.height) * sy)), 0, source.height_px);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+// Scales decoded frames to BGR of one size, for analysis. Fast bilinear: plenty for a
+// few hundred pixels and several times cheaper than bicubic (as frame_sampler does).
+class BgrScaler {
+ public:
+  BgrScaler(cv::Size size, std::string file) : size_(size), file_(std::move(file)) {}
+
+  void scale(const AVFrame* f, cv::Mat& bgr) {
+    if (!sws_ || f->width != w_ || f->height != h_ || f->format != format_) {
+      sws_.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format),
+                                size_.width, size_.height, AV_PIX_FMT_BGR24, SWS_FAST_BILINEAR,
+                                nullptr, nullptr, nullptr));
+      if (!sws_) throw ProcessingError(file_ + ": cannot scale frames for analysis");
+      w_ = f->width;
+      h_ = f->height;
+      format_ = f->format;
+    }
+    bgr.create(size_, CV_8UC3);
+    uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
+    int dst_stride[4] = {static_cast<int>(bgr.step), 0, 0, 0};
+    sws_scale(sws_.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
+  }
+
+ private:
+  cv::Size size_;
+  std::string file_;
+  av::SwsPtr sws_;
+  int w_ = 0, h_ = 0, format_ = -1;
+};
+
+// Faces in the sampled frames, found on a worker thread so that detection runs beside
+// the decoder instead of after it (the decode callback only scales and queues a frame).
+// Frames are handled in the order they are submitted; the scheduling (which frames to
+// sample) stays with the caller.
+class FaceSampler {
+ public:
+  FaceSampler(const SmartAnalysisOptions& o, double to_src_x, double to_src_y, Size source)
+      : detector_(o.faces),
+        to_src_x_(to_src_x),
+        to_src_y_(to_src_y),
+        source_(source),
+        profile_interval_us_(std::llround(o.profile_interval_seconds * 1e6)),
+        full_scan_us_(std::llround(o.full_scan_seconds * 1e6)),
+        empty_scan_us_(std::llround(o.empty_scan_seconds * 1e6)),
+        queue_(8) {
+    worker_ = std::thread([this] { run(); });
+  }
+  ~FaceSampler() {
+    queue_.abort();
+    if (worker_.joinable()) worker_.join();
+  }
+  FaceSampler(const FaceSampler&) = delete;
+  FaceSampler& operator=(const FaceSampler&) = delete;
+
+  // `image` (analysis size, BGR) is the sampler's from now on. `full`: scan the whole
+  // frame whatever the schedule (a new shot).
+  void submit(int64_t frame, int64_t t_us, cv::Mat image, bool full) {
+    queue_.push({frame, t_us, std::move(image), full});
+  }
+
+  // Waits for the queued frames; the faces in frame order. Rethrows a detection error.
+  std::vector<SubjectSample> finish() {
+    queue_.close();
+    if (worker_.joinable()) worker_.join();
+    if (error_) std::rethrow_exception(error_);
+    return std::move(faces_);
+  }
+
+ private:
+  struct Job {
+    int64_t frame = 0;
+    int64_t t_us = 0;
+    cv::Mat image;
+    bool full = false;
+  };
+
+  void run() {
+    try {
+      while (auto job = queue_.pop()) sample(*job);
+    } catch (...) {
+      error_ = std::current_exception();
+      queue_.abort();
+    }
+  }
+
+  // Around the faces of the last sample, or the whole frame when a full scan is due.
+  void sample(const Job& job) {
+    std::vector<SubjectBox> found;
+    bool full = job.full || followed_.empty() || job.t_us >= next_full_us_;
+    if (!full) {
+      for (const cv::Rect& r : followed_) {
+        for (const SubjectBox& b : detector_.detect_near(job.image, r)) {
+          const bool again = std::any_of(found.begin(), found.end(), [&](const SubjectBox& f) {
+            return (f.box & b.box).area() > 0;
+          });
+          if (!again) found.push_back(b);
+        }
+      }
+      if (found.size() < followed_.size()) full = true;  // a face lost: look again now
+    }
+    if (full) {
+      if (!job.full && followed_.empty() && job.t_us < next_full_us_) {
+        return;  // nothing seen lately and no scan due: spare the frame
+      }
+      const bool profiles = job.t_us >= next_profile_us_;
+      found = detector_.detect(job.image, profiles);
+      if (profiles && found.empty()) next_profile_us_ = job.t_us + profile_interval_us_;
+      next_full_us_ = job.t_us + (found.empty() ? empty_scan_us_ : full_scan_us_);
+    }
+    followed_.clear();
+    for (const SubjectBox& b : found) {
+      followed_.push_back(b.box);
+      faces_.push_back({job.frame, to_source(cv::Rect2d(b.box), to_src_x_, to_src_y_, source_),
+                        b.confidence, to_string(b.view)});
+    }
+  }
+
+  SubjectDetector detector_;
+  double to_src_x_, to_src_y_;
+  Size source_;
+  int64_t profile_interval_us_, full_scan_us_, empty_scan_us_;
+  int64_t next_profile_us_ = INT64_MIN, next_full_us_ = INT64_MIN;
+  std::vector<cv::Rect> followed_;  // faces of the last sample, analysis pixels
+  std::vector<SubjectSample> faces_;
+  BoundedQueue<Job> queue_;
+  std::exception_ptr error_;
+  std::thread worker_;
+};
+
+std::string rotated_message(const fs::path& input, int rotation_deg) {
+  return input.string() + ": --reframe smart: the input is rotated " +
+         std::to_string(rotation_deg) +
+         " degrees (phone metadata), which smart reframing does not handle yet; use "
+         "--reframe center (or pad/blur)";
+}
+
+int64_t to_us(int64_t pts, AVRational tb) {
+  return av_rescale_q(pts, tb, kMicros);
+}
+
+// The output tick (in 1/rate) the fps filter gives a frame with this timestamp.
+int64_t tick_of(int64_t pts, AVRational tb, Rational rate) {
+  return av_rescale_q_rnd(pts, tb, AVRational{rate.den, rate.num},
+                          static_cast<AVRounding>(AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX));
+}
+
+size_t shot_index(const std::vector<Shot>& shots, int64_t frame) {
+  const auto it = std::upper_bound(shots.begin(), shots.end(), frame,
+                                   [](int64_t f, const Shot& s) { return f < s.start_frame; });
+  return it == shots.begin() ? 0 : static_cast<size_t>(it - shots.begin() - 1);
+}
+
+}  // namespace
+
+// --- analysis -----------------------------------------------------------------------------
+
+SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRange>& ranges,
+                                  const SmartAnalysisOptions& opt,
+                                  const AnalysisProgress& progress) {
+  if (opt.width_px < 64 || opt.width_px % 2) {
+    throw UsageError("smart reframe: the analysis width must be even and at least 64 px");
+  }
+  if (!(opt.face_interval_seconds > 0) || !(opt.profile_interval_seconds > 0) ||
+      !(opt.full_scan_seconds > 0) || !(opt.empty_scan_seconds > 0)) {
+    throw UsageError("smart reframe: detection intervals must be positive");
+  }
+  InputFile input(path, DecodeOptions{true, false, true});
+  const MediaInfo& info = input.info();
+  if (!info.video) throw UsageError(path.string() + ": has no video stream to reframe");
+  const VideoInfo& v = *info.video;
+  if (v.rotation_deg != 0) throw UsageError(rotated_message(path, v.rotation_deg));
+
+  SmartAnalysis a;
+  a.input = path;
+  a.source = {v.width_px, v.height_px};
+  const AVRational fr = v.avg_frame_rate.num > 0 ? v.avg_frame_rate : v.r_frame_rate;
+  a.frame_rate = fr.num > 0 && fr.den > 0 ? Rational{fr.num, fr.den} : Rational{30, 1};
+  a.time_base = input.video_time_base();
+  a.sample_seconds = opt.face_interval_seconds;
+
+  // The analysis frame keeps the displayed aspect (non-square pixels are resampled).
+  const double sar = v.sar.num > 0 && v.sar.den > 0 ? av_q2d(v.sar) : 1.0;
+  const int aw = opt.width_px;
+  const int ah = even(aw * static_cast<double>(v.height_px) / (v.width_px * sar));
+  const int sw = kShotAnalysisWidthPx;
+  const int sh = even(sw * static_cast<double>(ah) / aw);
+  const double to_src_x = static_cast<double>(v.width_px) / aw;
+  const double to_src_y = static_cast<double>(v.height_px) / ah;
+  const double small_to_src_x = static_cast<double>(v.width_px) / sw;
+  const double small_to_src_y = static_cast<double>(v.height_px) / sh;
+
+  std::optional<ShotDetector> shots;
+  std::optional<FaceSampler> faces;
+  if (opt.detect) {
+    shots.emplace(a.frame_rate, opt.shots);
+    faces.emplace(opt, to_src_x, to_src_y, a.source);
+  }
+
+  // Every frame at 256 px (shots, motion); sampled frames at the analysis width (faces).
+  // The frame before is kept (a reference, not a copy) so that at a likely cut the
+  // shot's last moments can be sampled too.
+  BgrScaler to_small({sw, sh}, path.string()), to_analysis({aw, ah}, path.string());
+  cv::Mat small, grey, previous_grey, diff;
+  av::FramePtr previous_frame = av::make_frame();
+  MotionMoments moments;
+  int64_t interval_first = 0;
+  int64_t last_sampled = -1;
+  double typical_change = 0;  // running mean of the frame-to-frame grey change
+  const int64_t face_interval_us = std::llround(opt.face_interval_seconds * 1e6);
+  int64_t next_face_us = INT64_MIN;
+  int64_t last_pts = AV_NOPTS_VALUE;
+  int64_t previous_us = 0;  // the time of previous_frame
+
+  const auto sample_faces = [&](const AVFrame* frame, int64_t index, int64_t t_us, bool full) {
+    cv::Mat image;
+    to_analysis.scale(frame, image);
+    faces->submit(index, t_us, std::move(image), full);
+    last_sampled = index;
+  };
+  const auto sample_motion = [&](int64_t frame) {
+    if (const auto box = motion_box(moments, cv::Size(sw, sh))) {
+      a.motion.push_back({(interval_first + frame) / 2,
+                          to_source(*box, small_to_src_x, small_to_src_y, a.source), 0.6,
+                          "motion"});
+    }
+    moments.clear();
+    interval_first = frame;
+  };
+
+  const InputFile::FrameSink sink = [&](StreamKind kind, AVFrame* f) {
+    if (kind != StreamKind::Video || !f) return;
+    const int64_t index = a.frame_count();
+    a.pts.push_back(f->pts);
+    // The frame's end as the filter graph reckons it (FilterGraph::push).
+    int64_t duration = f->pkt_duration;
+    if (duration <= 0 && last_pts != AV_NOPTS_VALUE) duration = f->pts - last_pts;
+    last_pts = f->pts;
+    a.end_pts = std::max(a.end_pts, f->pts + std::max<int64_t>(duration, 0));
+    const int64_t t_us = to_us(f->pts, a.time_base);
+    if (progress) progress(index + 1, t_us);
+    if (!opt.detect) return;
+
+    to_small.scale(f, small);
+    shots->push(small);
+    cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
+    bool likely_cut = false;
+    if (!previous_grey.empty()) {
+      cv::absdiff(grey, previous_grey, diff);
+      // A cheap cut guess (the shot detector decides later): the picture changes far more
+      // than it has been changing. Then the frame before is sampled, so the camera knows
+      // where the subject was when the shot ended, and the new shot is sampled at once.
+      const double change = cv::mean(diff)[0];
+      likely_cut = change > std::max(6.0, 4.0 * typical_change);
+      typical_change = likely_cut ? typical_change : 0.9 * typical_change + 0.1 * change;
+      if (likely_cut) {
+        if (last_sampled < index - 1) {
+          sample_motion(index - 1);
+          sample_faces(previous_frame.get(), index - 1, previous_us, false);
+        }
+        moments.clear();  // no motion measured across a cut
+        interval_first = index;
+      } else {
+        accumulate_motion(diff, moments);
+      }
+    }
+    std::swap(grey, previous_grey);
+    av_frame_unref(previous_frame.get());
+    av::check(av_frame_ref(previous_frame.get(), f), "keep a frame for analysis", path.string());
+    previous_us = t_us;
+
+    if (t_us < next_face_us && !likely_cut) return;
+    // A sampling instant: faces in this frame, motion over the interval that ends here.
+    next_face_us =
+        (next_face_us == INT64_MIN || likely_cut ? t_us : next_face_us) + face_interval_us;
+    if (next_face_us <= t_us) next_face_us = t_us + face_interval_us;  // after a gap
+    sample_motion(index);
+    sample_faces(f, index, t_us, likely_cut);
+  };
+
+  std::vector<TimeRange> actual;
+  if (ranges.empty()) {
+    input.decode(sink);
+  } else {
+    RangeReader reader(input, ranges);
+    reader.run(sink);
+    actual = reader.actual();
+  }
+  if (a.pts.empty()) throw ProcessingError(path.string() + ": no video frame could be decoded");
+
+  // Source-timeline times, and a boundary at each join of two ranges.
+  std::vector<ShotBoundary> joins;
+  a.source_us.resize(a.pts.size());
+  size_t range = 0;
+  int64_t offset_us = 0;
+  for (size_t i = 0; i < a.pts.size(); ++i) {
+    const int64_t t_us = to_us(a.pts[i], a.time_base);
+    if (actual.empty()) {
+      a.source_us[i] = t_us;
+      continue;
+    }
+    while (range + 1 < actual.size() && t_us >= offset_us + actual[range].length_us()) {
+      offset_us += actual[range].length_us();
+      ++range;
+      const auto frame = static_cast<int64_t>(i);
+      joins.push_back({frame, TransitionKind::Cut, frame, frame, 0.0});
+    }
+    a.source_us[i] = actual[range].start_us + t_us - offset_us;
+  }
+
+  if (faces) a.faces = faces->finish();
+  if (shots) a.boundaries = shots->finish();
+  for (const ShotBoundary& j : joins) {
+    const bool known = std::any_of(a.boundaries.begin(), a.boundaries.end(),
+                                   [&](const ShotBoundary& b) { return b.frame == j.frame; });
+    if (!known) a.boundaries.push_back(j);
+  }
+  std::sort(a.boundaries.begin(), a.boundaries.end(),
+            [](const ShotBoundary& x, const ShotBoundary& y) { return x.frame < y.frame; });
+  a.shots = shots_from_boundaries(a.boundaries, a.frame_count());
+  return a;
+}
+
+// --- camera path --------------------------------------------------------------------------
+
+CameraPathOptions smart_camera_options() {
+  CameraPathOptions o;
+  o.filter_window_seconds = 0.4;
+  // A longer ease into and out of each tracking move: a camera that catches up with a
+  // walking subject in one smooth ramp instead of overshooting its speed (trials: mean
+  // |second difference| 0.59 -> 0.45 px/frame^2 following a walk of a third of the frame
+  // width per second, the subject still inside on every frame).
+  o.smoothing_seconds = 0.8;
+  return o;
+}
+
+SmartPath solve_smart_path(const SmartAnalysis& a, Size window, const CameraPathOptions& options) {
+  const CameraPathSolver solver({a.source, window}, a.frame_rate, options);
+  CameraPathInput in;
+  in.frame_count = a.frame_count();
+  in.shots = a.shots;
+  const size_t shot_count = std::max<size_t>(a.shots.size(), 1);
+
+  std::vector<int> faces_in(shot_count, 0);
+  for (const SubjectSample& s : a.faces) ++faces_in[shot_index(a.shots, s.frame)];
+  // Sampling instants per shot, to tell sustained motion from a passing gesture.
+  std::vector<int> motion_in(shot_count, 0);
+  for (const SubjectSample& s : a.motion) ++motion_in[shot_index(a.shots, s.frame)];
+  std::vector<double> samples_in(shot_count, 0);
+  const double fps = a.frame_rate.to_double();
+  for (size_t k = 0; k < a.shots.size(); ++k) {
+    const double seconds = (a.shots[k].end_frame - a.shots[k].start_frame) / fps;
+    samples_in[k] = std::max(1.0, seconds / a.sample_seconds);
+  }
+
+  for (const SubjectSample& s : a.faces) {
+    // Bigger faces matter more: a close-up's face over a passer-by's.
+    const double weight = static_cast<double>(s.box_px.height_px) / a.source.height_px;
+    in.detections.push_back({s.frame, s.box_px, s.confidence, weight, -1});
+  }
+  for (const SubjectSample& s : a.motion) {
+    const size_t k = shot_index(a.shots, s.frame);
+    if (faces_in[k] > 0) continue;  // faces lead wherever there are any
+    const double cx = s.box_px.x_px + s.box_px.width_px / 2.0;
+    const double cy = s.box_px.y_px + s.box_px.height_px / 2.0;
+    in.fallback_centres.push_back({s.frame, cx, cy});
+    if (k < a.shots.size() && motion_in[k] < kMotionSubjectShare * samples_in[k]) continue;
+    in.detections.push_back({s.frame, s.box_px, s.confidence, 0.5, -1});
+  }
+  const CameraPath solved = solver.solve(in);
+  return {{a.source, window}, solved.window_per_frame, solved.shots};
+}
+
+// --- output frames ------------------------------------------------------------------------
+
+FrameTimes OutputFrames::times() const {
+  try {
+    return FrameTimes::from_pts(time_us, Rational{1, 1'000'000});
+  } catch (const std::invalid_argument&) {
+    // Ranges out of source order: the source times go back at a join.
+    return FrameTimes::constant_rate(rate, count(), 0);
+  }
+}
+
+OutputFrames output_frames(const SmartAnalysis& a, Rational rate, int64_t count) {
+  if (rate.num <= 0 || rate.den <= 0)
+    throw UsageError("smart reframe: output rate must be positive");
+  OutputFrames out;
+  out.rate = rate;
+  const int64_t n = a.frame_count();
+  if (n == 0) return out;
+  std::vector<int64_t> ticks(static_cast<size_t>(n));
+  for (int64_t s = 0; s < n; ++s) ticks[s] = tick_of(a.pts[s], a.time_base, rate);
+  const int64_t first = ticks[0];
+  if (count < 0) {
+    // The fps filter runs to the end of the last frame, rounded as it rounds frames.
+    count = std::max(tick_of(a.end_pts, a.time_base, rate) - first, ticks.back() - first + 1);
+  }
+  out.source_frame.resize(static_cast<size_t>(count));
+  out.time_us.resize(static_cast<size_t>(count));
+  int64_t s = 0;
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t tick = first + k;
+    while (s + 1 < n && ticks[s + 1] <= tick) ++s;
+    out.source_frame[k] = s;
+    const int64_t output_us = av_rescale(tick, int64_t{1'000'000} * rate.den, rate.num);
+    out.time_us[k] = a.source_us[s] + output_us - to_us(a.pts[s], a.time_base);
+  }
+  return out;
+}
+
+std::vector<Rect> output_windows(const SmartPath& path, const OutputFrames& frames) {
+  std::vector<Rect> out;
+  out.reserve(frames.source_frame.size());
+  for (int64_t s : frames.source_frame) out.push_back(path.windows.at(static_cast<size_t>(s)));
+  return out;
+}
+
+SmartPath read_smart_path(const SmartAnalysis& a, Size window, Rational rate, const fs::path& csv) {
+  // A second of spare frames past the predicted end, so a path written by a run whose
+  // encoder made a frame more than predicted still reads.
+  const int64_t predicted = output_frames(a, rate).count();
+  const OutputFrames out = output_frames(a, rate, predicted + (rate.num + rate.den - 1) / rate.den);
+  const CropGeometry geometry{a.source, window};
+  const std::vector<Rect> per_output = read_crop_path(csv, geometry, out.times());
+  SmartPath path;
+  path.geometry = geometry;
+  path.windows.resize(static_cast<size_t>(a.frame_count()));
+  const int64_t first = tick_of(a.pts.front(), a.time_base, rate);
+  for (int64_t s = 0; s < a.frame_count(); ++s) {
+    const int64_t k = std::clamp<int64_t>(tick_of(a.pts[s], a.time_base, rate) - first, 0,
+                                          static_cast<int64_t>(per_output.size()) - 1);
+    path.windows[s] = per_output[static_cast<size_t>(k)];
+  }
+  ShotPlan whole;
+  whole.end_frame = a.frame_count();
+  whole.reason = "crop path read from " + csv.string();
+  path.shots.push_back(whole);
+  path.from_file = true;
+  return path;
+}
+
+std::vector<ReframeShot> report_shots(const SmartAnalysis& a, const SmartPath& path) {
+  std::vector<ReframeShot> out;
+  const int64_t n = a.frame_count();
+  const auto start_of = [&](int64_t frame) {
+    return n == 0 ? int64_t{0} : a.source_us[std::clamp<int64_t>(frame, 0, n - 1)];
+  };
+  // The end of the shot's last frame: at a range join that is the end of the range, not
+  // where the next range starts.
+  const auto end_of = [&](int64_t frame) {
+    if (n == 0 || frame <= 0) return start_of(0);
+    const int64_t last = std::min(frame, n) - 1;
+    const int64_t next_pts = last + 1 < n ? a.pts[last + 1] : a.end_pts;
+    return a.source_us[last] + to_us(next_pts - a.pts[last], a.time_base);
+  };
+  for (const ShotPlan& s : path.shots) {
+    out.push_back({s.start_frame, s.end_frame, start_of(s.start_frame), end_of(s.end_frame),
+                   path.from_file ? "file" : to_string(s.mode), s.reason});
+  }
+  return out;
+}
+
+void add_smart_reframe(nlohmann::json& entry, const OutputReport& r) {
+  nlohmann::json shots = nlohmann::json::array();
+  for (const ReframeShot& s : r.reframe_shots) {
+    shots.push_back({{"start_frame", s.start_frame},
+                     {"end_frame", s.end_frame},
+                     {"start_seconds", s.start_us / 1e6},
+                     {"end_seconds", s.end_us / 1e6},
+                     {"mode", s.mode},
+                     {"reason", s.reason}});
+  }
+  entry["reframe_shots"] = shots;
+  entry["crop_path"] =
+      r.crop_path.empty() ? nlohmann::json() : nlohmann::json(r.crop_path.string());
+}
+
+// --- the pipeline's side ------------------------------------------------------------------
+
+FrameWindows::FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows)
+    : pts_(std::move(pts)), windows_(std::move(windows)) {
+  if (pts_.empty() || pts_.size() != windows_.size()) {
+    throw std::invalid_argument("FrameWindows: one window per frame, at least one frame");
+  }
+}
+
+const Rect& FrameWindows::at(int64_t pts) const {
+  const auto it = std::upper_bound(pts_.begin(), pts_.end(), pts);
+  const size_t i = it == pts_.begin() ? 0 : static_cast<size_t>(it - pts_.begin() - 1);
+  return windows_[i];
+}
+
+void crop_to_window(AVFrame* frame, const Rect& w, const std::string& file) {
+  if (w.x_px < 0 || w.y_px < 0 || w.x_px % 2 || w.y_px % 2 || w.width_px <= 0 || w.height_px <= 0 ||
+      w.x_px + w.width_px > frame->width || w.y_px + w.height_px > frame->height) {
+    throw ProcessingError(file + ": crop window " + std::to_string(w.width_px) + "x" +
+                          std::to_string(w.height_px) + "+" + std::to_string(w.x_px) + "+" +
+                          std::to_string(w.y_px) + " does not fit the " +
+                          std::to_string(frame->width) + "x" + std::to_string(frame->height) +
+                          " frame (does the picture size change mid-stream?)");
+  }
+  frame->crop_left = static_cast<size_t>(w.x_px);
+  frame->crop_top = static_cast<size_t>(w.y_px);
+  frame->crop_right = static_cast<size_t>(frame->width - w.x_px - w.width_px);
+  frame->crop_bottom = static_cast<size_t>(frame->height - w.y_px - w.height_px);
+  // Unaligned: the window's exact (even) position, not one rounded to SIMD alignment.
+  av::check(av_frame_apply_cropping(frame, AV_FRAME_CROP_UNALIGNED), "crop a frame to its window",
+            file);
+}
+
+std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
+                                                    const std::vector<TimeRange>& ranges,
+                                                    const std::vector<OutputPlan>& plans) {
+  if (job.reframe != ReframeMode::Smart) {
+    if (!job.crop_path_in.empty() || !job.crop_path_out.empty()) {
+      throw UsageError(
+          std::string(job.crop_path_in.empty() ? "--crop-path-out" : "--crop-path-in") +
+          " needs --reframe smart (the window only moves in smart reframing)");
+    }
+    return nullptr;
+  }
+  if (!job.crop_path_out.empty()) {
+    const fs::path dir =
+        job.crop_path_out.parent_path().empty() ? fs::path(".") : job.crop_path_out.parent_path();
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      throw UsageError("--crop-path-out " + job.crop_path_out.string() + ": the folder " +
+                       dir.string() + " does not exist; create it or choose another path");
+    }
+  }
+  if (!job.crop_path_in.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(job.crop_path_in, ec)) {
+      throw UsageError("--crop-path-in " + job.crop_path_in.string() +
+                       ": no such file (write one with --crop-path-out and edit it)");
+    }
+  }
+  auto smart = std::unique_ptr<SmartReframe>(new SmartReframe());
+  smart->crop_path_in_ = job.crop_path_in;
+  SmartAnalysisOptions options;
+  // A path read in needs only the timestamps; so does a window as large as the picture
+  // (an output of the source's own aspect), which cannot move.
+  const bool can_move = std::any_of(plans.begin(), plans.end(), [](const OutputPlan& p) {
+    return p.geometry.crop.x_px > 0 || p.geometry.crop.y_px > 0;
+  });
+  options.detect = job.crop_path_in.empty() && can_move;
+  smart->analysis_ = analyse_for_reframe(job.input, ranges, options);
+  const SmartAnalysis& a = smart->analysis_;
+
+  // Outputs with the same window (and, for a path read in, the same rate) share a path.
+  std::map<std::tuple<int, int, int, int>, std::shared_ptr<const SmartPath>> paths;
+  for (const OutputPlan& plan : plans) {
+    const Size window{plan.geometry.crop.width_px, plan.geometry.crop.height_px};
+    const Rational rate{plan.video.frame_rate.num, plan.video.frame_rate.den};
+    const auto key = job.crop_path_in.empty()
+                         ? std::tuple{window.width_px, window.height_px, 0, 0}
+                         : std::tuple{window.width_px, window.height_px, rate.num, rate.den};
+    auto& path = paths[key];
+    if (!path) {
+      path = std::make_shared<const SmartPath>(
+          job.crop_path_in.empty() ? solve_smart_path(a, window)
+                                   : read_smart_path(a, window, rate, job.crop_path_in));
+    }
+    smart->outputs_.push_back(
+        {path, std::make_shared<const FrameWindows>(a.pts, path->windows), rate});
+  }
+  return smart;
+}
+
+std::shared_ptr<const FrameWindows> SmartReframe::windows(size_t index) const {
+  return outputs_.at(index).windows;
+}
+
+fs::path SmartReframe::crop_path_for(const PackageJob& job, size_t index) {
+  if (job.outputs.size() <= 1) return job.crop_path_out;
+  const fs::path& p = job.crop_path_out;
+  return p.parent_path() /
+         (p.stem().string() + "." + job.outputs.at(index).preset.name + p.extension().string());
+}
+
+void SmartReframe::finish(const PackageJob& job, PackageReport& report) const {
+  for (size_t i = 0; i < report.outputs.size() && i < outputs_.size(); ++i) {
+    OutputReport& r = report.outputs[i];
+    const Output& o = outputs_[i];
+    r.reframe_shots = report_shots(analysis_, *o.path);
+    if (job.crop_path_out.empty() || !r.ok) continue;
+    const fs::path file = crop_path_for(job, i);
+    try {
+      // One row per frame the output really holds.
+      const OutputFrames frames = output_frames(analysis_, o.rate, r.video_frames);
+      write_crop_path(file, output_windows(*o.path, frames), frames.times());
+      r.crop_path = file;
+    } catch (const Error& e) {
+      r.ok = false;
+      r.error = e.what();
+    }
+  }
+}
+
+}  // namespace reelpack

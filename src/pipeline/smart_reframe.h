@@ -1,0 +1,207 @@
+// Smart reframing (--reframe smart): a window of the centre crop's size that follows the
+// subjects, placed per source frame by an analysis pass before the encode.
+//
+//   SmartAnalysis a = analyse_for_reframe("ep01.mov", {});          // decode once at 480 px
+//   SmartPath path = solve_smart_path(a, {608, 1080});              // one window per frame
+//   OutputFrames out = output_frames(a, {30, 1});                   // what each output frame shows
+//   write_crop_path("ep01.crop.csv", output_windows(path, out), out.times());
+//
+// The analysis decodes the video (only the package's ranges, re-timed exactly as package()
+// re-times them), scales each frame to 480 px wide and
+//  - finds shot boundaries on every frame (ShotDetector, at 256 px), plus one at each
+//    range join;
+//  - finds faces (SubjectDetector) every face_interval_seconds: a scan of the whole frame
+//    every full_scan_seconds (empty_scan_seconds while none is seen; profiles when no
+//    frontal face is found, at most every profile_interval_seconds), and in between each
+//    face found is followed by a scan of the region around it (a few times cheaper);
+//  - measures motion: the centroid and spread of frame-to-frame differences over each
+//    face interval, for shots where no face is seen (a person walking, a car).
+// Boxes are scaled from the 480-px frame to stored source pixels. CameraPathSolver then
+// places the window per shot: on faces where there are any, else following the motion,
+// else centred.
+//
+// In package(), SmartReframe ties this to the outputs: each smart output's frames are
+// cropped to their window (crop_to_window, per frame, before the output's filter graph,
+// whose chain then only scales), crop paths are written and read, and the per-shot camera
+// modes go into the report. Rotated inputs are refused (UsageError): the window is placed
+// on the stored picture and display-orientation analysis is not done yet.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/camera_path.h"
+#include "analysis/crop_path_io.h"
+#include "analysis/shot_detector.h"
+#include "analysis/subject_detector.h"
+#include "media/av_ptr.h"
+#include "pipeline/geometry.h"
+#include "pipeline/package.h"
+#include "pipeline/ranges.h"
+#include "util/units.h"
+
+namespace reelpack {
+
+struct SmartAnalysisOptions {
+  int width_px = 480;                  // analysis frame width (faces, motion)
+  double face_interval_seconds = 0.2;  // faces (and motion) sampled this often
+  // Faces once found are followed between samples by looking only around them
+  // (SubjectDetector::detect_near); the whole frame is scanned for new ones this often,
+  // and at once when a followed face is lost or the picture jumps (a likely cut)...
+  double full_scan_seconds = 2.0;
+  // ...and this often while no face is seen.
+  double empty_scan_seconds = 0.6;
+  // Profile passes run in a full scan that finds no frontal face, at most this often.
+  double profile_interval_seconds = 1.2;
+  // false: only the frames' timestamps (enough to apply a crop path read from a file).
+  bool detect = true;
+  SubjectDetectorOptions faces;
+  ShotDetectorOptions shots;
+};
+
+// A subject seen in one frame, in stored source pixels.
+struct SubjectSample {
+  int64_t frame = 0;  // analysed frame index
+  Rect box_px;
+  double confidence = 0;
+  std::string kind;  // "frontal", "profile", "tilted" (faces) or "motion"
+};
+
+struct SmartAnalysis {
+  std::filesystem::path input;
+  Size source;                 // the stored picture: the windows' coordinate space
+  Rational frame_rate;         // the source's nominal rate (the camera's speed limits use it)
+  AVRational time_base{1, 1};  // of `pts` and `end_pts`
+  // Per analysed frame, in decode (= presentation) order: the timestamp package() hands
+  // the frame to its outputs with (ranges joined on one timeline from zero), and its time
+  // on the source timeline.
+  std::vector<int64_t> pts;
+  std::vector<int64_t> source_us;
+  int64_t end_pts = 0;  // end of the last frame (its pts + duration)
+  std::vector<ShotBoundary> boundaries;
+  std::vector<Shot> shots;
+  std::vector<SubjectSample> faces;
+  std::vector<SubjectSample> motion;
+  double sample_seconds = 0.2;  // faces and motion were sampled this often
+  int64_t frame_count() const { return static_cast<int64_t>(pts.size()); }
+};
+
+using AnalysisProgress = std::function<void(int64_t frames, int64_t position_us)>;
+
+// Decodes `input` (only `ranges` when not empty) and analyses it. Throws UsageError for a
+// rotated input or when the face cascades are missing (with detection on).
+SmartAnalysis analyse_for_reframe(const std::filesystem::path& input,
+                                  const std::vector<TimeRange>& ranges,
+                                  const SmartAnalysisOptions& options = {},
+                                  const AnalysisProgress& progress = {});
+
+// One window per analysed frame, all of `window`'s size.
+struct SmartPath {
+  CropGeometry geometry;
+  std::vector<Rect> windows;
+  std::vector<ShotPlan> shots;  // the camera's plan per shot (frames are analysed frames)
+  bool from_file = false;       // read from a crop path file, not solved
+};
+
+// The camera's options for this analysis: the defaults, except that each subject's box is
+// the running median of only three samples (0.4 s: faces are sampled five times a second
+// and a second-long median would lag a moving subject at the end of a short shot), and
+// tracking moves ease in and out over 0.8 s rather than 0.5 s.
+CameraPathOptions smart_camera_options();
+
+SmartPath solve_smart_path(const SmartAnalysis& analysis, Size window,
+                           const CameraPathOptions& options = smart_camera_options());
+
+// Which analysed frame each output frame at `rate` shows, as the fps filter picks it (the
+// last frame whose timestamp, rounded to the output rate, is at or before the output
+// frame's), and the output frame's time on the source timeline.
+struct OutputFrames {
+  Rational rate;
+  std::vector<int64_t> source_frame;
+  std::vector<int64_t> time_us;
+  int64_t count() const { return static_cast<int64_t>(source_frame.size()); }
+  // For the crop path files: the source-timeline times, or (when ranges out of order make
+  // them go back) the output timeline's.
+  FrameTimes times() const;
+};
+
+// `count` < 0: as many as the fps filter makes from the analysed frames.
+OutputFrames output_frames(const SmartAnalysis& analysis, Rational rate, int64_t count = -1);
+
+// The window of each output frame (the window of the source frame it shows).
+std::vector<Rect> output_windows(const SmartPath& path, const OutputFrames& frames);
+
+// A crop path a person edited (rows per output frame at `rate`, sparse keyframes
+// interpolated by read_crop_path()), as one window per analysed frame: each source frame
+// takes the window of the first output frame that shows it.
+SmartPath read_smart_path(const SmartAnalysis& analysis, Size window, Rational rate,
+                          const std::filesystem::path& csv);
+
+// --- the pipeline's side -----------------------------------------------------------------
+
+// The window of each frame as package() hands it to an output, looked up by timestamp.
+class FrameWindows {
+ public:
+  FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows);
+  // The window of the frame with this timestamp (or of the last frame before it).
+  const Rect& at(int64_t pts) const;
+
+ private:
+  std::vector<int64_t> pts_;
+  std::vector<Rect> windows_;
+};
+
+// Crops `frame` (a reference of the output's own; the pixels are shared, not touched) to
+// `window` by moving its data pointers: x and y even. Throws ProcessingError naming `file`
+// when the window does not fit the frame.
+void crop_to_window(AVFrame* frame, const Rect& window, const std::string& file);
+
+// Everything package() does for --reframe smart.
+class SmartReframe {
+ public:
+  // nullptr when the job is not smart. Checks the options (a crop path without smart
+  // reframing is a UsageError), runs the analysis (timestamps only when the job reads
+  // its crop path from a file) and places every smart output's windows.
+  static std::unique_ptr<SmartReframe> prepare(const PackageJob& job,
+                                               const std::vector<TimeRange>& ranges,
+                                               const std::vector<OutputPlan>& plans);
+
+  // The windows output `index` (of the job's outputs) crops its frames to.
+  std::shared_ptr<const FrameWindows> windows(size_t index) const;
+
+  // After the run: writes each successful output's crop path when the job asks for one
+  // (an output whose path cannot be written is marked failed) and reports the shots.
+  void finish(const PackageJob& job, PackageReport& report) const;
+
+  // Where output `index`'s crop path goes: job.crop_path_out for a single output, else
+  // <stem>.<preset><ext> beside it.
+  static std::filesystem::path crop_path_for(const PackageJob& job, size_t index);
+
+  const SmartAnalysis& analysis() const { return analysis_; }
+
+ private:
+  struct Output {
+    std::shared_ptr<const SmartPath> path;
+    std::shared_ptr<const FrameWindows> windows;
+    Rational rate;
+  };
+  SmartAnalysis analysis_;
+  std::vector<Output> outputs_;
+  std::filesystem::path crop_path_in_;
+};
+
+// Adds a smart output's "reframe_shots" (start/end frame and seconds, mode, reason) and
+// "crop_path" to its entry in package()'s JSON report.
+void add_smart_reframe(nlohmann::json& entry, const OutputReport& report);
+
+// The path's shots as package() reports them.
+std::vector<ReframeShot> report_shots(const SmartAnalysis& analysis, const SmartPath& path);
+
+}  // namespace reelpack

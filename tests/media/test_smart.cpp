@@ -1,0 +1,448 @@
+// `--reframe smart` end to end: clips drawn frame by frame (a face from
+// tests/support/drawn_face.h, or a faceless block) with a known subject path, packaged by
+// the real binary; the crop path CSV (--crop-path-out) is checked against the subject's
+// true box and for a calm camera, the picture against an ffmpeg-CLI crop at the same
+// windows (PSNR floor); crop paths read back (--crop-path-in), ranges, the review video
+// and the errors.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/drawn_face.h"
+#include "support/media.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace reelpack::test;
+
+namespace {
+
+constexpr int kSrcW = 960, kSrcH = 540, kFps = 30, kFaceH = 120;
+// 9:16 of a 960x540 source: the centre crop's size, which the smart window keeps.
+constexpr int kWinW = 304, kWinH = 540;
+constexpr int kOutW = 360, kOutH = 640;
+const std::vector<std::string> kSmall = {"--video.width",          std::to_string(kOutW),
+                                         "--video.height",         std::to_string(kOutH),
+                                         "--video.encoder-preset", "ultrafast"};
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// Encodes frames drawn by `draw(index, image)` (BGR, w x h) with the ffmpeg command line.
+fs::path drawn_clip(const fs::path& out, int frames, const std::function<void(int, cv::Mat&)>& draw,
+                    const std::string& extra = "", int w = kSrcW, int h = kSrcH) {
+  const std::string cmd = "ffmpeg -nostdin -y -v error -f rawvideo -pix_fmt bgr24 -s " +
+                          std::to_string(w) + "x" + std::to_string(h) + " -r " +
+                          std::to_string(kFps) + " -i - " + extra +
+                          " -c:v libx264 -preset ultrafast -crf 16 -pix_fmt yuv420p"
+                          " -colorspace bt709 -color_primaries bt709 -color_trc bt709 " +
+                          shell_quote(out.string());
+  FILE* pipe = popen(cmd.c_str(), "w");
+  REQUIRE(pipe);
+  cv::Mat img(h, w, CV_8UC3);
+  for (int i = 0; i < frames; ++i) {
+    draw(i, img);
+    REQUIRE(std::fwrite(img.data, 1, img.total() * img.elemSize(), pipe) ==
+            img.total() * img.elemSize());
+  }
+  REQUIRE(pclose(pipe) == 0);
+  return out;
+}
+
+// A scene's backdrop: a colour and stripes per shot (so cuts are cuts), light grain.
+void backdrop(cv::Mat& img, int shot, int frame) {
+  static const cv::Scalar colours[] = {
+      {90, 110, 80}, {120, 90, 70}, {70, 80, 120}, {100, 100, 100}};
+  img.setTo(colours[shot % 4]);
+  for (int k = 0; k < 24; ++k) {
+    cv::rectangle(img, cv::Rect(k * 40, img.rows - 110, 20, 110),
+                  cv::Scalar(40 + k * 6 + shot * 30, 80 + shot * 40, 100), cv::FILLED);
+  }
+  cv::Mat grain(img.size(), CV_8UC3);
+  cv::theRNG().state = static_cast<uint64_t>(frame) + 1;
+  cv::randn(grain, 0, 3);
+  img += grain;
+}
+
+// The main scene, 6 s: shot A (0-2 s) the face still on the left; shot B (2-4 s) walking
+// right at 240 px/s; shot C (4-6 s) a cut back to the left, still.
+constexpr int kFrames = 180;
+int shot_of(int i) {
+  return i < 60 ? 0 : i < 120 ? 1 : 2;
+}
+cv::Point face_at(int i) {
+  switch (shot_of(i)) {
+    case 0:
+      return {240, 240};
+    case 1:
+      return {240 + (i - 60) * 8, 240};
+    default:
+      return {300, 250};
+  }
+}
+void draw_scene(int i, cv::Mat& img) {
+  backdrop(img, shot_of(i), i);
+  draw_face(img, face_at(i), kFaceH);
+}
+
+struct Row {
+  int frame = 0;
+  double pts_s = 0;
+  int x = 0, y = 0, w = 0, h = 0;
+};
+
+std::vector<Row> read_rows(const fs::path& csv) {
+  std::ifstream in(csv);
+  REQUIRE(in);
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  REQUIRE(line == "frame,pts_seconds,x,y,width,height");
+  std::vector<Row> rows;
+  while (std::getline(in, line)) {
+    Row r;
+    char c = 0;
+    std::istringstream s(line);
+    s >> r.frame >> c >> r.pts_s >> c >> r.x >> c >> r.y >> c >> r.w >> c >> r.h;
+    REQUIRE(s);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+bool inside(const cv::Rect& box, const Row& r) {
+  return box.x >= r.x && box.y >= r.y && box.x + box.width <= r.x + r.w &&
+         box.y + box.height <= r.y + r.h;
+}
+
+// Share of rows whose window holds the subject's true box at that row's source time.
+double inside_share(const std::vector<Row>& rows, const std::function<cv::Rect(int)>& truth) {
+  int ok = 0;
+  for (const Row& r : rows) {
+    const int source_frame = static_cast<int>(std::lround(r.pts_s * kFps));
+    if (inside(truth(source_frame), r)) ++ok;
+  }
+  return rows.empty() ? 0 : static_cast<double>(ok) / rows.size();
+}
+
+// Mean |x[k+1] - 2 x[k] + x[k-1]| over frames (first, last) of a shot, px/frame^2.
+double mean_abs_second_difference(const std::vector<Row>& rows, int first, int last) {
+  double sum = 0;
+  int n = 0;
+  for (int k = first + 1; k + 1 < last; ++k) {
+    sum += std::abs(rows[k + 1].x - 2 * rows[k].x + rows[k - 1].x);
+    ++n;
+  }
+  return n ? sum / n : 0;
+}
+
+json package_smart(const fs::path& input, const fs::path& outdir,
+                   const std::vector<std::string>& extra, const std::string& preset = "tiktok") {
+  const std::vector<std::string> args =
+      std::vector<std::string>{"package",       input.string(), "-p",    preset,  "-o",
+                               outdir.string(), "--reframe",    "smart", "--json"} +
+      kSmall + extra;
+  const RunResult r = run_reelpack(args);
+  INFO("reelpack package ... " << r.err << r.out);
+  REQUIRE(r.exit_code == 0);
+  return json::parse(r.out);
+}
+
+// PSNR of output frame `n` against the ffmpeg command line's crop of source frame
+// `source_n` at the window (scaled to the output size by psnr()).
+double frame_psnr(const TempDir& dir, const fs::path& source, int source_n, const fs::path& output,
+                  int n, const Row& window) {
+  const std::string tag = std::to_string(n);
+  const fs::path src = extract_frame(source, source_n, dir / ("src" + tag + ".nut"));
+  const fs::path ref =
+      make_clip(dir / ("ref" + tag + ".nut"),
+                "-i " + shell_quote(src.string()) + " -vf crop=" + std::to_string(window.w) + ":" +
+                    std::to_string(window.h) + ":" + std::to_string(window.x) + ":" +
+                    std::to_string(window.y) + " -c:v ffv1");
+  const fs::path got = extract_frame(output, n, dir / ("out" + tag + ".nut"));
+  return psnr(ref, got);
+}
+
+}  // namespace
+
+TEST_CASE("smart reframing follows a face: still, walking, and across cuts", "[smart]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
+  const fs::path csv = dir / "scene.crop.csv";
+  const json report = package_smart(clip, dir.path(), {"--crop-path-out", csv.string()});
+  const json& out = report["outputs"][0];
+  REQUIRE(out["ok"] == true);
+  CHECK(out["crop_path"] == csv.string());
+
+  const fs::path video = dir / "scene.tiktok.mp4";
+  const json probe = first_stream(ffprobe(video), "video");
+  CHECK(probe["width"] == kOutW);  // output size exact
+  CHECK(probe["height"] == kOutH);
+
+  const std::vector<Row> rows = read_rows(csv);
+  REQUIRE(static_cast<int>(rows.size()) == out["video_frames"].get<int>());
+  REQUIRE(rows.size() == static_cast<size_t>(kFrames));
+  for (size_t k = 0; k < rows.size(); ++k) {
+    INFO("row " << k);
+    CHECK(rows[k].frame == static_cast<int>(k));
+    CHECK(rows[k].pts_s == Approx(k / 30.0).margin(1e-6));
+    CHECK(rows[k].w == kWinW);  // the centre crop's size: only the position moves
+    CHECK(rows[k].h == kWinH);
+    CHECK(rows[k].x % 2 == 0);
+    CHECK(rows[k].y % 2 == 0);
+    CHECK(rows[k].x >= 0);
+    CHECK(rows[k].x + rows[k].w <= kSrcW);
+  }
+
+  // The subject inside the window on at least 98% of the frames (a centre crop, x = 328,
+  // has it on none of shot A's or C's frames).
+  const double share = inside_share(rows, [](int f) { return face_box(face_at(f), kFaceH); });
+  INFO("face inside the window on " << share * 100 << "% of frames");
+  CHECK(share >= 0.98);
+
+  // The shots, as the camera saw them: cuts at 2 s and 4 s.
+  const json& shots = out["reframe_shots"];
+  REQUIRE(shots.size() == 3);
+  CHECK(shots[1]["start_frame"] == 60);
+  CHECK(shots[2]["start_frame"] == 120);
+  CHECK(shots[0]["mode"] == "stationary");
+  CHECK((shots[1]["mode"] == "track" || shots[1]["mode"] == "pan"));
+  CHECK(shots[2]["mode"] == "stationary");
+  for (const auto& s : shots) CHECK(!s["reason"].get<std::string>().empty());
+
+  // A still subject: not one pixel of camera movement in shots A and C.
+  for (int k = 1; k < 60; ++k) CHECK(rows[k].x == rows[0].x);
+  for (int k = 121; k < 180; ++k) CHECK(rows[k].x == rows[120].x);
+  // Across a cut the window jumps once and then holds: no drift in the frames after it.
+  CHECK(rows[120].x != rows[119].x);
+  CHECK(rows[121].x == rows[120].x);
+  CHECK(rows[61].x == rows[60].x);
+  // A calm camera while following: mean |second difference| <= 0.5 px/frame^2 per shot.
+  for (auto [first, last] : {std::pair{0, 60}, std::pair{60, 120}, std::pair{120, 180}}) {
+    INFO("shot frames " << first << ".." << last);
+    CHECK(mean_abs_second_difference(rows, first, last) <= 0.5);
+  }
+  // The moving shot is followed: the window ends far right of where it started.
+  CHECK(rows[119].x - rows[60].x > 300);
+
+  // The picture is the source cropped at the window, as the ffmpeg command line crops it.
+  for (int n : {30, 90, 110, 150}) {
+    const double db = frame_psnr(dir, clip, n, video, n, rows[n]);
+    INFO("frame " << n << ": " << db << " dB");
+    CHECK(db >= 30.0);
+  }
+}
+
+TEST_CASE("a crop path read in is rendered as its keyframes interpolate", "[smart]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
+  // Sparse keyframes: by frame, by time only, a comment, a blank line, empty sizes.
+  const fs::path in = dir / "edited.csv";
+  std::ofstream(in) << "frame,pts_seconds,x,y,width,height\n"
+                       "# hold left, sweep right, come back\n"
+                       "0,,100,0,304,540\n"
+                       "\n"
+                       ",3.000000,600,0,,\n"
+                       "179,5.966667,301,0,304,540\n";
+  const fs::path csv = dir / "rendered.csv";
+  const json report = package_smart(
+      clip, dir.path(), {"--crop-path-in", in.string(), "--crop-path-out", csv.string()});
+  const json& out = report["outputs"][0];
+  REQUIRE(out["ok"] == true);
+  REQUIRE(out["reframe_shots"].size() == 1);
+  CHECK(out["reframe_shots"][0]["mode"] == "file");
+
+  const std::vector<Row> rows = read_rows(csv);
+  REQUIRE(rows.size() == static_cast<size_t>(kFrames));
+  // Linear between keyframes 0 (x 100), 90 (x 600) and 179 (x 301), snapped to even.
+  const auto expected = [](int f) {
+    const double x = f <= 90 ? 100 + (600 - 100) * f / 90.0 : 600 + (301 - 600) * (f - 90) / 89.0;
+    return 2 * static_cast<int>(std::lround(x / 2));
+  };
+  for (int f = 0; f < kFrames; ++f) {
+    INFO("frame " << f);
+    CHECK(rows[f].x == expected(f));
+    CHECK(rows[f].y == 0);
+  }
+  const fs::path video = dir / "scene.tiktok.mp4";
+  for (int n : {0, 45, 90, 160}) {
+    const double db = frame_psnr(dir, clip, n, video, n, rows[n]);
+    INFO("frame " << n << ": " << db << " dB");
+    CHECK(db >= 30.0);
+  }
+}
+
+TEST_CASE("smart reframing of ranges: windows of the frames cut, on the source timeline",
+          "[smart]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
+  const fs::path csv = dir / "cut.csv";
+  // 1-3 s (the end of shot A and the walk's first half), then 4.5-5.5 s (shot C).
+  const json report = package_smart(
+      clip, dir.path(), {"--range", "1-3", "--range", "4.5-5.5", "--crop-path-out", csv.string()});
+  const json& out = report["outputs"][0];
+  REQUIRE(out["ok"] == true);
+  const std::vector<Row> rows = read_rows(csv);
+  REQUIRE(rows.size() == 90);
+  CHECK(rows[0].pts_s == Approx(1.0).margin(1e-6));
+  CHECK(rows[59].pts_s == Approx(2.966667).margin(1e-5));
+  CHECK(rows[60].pts_s == Approx(4.5).margin(1e-6));
+  CHECK(rows[89].pts_s == Approx(5.466667).margin(1e-5));
+  const double share = inside_share(rows, [](int f) { return face_box(face_at(f), kFaceH); });
+  INFO("face inside the window on " << share * 100 << "% of frames");
+  CHECK(share >= 0.98);
+  // The join is a shot boundary, reported on the source timeline.
+  const json& shots = out["reframe_shots"];
+  REQUIRE(shots.size() == 3);
+  CHECK(shots[1]["end_seconds"].get<double>() == Approx(3.0).margin(1e-3));
+  CHECK(shots[2]["start_seconds"].get<double>() == Approx(4.5).margin(1e-3));
+  // Output frame 75 is source frame 150 (5.0 s) cropped at its window.
+  CHECK(frame_psnr(dir, clip, 150, dir / "scene.tiktok.mp4", 75, rows[75]) >= 30.0);
+  CHECK(frame_psnr(dir, clip, 45, dir / "scene.tiktok.mp4", 15, rows[15]) >= 30.0);
+}
+
+TEST_CASE("without a face the camera follows the motion", "[smart]") {
+  TempDir dir;
+  // A bright block walking right over a still backdrop, 4 s, one shot: no face to find.
+  const auto block_at = [](int i) { return cv::Rect(120 + i * 5, 200, 70, 150); };
+  const fs::path clip = drawn_clip(dir / "block.mp4", 120, [&](int i, cv::Mat& img) {
+    backdrop(img, 3, i);
+    cv::rectangle(img, block_at(i), cv::Scalar(240, 240, 240), cv::FILLED);
+    cv::rectangle(img, block_at(i), cv::Scalar(20, 20, 20), 4);
+  });
+  const fs::path csv = dir / "block.csv";
+  const json report = package_smart(clip, dir.path(), {"--crop-path-out", csv.string()});
+  REQUIRE(report["outputs"][0]["ok"] == true);
+  const std::vector<Row> rows = read_rows(csv);
+  REQUIRE(rows.size() == 120);
+  const double share = inside_share(rows, [&](int f) { return block_at(f); });
+  INFO("block inside the window on " << share * 100 << "% of frames");
+  CHECK(share >= 0.9);
+  CHECK(rows.back().x - rows.front().x > 300);
+  CHECK(mean_abs_second_difference(rows, 0, 120) <= 0.5);
+}
+
+TEST_CASE("reframe: review video and crop path without packaging", "[smart]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
+  const fs::path preview = dir / "review.mp4";
+  const fs::path csv = dir / "scene.crop.csv";
+  const fs::path detections = dir / "scene.faces.csv";
+  const RunResult r =
+      run_reelpack(std::vector<std::string>{"reframe", clip.string(), "-p", "tiktok", "--preview",
+                                            preview.string(), "--crop-path-out", csv.string(),
+                                            "--detections-out", detections.string(), "--json"} +
+                   kSmall);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["reframe_shots"].size() == 3);
+  CHECK(j["faces"].get<int>() >= 25);  // five samples a second, one face each
+
+  // A valid video: H.264 at 960 px wide (the source's aspect), every frame.
+  const json v = first_stream(ffprobe(preview), "video");
+  CHECK(v["codec_name"] == "h264");
+  CHECK(v["width"] == 960);
+  CHECK(v["height"] == 540);
+  CHECK(video_frames(preview).size() == static_cast<size_t>(kFrames));
+  // Outside the window the picture is dimmed: the preview is darker than the source there.
+  const double dimmed = luma_stats(preview, "crop=100:100:850:50").mean;
+  const double source = luma_stats(clip, "crop=100:100:850:50").mean;
+  CHECK(dimmed < source * 0.7);
+  // No file left behind but the three asked for (and the source).
+  CHECK(list_dir(dir.path()).size() == 4);
+
+  // The same path as package writes for the same preset.
+  const fs::path packaged = dir / "packaged.csv";
+  package_smart(clip, dir / "out", {"--crop-path-out", packaged.string()});
+  std::ifstream a(csv), b(packaged);
+  std::stringstream sa, sb;
+  sa << a.rdbuf();
+  sb << b.rdbuf();
+  CHECK(sa.str() == sb.str());
+  // The detections file names each sample.
+  std::ifstream d(detections);
+  std::string header;
+  std::getline(d, header);
+  CHECK(header == "frame,pts_seconds,kind,x,y,width,height,confidence");
+}
+
+TEST_CASE("several presets: a crop path each, shared encodes share their path", "[smart]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", 60, [](int i, cv::Mat& img) {
+    backdrop(img, 0, i);
+    draw_face(img, {240, 240}, kFaceH);
+  });
+  const fs::path csv = dir / "scene.csv";
+  // A 4:5 feed preset of our own beside two 9:16 presets that encode identically.
+  std::ofstream(dir / "feed45.ini")
+      << "name = feed45\nbase = tiktok\n[video]\nwidth = 432\nheight = 540\n"
+         "[safe-area]\ntop = 0\nbottom = 0\nleft = 0\nright = 0\n";
+  const RunResult r = run_reelpack({"package", clip.string(), "-p", "douyin", "-p", "kuaishou",
+                                    "-p", (dir / "feed45.ini").string(), "-o", dir.str(),
+                                    "--reframe", "smart", "--crop-path-out", csv.string(), "--json",
+                                    "--video.encoder-preset", "ultrafast"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  for (const auto& o : j["outputs"]) {
+    CHECK(o["ok"] == true);
+    CHECK(o["reframe_shots"].size() == 1);
+  }
+  const auto douyin = read_rows(dir / "scene.douyin.csv");
+  const auto kuaishou = read_rows(dir / "scene.kuaishou.csv");
+  const auto reels = read_rows(dir / "scene.feed45.csv");
+  REQUIRE(douyin.size() == 60);
+  REQUIRE(kuaishou.size() == 60);
+  CHECK(douyin.front().w == 304);  // 9:16
+  CHECK(kuaishou.front().x == douyin.front().x);
+  CHECK(reels.front().w == 432);  // 4:5 of 540 lines: a wider window
+  CHECK(j["outputs"][1]["encode"] == "shared");
+  CHECK(inside(face_box({240, 240}, kFaceH), reels.front()));
+}
+
+TEST_CASE("smart reframing errors say what to do", "[smart]") {
+  TempDir dir;
+  const fs::path clip = make_clip(
+      dir / "in.mp4", "-f lavfi -i testsrc2=s=640x360:r=30:d=1 -c:v libx264 -preset ultrafast");
+  SECTION("a crop path needs smart reframing") {
+    const RunResult r = run_reelpack({"package", clip.string(), "-p", "tiktok", "-o", dir.str(),
+                                      "--crop-path-out", (dir / "x.csv").string()});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--reframe smart") != std::string::npos);
+  }
+  SECTION("a missing crop path to read") {
+    const RunResult r =
+        run_reelpack({"package", clip.string(), "-p", "tiktok", "-o", dir.str(), "--reframe",
+                      "smart", "--crop-path-in", (dir / "none.csv").string()});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("none.csv") != std::string::npos);
+    CHECK(list_dir(dir.path()).size() == 1);  // nothing written
+  }
+  SECTION("a malformed crop path names its line") {
+    std::ofstream(dir / "bad.csv")
+        << "frame,pts_seconds,x,y,width,height\n0,,10,0,304,540\n1,,abc,0,,\n";
+    const RunResult r =
+        run_reelpack({"package", clip.string(), "-p", "tiktok", "-o", dir.str(), "--reframe",
+                      "smart", "--crop-path-in", (dir / "bad.csv").string()});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("bad.csv:2") != std::string::npos);  // width 304 is not 360x640's window
+  }
+  SECTION("rotated input is refused with the way out") {
+    const fs::path rotated = make_clip(
+        dir / "rot.mp4", "-i " + shell_quote(clip.string()) + " -c copy -metadata:s:v:0 rotate=90");
+    const RunResult r = run_reelpack({"package", rotated.string(), "-p", "tiktok", "-o",
+                                      (dir / "out").string(), "--reframe", "smart"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("rotated") != std::string::npos);
+    CHECK(r.err.find("--reframe center") != std::string::npos);
+  }
+}
