@@ -6,6 +6,7 @@ extern "C" {
 #include <libavutil/samplefmt.h>
 }
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <nlohmann/json.hpp>
@@ -130,6 +131,14 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job)
   for (size_t i = 0; i < plans.size(); ++i) {
     const auto [it, first] = first_with.emplace(job.outputs[i].preset.encoding_fingerprint(), i);
     if (!first) plans[i].same_encode_as = plans[it->second].path;
+  }
+  // Several encoders run side by side: share the cores between them instead of letting
+  // each start its own thread per core, which only adds frame-thread overhead and memory.
+  const auto encodes = static_cast<unsigned>(std::count_if(
+      plans.begin(), plans.end(), [](const OutputPlan& p) { return p.same_encode_as.empty(); }));
+  if (encodes > 1) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    for (OutputPlan& p : plans) p.video.threads = static_cast<int>(std::max(1u, cores / encodes));
   }
   return plans;
 }
@@ -543,7 +552,8 @@ nlohmann::json to_json(const OutputPlan& plan) {
                  {"fps", std::to_string(v.frame_rate.num) + "/" + std::to_string(v.frame_rate.den)},
                  {"profile", v.profile}, {"level", v.level}, {"preset", v.preset}, {"crf", v.crf},
                  {"maxrate", v.maxrate_bps}, {"bufsize", v.bufsize_bits},
-                 {"gop_frames", v.gop_frames}, {"bframes", v.bframes}}},
+                 {"gop_frames", v.gop_frames}, {"bframes", v.bframes},
+                 {"threads", v.threads}}},
       {"audio", plan.has_audio ? nlohmann::json{{"codec", plan.audio.codec},
                                                 {"bitrate", plan.audio.bitrate_bps},
                                                 {"sample_rate", plan.audio.sample_rate_hz},
