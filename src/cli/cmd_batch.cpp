@@ -310,9 +310,7 @@ int cmd_batch(const Args& args) {
   } else if (shard_count) {
     throw UsageError("reelpack batch: --shard-count only goes with --shard auto");
   }
-  for (const auto& [key, value] : vm) {
-    if (key.find('.') != std::string::npos) o.overrides[key] = value.as<std::string>();
-  }
+  o.overrides = preset_overrides(vm);
 
   const Batch batch(o);
   if (vm.count("dry-run")) {

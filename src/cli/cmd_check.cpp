@@ -46,10 +46,7 @@ int cmd_check(const Args& args) {
   if (!vm.count("preset")) {
     throw UsageError("reelpack check: no preset; add -p NAME (`reelpack presets list` shows them)");
   }
-  Overrides ov;
-  for (const auto& [key, value] : vm) {
-    if (key.find('.') != std::string::npos) ov[key] = value.as<std::string>();
-  }
+  const Overrides ov = preset_overrides(vm);
   const Preset preset = PresetLoader().load(vm["preset"].as<std::string>(), ov);
   const std::string file = vm["input"].as<std::string>();
   const ConformanceReport report = check_conformance(file, preset);

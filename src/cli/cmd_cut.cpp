@@ -95,10 +95,7 @@ int cmd_cut(const Args& args) {
     return kExitOk;
   }
 
-  Overrides ov;
-  for (const auto& [key, value] : vm) {
-    if (key.find('.') != std::string::npos) ov[key] = value.as<std::string>();
-  }
+  const Overrides ov = preset_overrides(vm);
   PackageJob job;
   job.input = input;
   job.ranges = ranges;

@@ -161,10 +161,7 @@ int cmd_package(const Args& args) {
   }
   if (!vm.count("output")) throw UsageError("reelpack package: no output folder; add -o DIR");
 
-  Overrides ov;
-  for (const auto& [key, value] : vm) {
-    if (key.find('.') != std::string::npos) ov[key] = value.as<std::string>();
-  }
+  const Overrides ov = preset_overrides(vm);
   PackageJob job;
   job.input = vm["input"].as<std::string>();
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());

@@ -56,10 +56,7 @@ int cmd_presets(const Args& args) {
   }
   if (action == "show") {
     if (!vm.count("name")) throw UsageError("reelpack presets show: which preset? e.g. `reelpack presets show tiktok`");
-    Overrides ov;
-    for (const auto& [key, value] : vm) {
-      if (key.find('.') != std::string::npos) ov[key] = value.as<std::string>();
-    }
+    const Overrides ov = preset_overrides(vm);
     const Preset p = loader.load(vm["name"].as<std::string>(), ov);
     if (json) {
       std::cout << to_json(p).dump(2) << "\n";

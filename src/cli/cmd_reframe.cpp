@@ -108,10 +108,7 @@ int cmd_reframe(const Args& args) {
         "FILE.csv, --detections-out FILE.csv or --json");
   }
 
-  Overrides ov;
-  for (const auto& [key, value] : vm) {
-    if (key.find('.') != std::string::npos) ov[key] = value.as<std::string>();
-  }
+  const Overrides ov = preset_overrides(vm);
   PackageJob job;
   job.input = vm["input"].as<std::string>();
   job.reframe = ReframeMode::Smart;

@@ -73,10 +73,7 @@ int cmd_split(const Args& args) {
   const bool json = vm.count("json") > 0;
 
   // Presets are checked before the (long) analysis so a typo fails at once.
-  Overrides ov;
-  for (const auto& [key, value] : vm) {
-    if (key.find('.') != std::string::npos) ov[key] = value.as<std::string>();
-  }
+  const Overrides ov = preset_overrides(vm);
   PresetLoader loader;
   std::vector<Preset> presets;
   if (vm.count("preset")) {

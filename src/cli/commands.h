@@ -26,6 +26,7 @@ void set_verbosity(int level);
 
 #include <boost/program_options.hpp>
 #include <filesystem>
+#include <map>
 
 namespace reelpack::cli {
 
@@ -61,6 +62,10 @@ namespace reelpack::cli {
 reelpack::ShotDetectorOptions shot_options(const boost::program_options::variables_map& vm);
 reelpack::ShotList detect_with_progress(const std::filesystem::path& input,
                                         const reelpack::ShotDetectorOptions& options, bool quiet);
+
+// The --SECTION.KEY preset overrides given on a verb's command line.
+std::map<std::string, std::string> preset_overrides(
+    const boost::program_options::variables_map& vm);
 
 // Prints "Usage: ...", the options and the examples for `--help`.
 void print_help(const std::string& usage, const std::string& summary,

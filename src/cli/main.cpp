@@ -35,6 +35,14 @@ po::variables_map parse_args(const std::string& verb, const Args& args,
   return vm;
 }
 
+std::map<std::string, std::string> preset_overrides(const po::variables_map& vm) {
+  std::map<std::string, std::string> overrides;
+  for (const auto& [key, value] : vm) {
+    if (key.find('.') != std::string::npos) overrides[key] = value.as<std::string>();
+  }
+  return overrides;
+}
+
 void print_help(const std::string& usage, const std::string& summary,
                 const po::options_description& options, const std::string& examples) {
   std::cout << "Usage: " << usage << "\n\n" << summary << "\n\n" << options << "\nExamples:\n"
