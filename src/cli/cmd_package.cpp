@@ -126,6 +126,8 @@ int cmd_package(const Args& args) {
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
       "cut these ranges (repeatable, joined in order): seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
+      "cover", "also write the best frame as a cover beside each output: <stem>.<preset>.jpg "
+               "(the preset's [cover] size and format; see `reelpack thumbs`)")(
       "dry-run,n", "print the resolved presets and the plan; write nothing")(
       "json", "print a JSON summary (or plan) on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
@@ -197,7 +199,8 @@ int cmd_package(const Args& args) {
   }
   probe(job.input);  // a missing or unreadable input fails before the folder is created
   prepare_output_dir(outdir);
-  return run_package(job, json, outdir);
+  const int code = run_package(job, json, outdir);
+  return vm.count("cover") ? std::max(code, package_covers(job, json)) : code;
 }
 
 

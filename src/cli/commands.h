@@ -18,6 +18,7 @@ int cmd_split(const Args& args);
 int cmd_check(const Args& args);
 int cmd_batch(const Args& args);
 int cmd_reframe(const Args& args);
+int cmd_thumbs(const Args& args);
 
 // Shared by the verbs: sets libav's log level from -v / --verbose.
 void set_verbosity(int level);
@@ -50,6 +51,8 @@ void prepare_output_dir(const std::filesystem::path& dir);
 void print_plan(const reelpack::MediaInfo& info, const reelpack::PackageJob& job, bool json);
 // Runs the job with a progress bar and prints the summary; returns the exit code.
 int run_package(const reelpack::PackageJob& job, bool json, const std::filesystem::path& outdir);
+// `package --cover`: the best cover beside each output (cmd_thumbs.cpp); returns the exit code.
+int package_covers(const reelpack::PackageJob& job, bool json);
 
 // Shot detection options shared by shots and split.
 void add_shot_options(boost::program_options::options_description& options);

@@ -62,6 +62,7 @@ Verbs:
   batch     package a manifest of episodes: parallel, resumable, shardable across machines
   check     check a file against a preset's delivery rules (size, GOP, bitrate, loudness...)
   reframe   smart reframing on its own: review video, crop path to edit, detections
+  thumbs    covers at each preset's cover size, and scrubbing sprites with a WebVTT track
   probe     show what a media file holds (streams, duration, rotation, SAR)
   presets   list presets, show one resolved, or list every preset key
 
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
     if (verb == "check") return cli::cmd_check(args);
     if (verb == "batch") return cli::cmd_batch(args);
     if (verb == "reframe") return cli::cmd_reframe(args);
+    if (verb == "thumbs") return cli::cmd_thumbs(args);
     throw UsageError("unknown verb '" + verb + "'; run `reelpack --help` for the list");
   } catch (const Error& e) {
     std::cerr << "reelpack: error: " << e.what() << "\n";

@@ -58,7 +58,7 @@ int VideoInfo::display_height_px() const {
 }
 
 InputFile::InputFile(const fs::path& path, DecodeOptions options)
-    : path_(path), path_text_(path.string()) {
+    : path_(path), path_text_(path.string()), options_(options) {
   std::error_code ec;
   const auto status = fs::status(path, ec);
   if (!fs::exists(status)) {
@@ -182,6 +182,9 @@ void InputFile::open_decoder(Decoder& d, int stream_index, bool fast) {
   d.ctx->thread_count = 0;  // libav picks one thread per core
   d.ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   if (fast) d.ctx->skip_loop_filter = AVDISCARD_ALL;
+  if (options_.keyframes_only && st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+    d.ctx->skip_frame = AVDISCARD_NONKEY;
+  }
   av::check(avcodec_open2(d.ctx.get(), codec, nullptr), "open the decoder", path_text_);
   d.offset = av_rescale_q(info_.start_us, AV_TIME_BASE_Q, st->time_base);
 }
@@ -224,7 +227,7 @@ bool InputFile::read_some(const FrameSink& sink) {
   Decoder* d = nullptr;
   StreamKind kind = StreamKind::Video;
   if (video_ && pkt->stream_index == video_->stream_index) {
-    d = video_.get();
+    if (!skip_video_packet(pkt)) d = video_.get();
   } else if (audio_ && pkt->stream_index == audio_->stream_index) {
     d = audio_.get();
     kind = StreamKind::Audio;
@@ -240,6 +243,20 @@ bool InputFile::read_some(const FrameSink& sink) {
   }
   av_packet_unref(pkt);
   return true;
+}
+
+bool InputFile::skip_video_packet(const AVPacket* pkt) {
+  if (!options_.keyframes_only) return false;
+  if (!(pkt->flags & AV_PKT_FLAG_KEY)) return true;
+  const int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+  if (ts != AV_NOPTS_VALUE && last_keyframe_sent_ != AV_NOPTS_VALUE && options_.keyframe_spacing_us > 0) {
+    const AVRational tb = fmt_->streams[pkt->stream_index]->time_base;
+    if (av_rescale_q(ts - last_keyframe_sent_, tb, AV_TIME_BASE_Q) < options_.keyframe_spacing_us) {
+      return true;
+    }
+  }
+  if (ts != AV_NOPTS_VALUE) last_keyframe_sent_ = ts;
+  return false;
 }
 
 void InputFile::flush_decoders(const FrameSink& sink) {
@@ -266,6 +283,7 @@ void InputFile::seek_to(int64_t time_us) {
   for (Decoder* dec : {video_.get(), audio_.get()}) {
     if (dec) avcodec_flush_buffers(dec->ctx.get());
   }
+  last_keyframe_sent_ = AV_NOPTS_VALUE;
 }
 
 bool InputFile::read_packet(AVPacket* packet) {
@@ -291,7 +309,7 @@ void InputFile::decode(const FrameSink& sink) {
   }
   // A container that promises more than the streams deliver was cut short (a copy that did
   // not finish). Tolerate the usual rounding; refuse to silently package half an episode.
-  if (video_ && info_.duration_us > 0) {
+  if (video_ && info_.duration_us > 0 && !options_.keyframes_only) {
     const AVRational tb = fmt_->streams[video_->stream_index]->time_base;
     const int64_t got_us = av_rescale_q(video_->last_end, tb, AV_TIME_BASE_Q);
     if (got_us + 500'000 < info_.duration_us * 9 / 10) {

@@ -80,6 +80,12 @@ struct DecodeOptions {
   // For analysis only: skip the H.264/HEVC loop filter. About a quarter faster; the
   // blocking it leaves is invisible once frames are scaled down to a few hundred pixels.
   bool fast_video = false;
+  // For sampling (covers, thumbnails): only keyframe packets reach the video decoder
+  // (skip_frame = AVDISCARD_NONKEY besides), and a keyframe less than
+  // keyframe_spacing_us after the last one sent is not decoded at all. After seek_to()
+  // the first keyframe is always sent.
+  bool keyframes_only = false;
+  int64_t keyframe_spacing_us = 0;
   static DecodeOptions none() { return {false, false, false}; }
 };
 
@@ -93,6 +99,8 @@ class InputFile {
   InputFile& operator=(const InputFile&) = delete;
 
   const MediaInfo& info() const { return info_; }
+  // DecodeOptions::keyframe_spacing_us, once the duration is known (from info()).
+  void set_keyframe_spacing_us(int64_t spacing_us) { options_.keyframe_spacing_us = spacing_us; }
   bool decodes_video() const { return video_ != nullptr; }
   bool decodes_audio() const { return audio_ != nullptr; }
 
@@ -119,6 +127,7 @@ class InputFile {
  private:
   struct Decoder;
   void open_decoder(Decoder& d, int stream_index, bool fast);
+  bool skip_video_packet(const AVPacket* pkt);  // keyframes_only filtering
   void drain(Decoder& d, StreamKind kind, const FrameSink& sink);
   void flush_decoders(const FrameSink& sink);
   av::PacketPtr packet_ = av::make_packet();
@@ -129,6 +138,8 @@ class InputFile {
   MediaInfo info_;
   std::unique_ptr<Decoder> video_;
   std::unique_ptr<Decoder> audio_;
+  DecodeOptions options_;
+  int64_t last_keyframe_sent_ = AV_NOPTS_VALUE;  // stream time base
 };
 
 // Opens the file, reads its headers and returns what it holds (no decoding).

@@ -275,7 +275,7 @@ TEST_CASE("a sudden jump of the subject is followed within the speed and acceler
   }
 }
 
-TEST_CASE("a cut jumps the window once; no shot's path drifts across it", "[camera]") {
+TEST_CASE("a cut jumps the window once, and no shot's path drifts across it", "[camera]") {
   // Shot 1: a still subject on the left; shot 2: one on the right, then one walking.
   const bool walking = GENERATE(false, true);
   INFO((walking ? "walking" : "still") << " subject after the cut");

@@ -1,0 +1,56 @@
+// Still pictures from decoded video: the adapter from AVFrame to cv::Mat for covers,
+// scrubbing tiles and scoring frames, the cover's reframing (the same geometry package
+// uses), and writing an image file atomically.
+//
+//   BgrConverter to_bgr(info.video->rotation_deg);
+//   const cv::Mat& small = to_bgr.convert(frame, {384, 216});   // display size, square pixels
+//   const cv::Mat& full = to_bgr.convert(frame);                // stored pixels, rotated
+//   cv::Mat cover = reframe_picture(full, sar, {1080, 1920}, ReframeMode::Blur);
+//   write_image(cover, "out/ep01.tiktok.jpg", "jpg");
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "media/av_ptr.h"
+#include "pipeline/geometry.h"
+
+namespace reelpack {
+
+class BgrConverter {
+ public:
+  explicit BgrConverter(int rotation_deg = 0) : rotation_deg_(rotation_deg) {}
+
+  // The frame as 8-bit BGR (full range, converted with the frame's own YCbCr matrix, or
+  // what players assume when it has none), turned by the rotation. `display` is the size
+  // wanted after rotation, in square pixels; empty keeps the stored pixels (the picture
+  // still has the source's sample aspect). Valid until the next call.
+  const cv::Mat& convert(const AVFrame* frame, cv::Size display = {});
+
+ private:
+  int rotation_deg_ = 0;
+  av::SwsPtr sws_;
+  int sws_w_ = 0, sws_h_ = 0, sws_fmt_ = -1, sws_out_w_ = 0, sws_out_h_ = 0;
+  int sws_space_ = -1, sws_range_ = -1;
+  cv::Mat scaled_, turned_;
+};
+
+// `picture` (rotated to display orientation, pixels of aspect `sar`) reframed to exactly
+// `output` as package reframes video (pipeline/geometry.h): Center crops the middle, Pad fits
+// the whole picture on black, Blur fits it over a blurred, zoomed copy of the centre crop.
+// Smart crops like Center but centres the crop on `focus` (fractions of the picture, e.g.
+// the faces) when given.
+cv::Mat reframe_picture(const cv::Mat& picture, PixelAspect sar, Size output, ReframeMode mode,
+                        const cv::Rect2d* focus = nullptr);
+
+// Image formats write_image() can encode here: "jpg", "png", "webp" when OpenCV has it.
+bool image_format_supported(const std::string& format);
+
+// Encodes `bgr` as `format` and writes it atomically to `path` (temporary name, renamed
+// when complete). Throws UsageError for an unknown or unsupported format, ProcessingError
+// when the file cannot be written.
+void write_image(const cv::Mat& bgr, const std::filesystem::path& path, const std::string& format);
+
+}  // namespace reelpack

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Benchmark: `reelpack thumbs -n 1` against `ffmpeg -i X -vf thumbnail=300 -frames:v 1`.
+#
+# Generates a 1080p 16:9 clip (default 40 s; shots of 5 s alternating a busy test pattern
+# and a set with a drawn face, light grain; H.264 CRF 18 with a 2-second GOP, as a
+# delivered master usually has) and times, alternating, RUNS times each:
+#   ffmpeg:   ffmpeg -i SRC -vf thumbnail=300 -frames:v 1 ffmpeg.jpg
+#             (decodes every frame and keeps 300 of them to pick the most representative)
+#   reelpack: reelpack thumbs SRC -o DIR -n 1
+#             (keyframes only to choose, a second after the pick to check it, then the
+#             cover's frame again at full size)
+# and reports the median wall time of each and their ratio (goal <= 0.20), the median CPU
+# time (user + sys), and the median peak memory (max RSS) and its ratio (goal <= 0.50).
+# Also `thumbs -n 1 -p tiktok` (a 1080x1920 cover) for information.
+#
+# A benchmark, not a test: exits 0 whether or not the goals are met; non-zero only when
+# something fails to run.
+#
+# Environment:
+#   REELPACK    reelpack binary          (default: <repo>/build/reelpack)
+#   DURATION    clip length in seconds   (default: 40; the issue asks for at least 30)
+#   RUNS        timed runs of each tool  (default: 5)
+#   BENCH_JSON  also write the results as JSON to this file (optional)
+#   KEEP_WORK=1 keep the temporary folder
+#
+# Needs: ffmpeg (5.1, libx264), python3, GNU time at /usr/bin/time.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$SCRIPT_DIR/../.." && pwd)"
+REELPACK="${REELPACK:-$REPO/build/reelpack}"
+DURATION="${DURATION:-40}"
+RUNS="${RUNS:-5}"
+BENCH_JSON="${BENCH_JSON:-}"
+KEEP_WORK="${KEEP_WORK:-0}"
+
+die() { echo "bench_thumbs: $*" >&2; exit 2; }
+for tool in ffmpeg python3; do
+  command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed (Debian: apt-get install $tool)"
+done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is missing; install it with: apt-get install time"
+[[ -x "$REELPACK" ]] || die "no reelpack binary at $REELPACK; build it (scripts/test.sh builds build/) or set REELPACK"
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer (got '$RUNS')"
+[[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 10 ]] || die "DURATION must be a whole number of seconds, at least 10 (got '$DURATION')"
+REELPACK="$(cd "$(dirname "$REELPACK")" && pwd)/$(basename "$REELPACK")"
+if [[ -n "$BENCH_JSON" && "$BENCH_JSON" != /* ]]; then BENCH_JSON="$PWD/$BENCH_JSON"; fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/reelpack-bench-thumbs.XXXXXX")"
+cleanup() {
+  if [[ "$KEEP_WORK" == 1 ]]; then echo "bench_thumbs: kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+timed() {  # prints "<wall s> <max RSS KiB> <CPU s>"
+  local log="$1"; shift
+  if ! /usr/bin/time -f '%e %M %U %S' -o "$WORK/time.txt" "$@" >"$log" 2>&1; then
+    echo "bench_thumbs: command failed: $*" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
+  tail -n 1 "$WORK/time.txt" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
+}
+
+echo "== reelpack thumbs benchmark"
+echo "reelpack:  $REELPACK"
+echo "machine:   $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# --- source clip: 5-s shots, a test pattern and a set with a face, alternating -------------
+python3 - "$WORK/face.pam" <<'PY'
+import sys
+W, H = 240, 330
+def inside(x, y, cx, cy, rx, ry): return ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 < 1
+px = bytearray()
+for y in range(H):
+    for x in range(W):
+        c = None
+        if inside(x, y, 120, 150, 102, 140) and y < 140: c = (40, 30, 30)         # hair
+        if inside(x, y, 120, 170, 90, 120): c = (220, 170, 140)                   # skin
+        for ex in (84, 156):
+            if inside(x, y, ex, 120, 20, 9) and not inside(x, y, ex, 121, 20, 7): c = (60, 40, 40)
+            if inside(x, y, ex, 150, 16, 9): c = (250, 250, 250)
+            if inside(x, y, ex, 150, 8, 8): c = (40, 40, 60)
+        if 160 < y < 190 and abs(x - (118 - (y - 160) * 0.15)) < 2: c = (180, 130, 100)  # nose
+        if inside(x, y, 120, 225, 26, 7): c = (150, 60, 60)                       # mouth
+        if y > 290 and inside(x, y, 120, 400, 130, 120): c = (140, 60, 90)        # shoulders
+        px += bytes(c + (255,)) if c else bytes((0, 0, 0, 0))
+with open(sys.argv[1], "wb") as f:
+    f.write(b"P7\nWIDTH %d\nHEIGHT %d\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n" % (W, H) + bytes(px))
+PY
+SRC="$WORK/src.mp4"
+echo "generating a ${DURATION} s 1920x1080 30 fps clip (5-s shots, 2-s GOP) ..."
+ffmpeg -nostdin -hide_banner -loglevel error -y \
+  -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=$DURATION" \
+  -f lavfi -i "color=c=0x806040:size=1920x1080:rate=30:duration=$DURATION,drawgrid=w=96:h=96:t=3:c=0x302010" \
+  -loop 1 -framerate 30 -i "$WORK/face.pam" \
+  -filter_complex "[1:v][2:v]overlay=x='700+80*sin(t)':y=300:shortest=1[set];\
+[0:v][set]overlay=enable='lt(mod(t,10),5)':shortest=1,noise=alls=4:allf=t,format=yuv420p[v]" \
+  -map '[v]' -t "$DURATION" -c:v libx264 -preset veryfast -crf 18 -g 60 -keyint_min 60 \
+  -movflags +faststart "$SRC"
+echo "source: $(du -h "$SRC" | cut -f1)"
+
+FF_CMD=(ffmpeg -nostdin -hide_banner -loglevel error -y -i "$SRC" -vf thumbnail=300 -frames:v 1 "$WORK/ffmpeg.jpg")
+RP_CMD=("$REELPACK" thumbs "$SRC" -o "$WORK/rp" -n 1 --json)
+RP_PRESET_CMD=("$REELPACK" thumbs "$SRC" -o "$WORK/rp-tiktok" -n 1 -p tiktok --json)
+echo "ffmpeg:   $(printf '%q ' "${FF_CMD[@]}")"
+echo "reelpack: $(printf '%q ' "${RP_CMD[@]}")"
+echo
+
+: >"$WORK/runs.txt"
+for ((i = 1; i <= RUNS; i++)); do
+  f="$(timed "$WORK/ffmpeg.log" "${FF_CMD[@]}")"
+  echo "ffmpeg $i $f $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/runs.txt"
+  echo "run $i/$RUNS ffmpeg:          $f (wall s, KiB, CPU s)"
+  rm -rf "$WORK/rp"
+  r="$(timed "$WORK/rp.json" "${RP_CMD[@]}")"
+  echo "reelpack $i $r $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/runs.txt"
+  echo "run $i/$RUNS reelpack:        $r"
+  rm -rf "$WORK/rp-tiktok"
+  p="$(timed "$WORK/rp-tiktok.json" "${RP_PRESET_CMD[@]}")"
+  echo "tiktok $i $p $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/runs.txt"
+  echo "run $i/$RUNS reelpack tiktok: $p"
+done
+
+python3 - "$WORK" "$DURATION" "$RUNS" "$BENCH_JSON" <<'PY'
+import json, statistics, sys
+work, duration, runs, bench_json = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+wall, rss, cpu, loads = {}, {}, {}, []
+for line in open(f"{work}/runs.txt"):
+    tool, _i, w, kib, c, load = line.split()
+    wall.setdefault(tool, []).append(float(w)); rss.setdefault(tool, []).append(int(kib))
+    cpu.setdefault(tool, []).append(float(c)); loads.append(float(load))
+med = lambda d: {k: statistics.median(v) for k, v in d.items()}
+mw, mr, mc = med(wall), med(rss), med(cpu)
+report = json.load(open(f"{work}/rp.json"))
+search = report["search"]
+cover = search["picked"][0]
+res = {
+    "duration_s": duration, "runs": runs,
+    "ffmpeg_s": mw["ffmpeg"], "reelpack_s": mw["reelpack"], "reelpack_tiktok_s": mw["tiktok"],
+    "ratio": mw["reelpack"] / mw["ffmpeg"], "goal_ratio": 0.20,
+    "ffmpeg_cpu_s": mc["ffmpeg"], "reelpack_cpu_s": mc["reelpack"],
+    "cpu_ratio": mc["reelpack"] / mc["ffmpeg"],
+    "ffmpeg_max_rss_kib": mr["ffmpeg"], "reelpack_max_rss_kib": mr["reelpack"],
+    "rss_ratio": mr["reelpack"] / mr["ffmpeg"], "goal_rss_ratio": 0.50,
+    "frames_decoded": search["frames_decoded"], "frames_in_clip": duration * 30,
+    "candidates": len(search["candidates"]), "cover_seconds": cover.get("cover_seconds"),
+    "runs_s": wall, "load_average_1min": loads,
+}
+ok = lambda v, g: "met" if v <= g else "NOT met"
+print()
+print(f"wall     ffmpeg {mw['ffmpeg']:.2f} s   reelpack {mw['reelpack']:.2f} s   ratio {res['ratio']:.3f} (goal <= 0.20: {ok(res['ratio'], 0.20)})")
+print(f"         reelpack -p tiktok (1080x1920 cover) {mw['tiktok']:.2f} s")
+print(f"CPU      ffmpeg {mc['ffmpeg']:.2f} s   reelpack {mc['reelpack']:.2f} s   ratio {res['cpu_ratio']:.3f}")
+print(f"max RSS  ffmpeg {mr['ffmpeg']/1024:.0f} MiB   reelpack {mr['reelpack']/1024:.0f} MiB   ratio {res['rss_ratio']:.3f} (goal <= 0.50: {ok(res['rss_ratio'], 0.50)})")
+print(f"reelpack decoded {search['frames_decoded']} of {duration * 30} frames; {len(search['candidates'])} candidates; cover at {cover.get('cover_seconds')} s")
+print(f"1-min load during the runs: {loads}")
+if bench_json:
+    json.dump(res, open(bench_json, "w"), indent=2)
+    print(f"wrote {bench_json}")
+PY

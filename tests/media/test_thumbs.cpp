@@ -1,0 +1,365 @@
+// `reelpack thumbs` and `package --cover` end to end: clips drawn frame by frame with
+// planted frames (black, a blurred stretch, a fade, a dissolve, a sharp frame with a face),
+// run through the real binary; covers checked with ffprobe (size, codec), the choice
+// against the planted segments, the sprite's WebVTT track against the sheet and the
+// duration, and the errors.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <fstream>
+#include <opencv2/imgproc.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/drawn_clip.h"
+#include "support/drawn_face.h"
+#include "support/media.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace reelpack::test;
+
+namespace {
+
+constexpr int kW = 640, kH = 360, kFps = 25;
+
+// A set: a wall colour, a door, a window, a floor; crisp edges and light grain.
+void set_piece(cv::Mat& img, cv::Scalar wall, int variant, int frame) {
+  img.setTo(wall);
+  cv::rectangle(img, cv::Rect(40 + variant * 30, 60, 140, 200), {40, 60, 90}, cv::FILLED);
+  cv::rectangle(img, cv::Rect(420 - variant * 20, 70, 110, 100), {200, 220, 230}, cv::FILLED);
+  cv::rectangle(img, cv::Rect(0, 280, kW, 80), {50, 70, 60}, cv::FILLED);
+  for (int k = 0; k < 12; ++k) {
+    cv::line(img, {k * 55, 280}, {k * 55 + 30, 359}, {90.0, 110.0 + variant * 20, 100.0}, 3);
+  }
+  cv::Mat grain(img.size(), CV_8UC3);
+  cv::theRNG().state = static_cast<uint64_t>(frame) + 7;
+  cv::randn(grain, 0, 2);
+  img += grain;
+}
+
+// The planted clip, 14 s at 25 fps, shots of 2 s (times in seconds):
+//   0-2 black | 2-4 shot A blurred (a face, out of focus) | 4-6 fade in from black to B |
+//   6-8 dissolve B -> C | 8-10 shot C: sharp, a large frontal face | 10-12 shot D: sharp,
+//   no face | 12-14 fade out of D to black.
+// Covers may come only from 8-12 s; the best is the face in 8-10 s.
+constexpr int kPlantedFrames = 14 * kFps;
+void planted(int i, cv::Mat& img) {
+  cv::Mat b(img.size(), CV_8UC3), c(img.size(), CV_8UC3);
+  const double t = (i % (2 * kFps)) / (2.0 * kFps);  // 0..1 within the segment
+  switch (i / (2 * kFps)) {
+    case 0:
+      img.setTo(cv::Scalar(0, 0, 0));
+      return;
+    case 1: {
+      set_piece(img, {60, 120, 170}, 0, i);
+      draw_face(img, {320, 150}, 130);
+      cv::GaussianBlur(img, img, {0, 0}, 6);
+      return;
+    }
+    case 2:
+      set_piece(b, {40, 140, 200}, 1, i);
+      img = b * t;
+      return;
+    case 3:
+      set_piece(b, {40, 140, 200}, 1, i);
+      set_piece(c, {150, 110, 80}, 2, i);
+      draw_face(c, {320, 150}, 150);
+      cv::addWeighted(b, 1 - t, c, t, 0, img);
+      return;
+    case 4:
+      set_piece(img, {150, 110, 80}, 2, i);
+      draw_face(img, {320, 150}, 150);
+      return;
+    case 5:
+      set_piece(img, {90, 160, 110}, 3, i);
+      return;
+    default:
+      set_piece(c, {90, 160, 110}, 3, i);
+      img = c * (1 - t);
+      return;
+  }
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void check_picks(const json& report, int wanted_min) {
+  const json& picked = report["search"]["picked"];
+  REQUIRE(picked.size() >= static_cast<size_t>(wanted_min));
+  // The best is the face in shot C.
+  const double best = picked[0]["cover_seconds"].get<double>();
+  CHECK(best >= 8.0);
+  CHECK(best < 10.0);
+  // No black, blurred, fading or dissolving frame, ever.
+  for (const json& p : picked) {
+    INFO("cover at " << p["cover_seconds"]);
+    CHECK(p["cover_seconds"].get<double>() >= 8.0);
+    CHECK(p["cover_seconds"].get<double>() < 12.0);
+  }
+  for (const json& c : report["search"]["candidates"]) {
+    const double t = c["time_seconds"].get<double>();
+    if (t < 4.0) CHECK(!c["rejected"].get<std::string>().empty());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("thumbs: the sharp face wins, and no black, blurred or transition frame is chosen",
+          "[thumbs]") {
+  TempDir dir;
+  // Keyframes every 0.4 s (sampled about once a second), then one keyframe only (the
+  // whole clip is decoded and sampled on a time grid instead).
+  for (const std::string gop : {"-g 10 -keyint_min 10 -sc_threshold 0", "-g 250 -sc_threshold 0"}) {
+    DYNAMIC_SECTION("GOP options " << gop) {
+      const fs::path clip =
+          drawn_clip(dir / "planted.mp4", kPlantedFrames, kW, kH, kFps, planted, gop);
+      const fs::path out = dir / "covers";
+      const RunResult r = run_reelpack(
+          {"thumbs", clip.string(), "-o", out.string(), "-n", "3", "-p", "tiktok", "--json"});
+      INFO(r.err);
+      REQUIRE(r.exit_code == 0);
+      const json report = json::parse(r.out);
+      INFO("scores.csv:\n" << read_file(out / "scores.csv"));
+      check_picks(report, 1);
+      CHECK(report["search"]["dense_sampling"].get<bool>() ==
+            (gop.find("250") != std::string::npos));
+      // Each cover at the preset's size, as JPEG.
+      REQUIRE(!report["covers"].empty());
+      for (const json& c : report["covers"]) {
+        const json s = first_stream(ffprobe(c["path"].get<std::string>()), "video");
+        CHECK(s["codec_name"] == "mjpeg");
+        CHECK(s["width"] == 1080);
+        CHECK(s["height"] == 1920);
+      }
+      CHECK(fs::exists(out / "planted.tiktok.1.jpg"));
+      // scores.csv: a header and one row per candidate; the chosen ones are marked.
+      std::istringstream csv(read_file(out / "scores.csv"));
+      std::string line;
+      std::getline(csv, line);
+      CHECK(line.rfind("time_seconds,shot,sharpness,exposure,contrast,faces,", 0) == 0);
+      int rows = 0, chosen = 0;
+      while (std::getline(csv, line)) {
+        ++rows;
+        std::vector<std::string> f;
+        std::stringstream ls(line);
+        for (std::string cell; std::getline(ls, cell, ',');) f.push_back(cell);
+        if (f.size() > 10 && !f[10].empty()) ++chosen;
+      }
+      CHECK(rows == static_cast<int>(report["search"]["candidates"].size()));
+      CHECK(chosen == static_cast<int>(report["search"]["picked"].size()));
+      CHECK(list_dir(out).size() == report["covers"].size() + 1);  // nothing else, no temp files
+      fs::remove_all(out);
+    }
+  }
+}
+
+TEST_CASE("thumbs: covers at each preset's size and in the asked format", "[thumbs]") {
+  TempDir dir;
+  const fs::path clip =
+      drawn_clip(dir / "ep.mp4", kPlantedFrames, kW, kH, kFps, planted, "-g 10 -sc_threshold 0");
+  for (const std::string format : {"png", "webp", "jpg"}) {
+    DYNAMIC_SECTION("format " << format) {
+      const fs::path out = dir / ("out-" + format);
+      const RunResult r =
+          run_reelpack({"thumbs", clip.string(), "-o", out.string(), "-n", "1", "-p", "tiktok",
+                        "-p", "youtube-shorts", "--cover.width", "720", "--cover.height", "900",
+                        "--format", format, "--reframe", "blur"});
+      INFO(r.err);
+      REQUIRE(r.exit_code == 0);
+      for (const std::string preset : {"tiktok", "youtube-shorts"}) {
+        const fs::path cover = out / ("ep." + preset + ".1." + format);
+        REQUIRE(fs::exists(cover));
+        const json s = first_stream(ffprobe(cover), "video");
+        CHECK(s["codec_name"] == (format == "jpg" ? "mjpeg" : format));
+        CHECK(s["width"] == 720);
+        CHECK(s["height"] == 900);
+      }
+    }
+  }
+  // Without presets: the source's own size.
+  const RunResult r =
+      run_reelpack({"thumbs", clip.string(), "-o", (dir / "plain").string(), "-n", "2"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  for (const char* name : {"ep.1.jpg", "ep.2.jpg"}) {
+    const json s = first_stream(ffprobe(dir / "plain" / name), "video");
+    CHECK(s["width"] == kW);
+    CHECK(s["height"] == kH);
+  }
+}
+
+TEST_CASE("thumbs --reframe smart keeps the face in a vertical cover", "[thumbs]") {
+  TempDir dir;
+  // 3 s: a sharp set with a face far left, where a centre crop would lose it.
+  const fs::path clip = drawn_clip(
+      dir / "left.mp4", 3 * kFps, kW, kH, kFps,
+      [](int i, cv::Mat& img) {
+        set_piece(img, {150, 110, 80}, 2, i);
+        draw_face(img, {110, 150}, 150);
+      },
+      "-g 10");
+  const auto skin_share = [](const fs::path& cover) {
+    // The drawn face's skin (BGR about 150,180,225): its share of the cover's pixels.
+    const fs::path png = cover.string() + ".png";
+    make_clip(png, "-i " + shell_quote(cover.string()) + " -pix_fmt bgr24 -f image2");
+    const RunResult raw =
+        run("ffmpeg -v error -i " + shell_quote(png.string()) + " -f rawvideo -pix_fmt bgr24 -");
+    const auto* px = reinterpret_cast<const unsigned char*>(raw.out.data());
+    size_t skin = 0, n = raw.out.size() / 3;
+    for (size_t k = 0; k < n; ++k) {
+      const int b = px[3 * k], g = px[3 * k + 1], r = px[3 * k + 2];
+      if (r > 180 && r > b + 40 && g > b + 10 && r > g + 15) ++skin;
+    }
+    return static_cast<double>(skin) / std::max<size_t>(1, n);
+  };
+  for (const std::string mode : {"smart", "center"}) {
+    const RunResult r = run_reelpack({"thumbs", clip.string(), "-o", (dir / mode).string(), "-n",
+                                      "1", "-p", "tiktok", "--reframe", mode});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  const double smart = skin_share(dir / "smart" / "left.tiktok.1.jpg");
+  const double centre = skin_share(dir / "center" / "left.tiktok.1.jpg");
+  INFO("skin share smart " << smart << ", centre " << centre);
+  CHECK(smart > 0.03);
+  CHECK(centre < 0.005);
+}
+
+TEST_CASE("thumbs --sprite: the VTT track covers the duration and tiles lie inside the sheet",
+          "[thumbs][sprite]") {
+  TempDir dir;
+  const fs::path clip = make_clip(dir / "long.mp4",
+                                  "-f lavfi -i testsrc2=s=480x270:r=25:d=23.4 -c:v libx264 "
+                                  "-preset ultrafast -g 50");
+  const fs::path out = dir / "web";
+  const RunResult r =
+      run_reelpack({"thumbs", clip.string(), "-o", out.string(), "-n", "1", "--sprite",
+                    "--interval", "2", "--columns", "5", "--tile-width", "120", "--no-faces"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json sheet = first_stream(ffprobe(out / "sprite.jpg"), "video");
+  const int sheet_w = sheet["width"], sheet_h = sheet["height"];
+  CHECK(sheet_w == 5 * 120);
+  CHECK(sheet_h == 3 * 68);  // 12 tiles of 120x68 (even height), 5 a row
+  const double duration = number_field(ffprobe(clip)["format"], "duration");
+
+  const std::string vtt = read_file(out / "sprite.vtt");
+  REQUIRE(vtt.rfind("WEBVTT", 0) == 0);
+  const std::regex cue(
+      R"((\d\d):(\d\d):(\d\d)\.(\d\d\d) --> (\d\d):(\d\d):(\d\d)\.(\d\d\d)\n([^#\n]+)#xywh=(\d+),(\d+),(\d+),(\d+))");
+  const auto secs = [](const std::smatch& m, int i) {
+    return std::stoi(m[i]) * 3600 + std::stoi(m[i + 1]) * 60 + std::stoi(m[i + 2]) +
+           std::stoi(m[i + 3]) / 1000.0;
+  };
+  double expected_start = 0;
+  int cues = 0;
+  for (auto it = std::sregex_iterator(vtt.begin(), vtt.end(), cue); it != std::sregex_iterator();
+       ++it) {
+    const std::smatch& m = *it;
+    ++cues;
+    CHECK(secs(m, 1) == Approx(expected_start).margin(0.0015));
+    expected_start = secs(m, 5);
+    CHECK(m[9] == "sprite.jpg");
+    const int x = std::stoi(m[10]), y = std::stoi(m[11]), w = std::stoi(m[12]),
+              h = std::stoi(m[13]);
+    CHECK(x + w <= sheet_w);
+    CHECK(y + h <= sheet_h);
+  }
+  CHECK(cues == 12);
+  CHECK(expected_start == Approx(duration).margin(0.05));  // the last cue ends at the end
+
+  // Tiles show the frame of their time: testsrc2 moves, so neighbouring tiles differ.
+  const RunResult crop = run("ffmpeg -v error -i " + shell_quote((out / "sprite.jpg").string()) +
+                             " -vf crop=240:68:0:0 -f rawvideo -pix_fmt gray -");
+  REQUIRE(crop.out.size() == 240u * 68u);
+  double diff = 0;
+  for (int y = 0; y < 68; ++y) {
+    for (int x = 0; x < 120; ++x) {
+      diff += std::abs(static_cast<int>(static_cast<unsigned char>(crop.out[y * 240 + x])) -
+                       static_cast<unsigned char>(crop.out[y * 240 + 120 + x]));
+    }
+  }
+  CHECK(diff / (120 * 68) > 2);
+}
+
+TEST_CASE("package --cover writes the best frame beside each output", "[thumbs][package]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "ep01.mp4", kPlantedFrames, kW, kH, kFps, planted,
+                                   "-f lavfi -i sine=d=14 -g 10 -sc_threshold 0 -shortest");
+  const fs::path out = dir / "out";
+  const RunResult r = run_reelpack({"package", clip.string(), "-o", out.string(), "-p", "tiktok",
+                                    "-p", "instagram-reels", "--cover", "--video.width", "360",
+                                    "--video.height", "640", "--video.encoder-preset", "ultrafast",
+                                    "--cover.width", "540", "--cover.height", "960"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  for (const char* preset : {"tiktok", "instagram-reels"}) {
+    const fs::path cover = out / ("ep01." + std::string(preset) + ".jpg");
+    REQUIRE(fs::exists(cover));
+    const json s = first_stream(ffprobe(cover), "video");
+    CHECK(s["codec_name"] == "mjpeg");
+    CHECK(s["width"] == 540);
+    CHECK(s["height"] == 960);
+    CHECK(fs::exists(out / ("ep01." + std::string(preset) + ".mp4")));
+  }
+  // With a range, the cover comes from inside it: 10-13 s holds shot D and the fade out.
+  const fs::path ranged = dir / "ranged";
+  const RunResult rr =
+      run_reelpack({"package", clip.string(), "-o", ranged.string(), "-p", "tiktok", "--cover",
+                    "--range", "10-13", "--video.width", "360", "--video.height", "640",
+                    "--video.encoder-preset", "ultrafast", "--json"});
+  INFO(rr.err);
+  REQUIRE(rr.exit_code == 0);
+  REQUIRE(fs::exists(ranged / "ep01.tiktok.jpg"));
+  // Shot D's green wall, not shot C's blue one: the picture's average colour.
+  const RunResult avg =
+      run("ffmpeg -v error -i " + shell_quote((ranged / "ep01.tiktok.jpg").string()) +
+          " -vf scale=1:1:flags=area -f rawvideo -pix_fmt bgr24 -");
+  REQUIRE(avg.out.size() == 3);
+  CHECK(static_cast<unsigned char>(avg.out[1]) > static_cast<unsigned char>(avg.out[0]) + 20);
+}
+
+TEST_CASE("thumbs: bad input gets a clear error and writes nothing", "[thumbs][errors]") {
+  TempDir dir;
+  const fs::path out = dir / "out";
+  RunResult r = run_reelpack({"thumbs", (dir / "missing.mp4").string(), "-o", out.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("missing.mp4") != std::string::npos);
+  CHECK(!fs::exists(out));
+
+  const fs::path audio = make_clip(dir / "voice.m4a", "-f lavfi -i sine=d=1");
+  r = run_reelpack({"thumbs", audio.string(), "-o", out.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("voice.m4a") != std::string::npos);
+  CHECK(r.err.find("no video") != std::string::npos);
+  CHECK((!fs::exists(out) || list_dir(out).empty()));
+
+  const fs::path clip = make_clip(dir / "ok.mp4", "-f lavfi -i testsrc2=s=320x180:r=25:d=2");
+  r = run_reelpack({"thumbs", clip.string(), "-o", out.string(), "--format", "gif"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("gif") != std::string::npos);
+  r = run_reelpack({"thumbs", clip.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("-o") != std::string::npos);
+  r = run_reelpack({"thumbs", clip.string(), "-o", out.string(), "-n", "0"});
+  CHECK(r.exit_code == 2);
+
+  // A file that is not media.
+  std::ofstream(dir / "notes.mp4") << "not a video";
+  r = run_reelpack({"thumbs", (dir / "notes.mp4").string(), "-o", out.string()});
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("notes.mp4") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+
+  // --dry-run plans and writes nothing.
+  r = run_reelpack({"thumbs", clip.string(), "-o", (dir / "dry").string(), "--dry-run", "--json"});
+  CHECK(r.exit_code == 0);
+  CHECK(!fs::exists(dir / "dry"));
+  CHECK(!json::parse(r.out)["covers"].empty());
+}
