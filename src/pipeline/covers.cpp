@@ -21,6 +21,9 @@ namespace {
 
 // Width of the small frames that show whether the picture holds after a candidate.
 constexpr int kWindowWidthPx = 128;
+// Covers wanted up to which the checked frames are held at full size between find() and
+// render() (a 1080p frame is 6 MiB).
+constexpr int kMaxHeldFrames = 8;
 
 // The scoring frame's size: score_width_px wide, the source's display aspect.
 cv::Size score_size(const VideoInfo& v, int width_px) {
@@ -274,9 +277,15 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   // turn, within a budget.
   std::unique_ptr<InputFile> window_input;
   BgrConverter to_window(v.rotation_deg);
+  // With a few covers wanted, the frame in the middle of each window is kept at full
+  // size for render(), which then decodes nothing again.
+  const bool keep_frames = o.count <= kMaxHeldFrames;
+  held_frames_.clear();
+  BgrConverter to_full(v.rotation_deg);
   const auto verify = [&](CoverCandidate& c) {
     const int64_t end_us = std::min(c.time_us + o.pick.window_us,
                                     range_end(o.ranges, c.time_us, search.info.duration_us));
+    const int64_t middle_us = c.time_us + (end_us - c.time_us) / 2;
     std::vector<WindowSample> w;
     if (search.dense) {
       for (const WindowSample& sample : window_samples) {
@@ -286,7 +295,7 @@ CoverSearch CoverFinder::find(const fs::path& path) {
       if (!window_input) {
         DecodeOptions d;
         d.audio = false;
-        d.fast_video = true;
+        d.fast_video = !keep_frames;  // a kept frame is a cover: full quality
         window_input = std::make_unique<InputFile>(path, d);
       }
       const AVRational tb = window_input->video_time_base();
@@ -299,19 +308,27 @@ CoverSearch CoverFinder::find(const fs::path& path) {
         const int64_t t = frame_time_us(f, tb);
         if (t > end_us) {
           done = true;
-        } else if (t >= next_us) {
+          return;
+        }
+        if (t >= next_us) {
           w.push_back(window_sample(t, to_window.convert(f, window_size)));
           next_us = t + o.pick.window_step_us;
+        }
+        if (t >= middle_us && c.settled_us < 0) {
+          c.settled_us = t;
+          if (keep_frames) held_frames_[t] = to_full.convert(f).clone();
         }
       })) {
       }
     }
     c.window = window_verdict(w, o.pick);
-    const int64_t middle_us = c.time_us + (end_us - c.time_us) / 2;
-    c.settled_us = c.time_us;
-    for (const WindowSample& sample : w) {
-      if (std::llabs(sample.time_us - middle_us) < std::llabs(c.settled_us - middle_us)) {
-        c.settled_us = sample.time_us;
+    if (!c.window.empty() && c.settled_us >= 0) held_frames_.erase(c.settled_us);
+    if (c.settled_us < 0) {  // dense sampling, or a window cut short: the sample nearest
+      c.settled_us = c.time_us;
+      for (const WindowSample& sample : w) {
+        if (std::llabs(sample.time_us - middle_us) < std::llabs(c.settled_us - middle_us)) {
+          c.settled_us = sample.time_us;
+        }
       }
     }
   };
@@ -382,10 +399,7 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
   std::sort(by_time.begin(), by_time.end(), [&](size_t a, size_t b) {
     return cover_frame_us(search.picked[a]) < cover_frame_us(search.picked[b]);
   });
-  DecodeOptions d;
-  d.audio = false;
-  InputFile in(path, d);
-  const AVRational tb = in.video_time_base();
+  std::unique_ptr<InputFile> in;  // opened when a frame must be decoded again
   BgrConverter to_bgr(v.rotation_deg);
   std::vector<CoverFile> files;
   for (size_t rank_index : by_time) {
@@ -393,9 +407,21 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
     const int64_t target_us = cover_frame_us(idx);
     cv::Mat picture_full;
     int64_t got_us = 0;
-    in.seek_to(target_us);
     bool done = false;
-    while (!done && in.read_some([&](StreamKind kind, AVFrame* f) {
+    if (const auto held = held_frames_.find(target_us); held != held_frames_.end()) {
+      picture_full = held->second;
+      got_us = target_us;
+      done = true;
+    } else {
+      if (!in) {
+        DecodeOptions d;
+        d.audio = false;
+        in = std::make_unique<InputFile>(path, d);
+      }
+      in->seek_to(target_us);
+    }
+    const AVRational tb = in ? in->video_time_base() : AVRational{1, 1};
+    while (!done && in->read_some([&](StreamKind kind, AVFrame* f) {
       if (done || kind != StreamKind::Video || !f) return;
       const int64_t t = frame_time_us(f, tb);
       if (t < target_us) return;

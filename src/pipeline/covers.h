@@ -25,15 +25,16 @@
 // window_verdict()); those that fail are replaced by the next best and checked in turn.
 // The cover is the frame in the middle of that window, so a keyframe x264 put at a cut
 // gives a frame a little into its shot. In keyframe sampling this decodes about a
-// second after each pick; in dense sampling the windows come from the same pass.
-// render() decodes only the covers' frames again, at full resolution (seek to the
-// keyframe before, decode forward), one at a time: memory stays a few full-size frames
-// whatever the input's length.
+// second after each pick, and (up to 8 covers) keeps the middle frame at full size for
+// render(); in dense sampling the windows come from the same pass, and render() decodes
+// the covers' frames again (seek to the keyframe before, decode forward), one at a time.
+// Memory stays a few full-size frames whatever the input's length.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -130,6 +131,7 @@ class CoverFinder {
   FaceDetector& faces();
   CoverSearchOptions options_;
   std::unique_ptr<FaceDetector> faces_;  // loaded on first use
+  std::map<int64_t, cv::Mat> held_frames_;  // find() to render(): checked frames, by time
 };
 
 // One line per candidate: time_seconds,shot,sharpness,exposure,contrast,faces,face_count,
