@@ -446,7 +446,20 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
                          static_cast<double>(f.box.height) / small_size.height);
       focus = focus.area() > 0 ? (focus | r) : r;
     }
+    // Presets with the same cover size, format and reframing share one picture.
+    std::map<std::string, std::vector<uint8_t>> encoded;
     for (const CoverSpec& spec : specs) {
+      const int rank = static_cast<int>(rank_index) + 1;
+      const fs::path out = path_for(rank, spec);
+      const std::string key = std::to_string(spec.size.width_px) + "x" +
+                              std::to_string(spec.size.height_px) + "." + spec.format + "." +
+                              std::to_string(static_cast<int>(spec.reframe));
+      if (const auto same = encoded.find(key); same != encoded.end()) {
+        write_bytes(same->second, out);
+        files.push_back({rank, got_us, spec.name, out, spec.size.width_px > 0 ? spec.size : display,
+                         spec.format});
+        continue;
+      }
       cv::Mat picture;
       Size size = spec.size;
       if (size.width_px <= 0 || size.height_px <= 0) {
@@ -461,9 +474,7 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
         picture = reframe_picture(picture_full, sar, size, spec.reframe,
                                   focus.area() > 0 ? &focus : nullptr);
       }
-      const int rank = static_cast<int>(rank_index) + 1;
-      const fs::path out = path_for(rank, spec);
-      write_image(picture, out, spec.format);
+      write_bytes(encoded[key] = encode_image(picture, spec.format, out), out);
       files.push_back({rank, got_us, spec.name, out, size, spec.format});
     }
   }

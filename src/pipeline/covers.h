@@ -130,7 +130,7 @@ class CoverFinder {
  private:
   FaceDetector& faces();
   CoverSearchOptions options_;
-  std::unique_ptr<FaceDetector> faces_;  // loaded on first use
+  std::unique_ptr<FaceDetector> faces_;     // loaded on first use
   std::map<int64_t, cv::Mat> held_frames_;  // find() to render(): checked frames, by time
 };
 

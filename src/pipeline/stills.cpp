@@ -241,7 +241,8 @@ bool image_format_supported(const std::string& format) {
   return name && avcodec_find_encoder_by_name(name) != nullptr;
 }
 
-void write_image(const cv::Mat& bgr, const fs::path& path, const std::string& format) {
+std::vector<uint8_t> encode_image(const cv::Mat& bgr, const std::string& format,
+                                  const fs::path& path) {
   if (!image_format_supported(format)) {
     throw UsageError("image format '" + format + "': use jpg, png" +
                      (image_format_supported("webp")
@@ -249,9 +250,12 @@ void write_image(const cv::Mat& bgr, const fs::path& path, const std::string& fo
                           : " (webp: this FFmpeg has no libwebp encoder)"));
   }
   if (bgr.empty() || bgr.type() != CV_8UC3) {
-    throw std::invalid_argument("write_image: expected an 8-bit BGR picture");
+    throw std::invalid_argument("encode_image: expected an 8-bit BGR picture");
   }
-  const std::vector<uint8_t> bytes = encode_picture(bgr, format, path);
+  return encode_picture(bgr, format, path);
+}
+
+void write_bytes(const std::vector<uint8_t>& bytes, const fs::path& path) {
   AtomicFile file(path);
   {
     std::ofstream out(file.temp_path(), std::ios::binary);
@@ -264,6 +268,10 @@ void write_image(const cv::Mat& bgr, const fs::path& path, const std::string& fo
     }
   }
   file.commit();
+}
+
+void write_image(const cv::Mat& bgr, const fs::path& path, const std::string& format) {
+  write_bytes(encode_image(bgr, format, path), path);
 }
 
 }  // namespace reelpack
