@@ -55,7 +55,7 @@ struct PackageJob;
 struct CoverSearchOptions {
   int count = 1;             // covers wanted
   int score_width_px = 480;  // width of the frames scored and searched for faces
-  int max_candidates = 24;
+  int max_candidates = 16;
   int64_t min_spacing_us = 1'000'000;
   int min_keyframe_candidates = 4;
   bool faces = true;

@@ -56,18 +56,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# shellcheck source=lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
 # Runs a command under GNU time; prints "<wall s> <max RSS KiB> <CPU s (user + sys)>".
-timed() {
-  local log="$1"; shift
-  if ! /usr/bin/time -f '%e %M %U %S' -o "$WORK/time.txt" "$@" >"$log" 2>&1; then
-    echo "bench_smart: command failed: $*" >&2
-    tail -n 20 "$log" >&2
-    exit 1
-  fi
-  tail -n 1 "$WORK/time.txt" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
-}
-
 echo "== reelpack smart reframe benchmark"
 echo "reelpack:  $REELPACK ($("$REELPACK" --version 2>&1 | head -n 1))"
 echo "machine:   $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -78,27 +70,7 @@ echo
 # The face: a 240x330 RGBA drawing (oval 180x240 at (30, 50) in it), written by Python
 # as PAM so no image library is needed. It walks x(t) = 300 + 1200 (1 - cos(2 pi t / D)) / 2
 # at y = 360 over the background of bench_package.sh.
-python3 - "$WORK/face.pam" <<'PY'
-import sys
-W, H = 240, 330
-def inside(x, y, cx, cy, rx, ry): return ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 < 1
-px = bytearray()
-for y in range(H):
-    for x in range(W):
-        c = None
-        if inside(x, y, 120, 150, 102, 140) and y < 140: c = (40, 30, 30)         # hair
-        if inside(x, y, 120, 170, 90, 120): c = (220, 170, 140)                   # skin
-        for ex in (84, 156):
-            if inside(x, y, ex, 120, 20, 9) and not inside(x, y, ex, 121, 20, 7): c = (60, 40, 40)
-            if inside(x, y, ex, 150, 16, 9): c = (250, 250, 250)
-            if inside(x, y, ex, 150, 8, 8): c = (40, 40, 60)
-        if 160 < y < 190 and abs(x - (118 - (y - 160) * 0.15)) < 2: c = (180, 130, 100)  # nose
-        if inside(x, y, 120, 225, 26, 7): c = (150, 60, 60)                       # mouth
-        if y > 290 and inside(x, y, 120, 400, 130, 120): c = (140, 60, 90)        # shoulders
-        px += bytes(c + (255,)) if c else bytes((0, 0, 0, 0))
-with open(sys.argv[1], "wb") as f:
-    f.write(b"P7\nWIDTH %d\nHEIGHT %d\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n" % (W, H) + bytes(px))
-PY
+bench_face_pam "$WORK/face.pam"
 SRC="$WORK/src.mp4"
 echo "generating a ${DURATION} s 1920x1080 30 fps source clip with a walking face ..."
 ffmpeg -nostdin -hide_banner -loglevel error -y \
@@ -126,10 +98,10 @@ echo
 : >"$WORK/runs.txt"
 for ((i = 1; i <= RUNS; i++)); do
   rm -rf "$WORK/center" "$WORK/smart"; mkdir -p "$WORK/smart"
-  c="$(timed "$WORK/center.log" "${CENTER_CMD[@]}")"
+  c="$(bench_timed bench_smart "$WORK/center.log" "${CENTER_CMD[@]}")"
   echo "center $i $c $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/runs.txt"
   echo "run $i/$RUNS center: $c (wall s, KiB, CPU s)"
-  s="$(timed "$WORK/smart.json" "${SMART_CMD[@]}")"
+  s="$(bench_timed bench_smart "$WORK/smart.json" "${SMART_CMD[@]}")"
   echo "smart $i $s $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/runs.txt"
   echo "run $i/$RUNS smart:  $s (wall s, KiB, CPU s)"
 done
