@@ -231,6 +231,48 @@ TEST_CASE("thumbs --reframe smart keeps the face in a vertical cover", "[thumbs]
   CHECK(centre < 0.005);
 }
 
+TEST_CASE("thumbs on a phone recording turned by its display matrix", "[thumbs]") {
+  TempDir dir;
+  // Stored 640x360 with a face upright; the display matrix turns it 90 degrees, so it shows
+  // 360x640 (the face lying on its side, as the player would show it).
+  const fs::path stored = drawn_clip(
+      dir / "stored.mp4", 3 * kFps, kW, kH, kFps,
+      [](int i, cv::Mat& img) {
+        set_piece(img, {150, 110, 80}, 2, i);
+        cv::rectangle(img, cv::Rect(0, 0, 80, 60), {0, 0, 255},
+                      cv::FILLED);  // a red corner, top left
+      },
+      "-g 10");
+  const fs::path phone = make_clip(dir / "phone.mp4", "-i " + shell_quote(stored.string()) +
+                                                          " -c copy -metadata:s:v:0 rotate=90");
+  const RunResult r = run_reelpack({"thumbs", phone.string(), "-o", (dir / "out").string(), "-n",
+                                    "1", "--format", "png", "--no-faces"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const fs::path cover = dir / "out" / "phone.1.png";
+  const json s = first_stream(ffprobe(cover), "video");
+  CHECK(s["width"] == kH);
+  CHECK(s["height"] == kW);
+  // The red corner where the ffmpeg command line (autorotate) shows it.
+  const fs::path reference = dir / "ffmpeg.png";
+  make_clip(reference, "-i " + shell_quote(phone.string()) + " -frames:v 1");
+  const auto red_corners = [](const fs::path& picture) {
+    std::string corners;
+    for (const char* at : {"10:10", "310:10", "10:590", "310:590"}) {
+      const RunResult px = run("ffmpeg -v error -i " + shell_quote(picture.string()) +
+                               " -vf crop=40:40:" + at + ",scale=1:1 -f rawvideo -pix_fmt bgr24 -");
+      REQUIRE(px.out.size() == 3u);
+      const bool red =
+          static_cast<unsigned char>(px.out[2]) > 200 && static_cast<unsigned char>(px.out[0]) < 60;
+      corners += red ? "R" : ".";
+    }
+    return corners;
+  };
+  const std::string expected = red_corners(reference);
+  CHECK(std::count(expected.begin(), expected.end(), 'R') == 1);
+  CHECK(red_corners(cover) == expected);
+}
+
 TEST_CASE("thumbs --sprite: the VTT track covers the duration and tiles lie inside the sheet",
           "[thumbs][sprite]") {
   TempDir dir;
