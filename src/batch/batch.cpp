@@ -184,6 +184,7 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
   }
   const PackageJob job = job_for(row);
   std::map<std::string, fs::path> first_encode;  // encoding fingerprint -> path
+  std::map<std::string, fs::path> first_video_encode;  // video fingerprint -> path
   for (size_t i = 0; i < outputs.size(); ++i) {
     PlannedOutput& p = plan.outputs[i];
     p.fingerprint = output_fingerprint(content, outputs[i].preset, job);
@@ -196,7 +197,10 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
     if (!first) {
       p.action = OutputAction::Share;
       p.same_encode_as = it->second;
+      continue;
     }
+    const auto [vit, first_video] = first_video_encode.emplace(outputs[i].preset.video_fingerprint(), p.path);
+    if (!first_video) p.same_video_as = vit->second;
   }
   return plan;
 }
@@ -222,7 +226,7 @@ RowResult Batch::run_row(const ManifestRow& row,
     const std::vector<Output> outputs = outputs_of(row);
     if (!plan.error.empty()) {
       for (const PlannedOutput& p : plan.outputs) {
-        r.outputs.push_back({p.preset, p.path, "failed", plan.error, 0, {}, nullptr});
+        r.outputs.push_back({p.preset, p.path, "failed", plan.error, 0, {}, {}, nullptr});
       }
       return finish(RowStatus::Failed, plan.error);
     }
@@ -292,6 +296,7 @@ RowResult Batch::run_row(const ManifestRow& row,
         }
         o.status = rep.shared_from.empty() ? "written" : "shared";
         o.shared_from = rep.shared_from;
+        o.video_shared_from = rep.video_shared_from;
         o.size_bytes = rep.size_bytes;
         // Recorded as soon as it is committed, before its check: an interrupt from here on
         // costs a rerun only the check, not the encode.
@@ -398,6 +403,7 @@ nlohmann::json to_json(const RowPlan& plan) {
          {"path", o.path.string()},
          {"action", plan.error.empty() ? action : "fail"},
          {"same_encode_as", o.same_encode_as.empty() ? json() : json(o.same_encode_as.string())},
+         {"same_video_as", o.same_video_as.empty() ? json() : json(o.same_video_as.string())},
          {"fingerprint", o.fingerprint.empty() ? json() : json(o.fingerprint)}});
   }
   return {{"row", plan.number},
@@ -447,6 +453,8 @@ nlohmann::json to_json(const BatchReport& report) {
            {"error", o.error.empty() ? json() : json(o.error)},
            {"size_bytes", o.size_bytes},
            {"shared_from", o.shared_from.empty() ? json() : json(o.shared_from.string())},
+           {"video_shared_from",
+            o.video_shared_from.empty() ? json() : json(o.video_shared_from.string())},
            {"conformance", o.conformance}});
     }
     rows.push_back({{"row", r.number},

@@ -55,6 +55,7 @@ struct PlannedOutput {
   std::filesystem::path path;
   OutputAction action = OutputAction::Encode;
   std::filesystem::path same_encode_as;  // for Share
+  std::filesystem::path same_video_as;   // for Encode: its video comes from this output's encode
   std::string fingerprint;               // empty when the input cannot be read
 };
 
@@ -80,6 +81,7 @@ struct OutputResult {
   std::string error;
   int64_t size_bytes = 0;
   std::filesystem::path shared_from;
+  std::filesystem::path video_shared_from;  // its video packets came from this output's encode
   nlohmann::json conformance;  // {"pass", "failures", "skipped"}; null when not checked
 };
 

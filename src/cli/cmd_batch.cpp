@@ -148,7 +148,7 @@ void print_table(const json& report, std::ostream& out) {
 void print_dry_run(const Batch& batch, bool json_out) {
   const BatchOptions& o = batch.options();
   json rows = json::array();
-  int encode = 0, share = 0, skip = 0, bad = 0;
+  int encode = 0, share = 0, skip = 0, bad = 0, video_encodes = 0;
   if (!json_out) {
     std::cout << "dry run: nothing will be written\nmanifest " << o.manifest.string() << ": "
               << batch.manifest_rows() << " rows";
@@ -174,8 +174,11 @@ void print_dry_run(const Batch& batch, bool json_out) {
       std::string what;
       switch (p.action) {
         case OutputAction::Encode:
-          what = "encode";
+          what = p.same_video_as.empty()
+                     ? "encode"
+                     : "encode audio; video shared with " + p.same_video_as.filename().string();
           ++encode;
+          video_encodes += p.same_video_as.empty();
           break;
         case OutputAction::Share:
           what = "same encode as " + p.same_encode_as.filename().string();
@@ -198,13 +201,14 @@ void print_dry_run(const Batch& batch, bool json_out) {
                 {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
                 {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
                 {"summary",
-                 {{"encode", encode}, {"share", share}, {"skip", skip}, {"rows_failing", bad}}},
+                 {{"encode", encode}, {"video_encodes", video_encodes}, {"share", share}, {"skip", skip}, {"rows_failing", bad}}},
                 {"rows", rows}}
                .dump(2)
         << "\n";
   } else {
     std::cout << "\n"
-              << batch.rows().size() << " rows: " << encode << " encodes, " << share
+              << batch.rows().size() << " rows: " << encode << " encodes (" << video_encodes
+              << " of the video), " << share
               << " outputs sharing an encode, " << skip << " up to date, " << bad
               << " rows that would fail\n";
   }

@@ -76,6 +76,13 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
                                     : ", filters " + pl.audio_filters);
     }
     std::cout << "\n";
+    if (!pl.same_encode_as.empty()) {
+      std::cout << "  encode  none: the same encode as " << pl.same_encode_as.string()
+                << " (linked or copied)\n";
+    } else if (!pl.same_video_as.empty()) {
+      std::cout << "  encode  audio only: video packets shared with " << pl.same_video_as.string()
+                << " (same video settings)\n";
+    }
     for (const auto& w : pl.warnings) std::cout << "  warning " << w << "\n";
   }
 }

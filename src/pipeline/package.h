@@ -5,8 +5,9 @@
 //   job.outputs.push_back({loader.load("tiktok"), "out/ep01.tiktok.mp4"});
 //   PackageReport r = package(job, [](const Progress& p) { ... });
 //
-// One decoder thread feeds one worker per output through a small bounded queue of
-// reference-counted frames; each worker filters, encodes and muxes its own output.
+// One decoder thread feeds one worker per video encode through a small bounded queue of
+// reference-counted frames; each worker filters and encodes the video once and muxes it,
+// with each output's own audio, into every output that has those video settings.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +70,11 @@ struct OutputPlan {
   // Preset::encoding_fingerprint(); the reframe mode is the job's): this output is not
   // encoded again but made from that one once it is complete. Empty: its own encode.
   std::filesystem::path same_encode_as;
+  // An earlier output with its own encode whose preset has the same video settings
+  // (Preset::video_fingerprint()) but other audio or tags: one video encode feeds both,
+  // each with its own audio chain and muxer. Empty: its own video encode (or, with
+  // same_encode_as set, none at all).
+  std::filesystem::path same_video_as;
 };
 
 struct Progress {
@@ -100,6 +106,7 @@ struct OutputReport {
   std::vector<std::string> warnings;
   std::filesystem::path shared_from;  // the output whose encode this is (empty: its own)
   bool hard_link = false;             // shared as a hard link (else as a copy)
+  std::filesystem::path video_shared_from;  // the output whose video encode it muxed
   // --reframe smart: the camera's plan per shot, and where the crop path was written.
   std::vector<ReframeShot> reframe_shots;
   std::filesystem::path crop_path;
