@@ -76,8 +76,9 @@ bool BatchReport::ok() const {
 
 namespace {
 
-PackageJob job_for(const ManifestRow& row) {
+PackageJob job_for(const ManifestRow& row, const BatchOptions& options) {
   PackageJob job;
+  job.analysis_cache_dir = options.cache_dir;
   job.input = row.input;
   job.reframe = row.reframe;
   job.ranges = row.ranges;
@@ -153,7 +154,7 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
   plan.input = row.input;
   const std::vector<Output> outputs = outputs_of(row);
   for (const Output& o : outputs)
-    plan.outputs.push_back({o.preset.name, o.path, OutputAction::Encode, {}, {}});
+    plan.outputs.push_back({o.preset.name, o.path, OutputAction::Encode, {}, {}, {}});
 
   std::error_code ec;
   if (!row.subtitles.empty()) {
@@ -182,7 +183,7 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
     plan.error = e.what();
     return plan;
   }
-  const PackageJob job = job_for(row);
+  const PackageJob job = job_for(row, options_);
   std::map<std::string, fs::path> first_encode;  // encoding fingerprint -> path
   std::map<std::string, fs::path> first_video_encode;  // video fingerprint -> path
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -254,7 +255,7 @@ RowResult Batch::run_row(const ManifestRow& row,
       return check.value("pass", false);
     };
 
-    PackageJob job = job_for(row);
+    PackageJob job = job_for(row, options_);
     std::vector<size_t> encoded;  // indexes into outputs, in job order
     std::vector<size_t> to_check;
     r.outputs.resize(outputs.size());
@@ -282,6 +283,10 @@ RowResult Batch::run_row(const ManifestRow& row,
           progress(std::clamp(static_cast<double>(p.position_us) / p.duration_us, 0.0, 1.0));
         }
       });
+      if (report.analysis.ran) {
+        r.analysis_cache = report.analysis.cache;
+        for (const std::string& w : report.analysis.warnings) r.warnings.push_back(w);
+      }
       for (size_t k = 0; k < encoded.size(); ++k) {
         const OutputReport& rep = report.outputs[k];
         const size_t i = encoded[k];
@@ -465,6 +470,7 @@ nlohmann::json to_json(const BatchReport& report) {
                     {"reason", r.reason.empty() ? json() : json(r.reason)},
                     {"warnings", r.warnings},
                     {"elapsed_seconds", r.elapsed_s},
+                    {"analysis_cache", r.analysis_cache.empty() ? json() : json(r.analysis_cache)},
                     {"size_bytes", total},
                     {"outputs", outs}});
   }

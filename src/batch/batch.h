@@ -40,6 +40,9 @@ struct BatchOptions {
   bool force = false;   // redo outputs even when up to date
   bool strict = false;  // an output that fails its conformance check fails its row
   Overrides overrides;  // applied to every preset, as on package's command line
+  // --reframe smart rows keep their analysis here (pipeline/analysis_cache.h), so a rerun,
+  // --force or another row of the same input does not analyse again. Empty: no cache.
+  std::filesystem::path cache_dir;
 };
 
 // CPUs this process may use: its affinity mask (taskset, Slurm) capped by a cgroup v2 CPU
@@ -94,6 +97,7 @@ struct RowResult {
   std::string reason;  // why it failed (or was interrupted)
   std::vector<std::string> warnings;
   double elapsed_s = 0;
+  std::string analysis_cache;  // smart rows: "hit", "miss" or "off"; empty: no analysis
   std::vector<OutputResult> outputs;
 };
 

@@ -250,6 +250,9 @@ int cmd_batch(const Args& args) {
       "shard-count", po::value<int>()->value_name("N"),
       "shard count for --shard auto in a Kubernetes Indexed Job (or REELPACK_SHARD_COUNT)")(
       "force", "redo every output, even those up to date")(
+      "cache-dir", po::value<std::string>()->value_name("DIR"),
+      "keep --reframe smart analyses here and reuse them (default: OUTDIR/.reelpack-cache)")(
+      "no-cache", "neither read nor write the analysis cache")(
       "strict", "an output that fails its conformance check fails its row (exit 1)")(
       "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(
       "json", "print the report (or the plan) as JSON on stdout")(
@@ -277,12 +280,15 @@ int cmd_batch(const Args& args) {
         "up to date with the last run (same input content, preset values, ranges, reframe,\n"
         "metadata, reelpack version) are skipped, so an interrupted batch resumes on rerun.\n"
         "A bad row fails alone. Every output is checked against its preset (`reelpack check`).\n"
+        "Smart-reframe analyses are cached (OUTDIR/.reelpack-cache/) by input content and\n"
+        "settings, so --force, reruns and other presets of the same input skip the analysis.\n"
         "The report goes to OUTDIR/report.json (report.shard-K-of-N.json for a shard).\n"
         "Exit codes: 1 when any row failed, 2 for a malformed manifest.",
         shown,
         "  reelpack batch season1.csv -o out/\n"
         "  reelpack batch season1.jsonl -o out/ -j 4 --video.crf 20\n"
         "  reelpack batch season1.csv -o out/ --dry-run\n"
+        "  reelpack batch season1.csv -o out/ --force --cache-dir /shared/reelpack-cache\n"
         "  reelpack batch season1.csv -o /shared/out --shard 3/8\n"
         "  reelpack batch season1.csv -o /shared/out --shard auto --shard-count 8   # k8s Indexed "
         "Job\n"
@@ -300,6 +306,13 @@ int cmd_batch(const Args& args) {
   o.manifest = vm["manifest"].as<std::string>();
   o.outdir = vm["output"].as<std::string>();
   o.force = vm.count("force") > 0;
+  if (vm.count("cache-dir") && vm.count("no-cache")) {
+    throw UsageError("reelpack batch: --cache-dir and --no-cache exclude each other; give one");
+  }
+  if (!vm.count("no-cache")) {
+    o.cache_dir = vm.count("cache-dir") ? fs::path(vm["cache-dir"].as<std::string>())
+                                        : o.outdir / ".reelpack-cache";
+  }
   o.strict = vm.count("strict") > 0;
   if (vm.count("jobs")) {
     o.jobs = vm["jobs"].as<int>();

@@ -97,6 +97,10 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
   if (json) {
     std::cout << to_json(report).dump(2) << "\n";
   } else {
+    for (const auto& w : report.analysis.warnings) std::cerr << "reelpack: warning: " << w << "\n";
+    if (report.analysis.cache == "hit") {
+      std::cerr << "  analysis read from the cache (" << report.analysis.cache_file.string() << ")\n";
+    }
     for (const OutputReport& o : report.outputs) {
       for (const auto& w : o.warnings) std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
       if (o.ok) {
@@ -130,6 +134,8 @@ int cmd_package(const Args& args) {
       "crop-path-in", po::value<std::string>()->value_name("FILE.csv"),
       "smart: take the windows from this CSV (keyframe rows, interpolated between) instead of "
       "the analysis")(
+      "cache-dir", po::value<std::string>()->value_name("DIR"),
+      "smart: keep the analysis in DIR and reuse it for the same input, ranges and settings")(
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
       "cut these ranges (repeatable, joined in order): seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
@@ -158,7 +164,8 @@ int cmd_package(const Args& args) {
         "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
         "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
         "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out ep01.crop.csv\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in ep01.edited.csv\n");
+        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in ep01.edited.csv\n"
+        "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir ~/.cache/reelpack\n");
     return kExitOk;
   }
   if (vm.count("verbose")) set_verbosity(1);
@@ -175,6 +182,7 @@ int cmd_package(const Args& args) {
   if (vm.count("title")) job.metadata["title"] = vm["title"].as<std::string>();
   if (vm.count("crop-path-out")) job.crop_path_out = vm["crop-path-out"].as<std::string>();
   if (vm.count("crop-path-in")) job.crop_path_in = vm["crop-path-in"].as<std::string>();
+  if (vm.count("cache-dir")) job.analysis_cache_dir = vm["cache-dir"].as<std::string>();
   if ((!job.crop_path_out.empty() || !job.crop_path_in.empty()) && job.reframe != ReframeMode::Smart) {
     throw UsageError(std::string("reelpack package: ") +
                      (job.crop_path_in.empty() ? "--crop-path-out" : "--crop-path-in") +

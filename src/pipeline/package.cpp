@@ -761,8 +761,17 @@ nlohmann::json to_json(const PackageReport& r) {
   for (const TimeRange& t : r.ranges) {
     ranges.push_back({{"start_seconds", t.start_us / 1e6}, {"end_seconds", t.end_us / 1e6}});
   }
+  nlohmann::json analysis;
+  if (r.analysis.ran) {
+    analysis = {{"cache", r.analysis.cache},
+                {"cache_file", r.analysis.cache_file.empty()
+                                   ? nlohmann::json()
+                                   : nlohmann::json(r.analysis.cache_file.string())},
+                {"warnings", r.analysis.warnings}};
+  }
   return {{"input", r.input.path.string()},
           {"ok", r.ok()},
+          {"analysis", analysis},
           {"ranges", ranges},
           {"frames_decoded", r.frames_decoded},
           {"elapsed_seconds", r.elapsed_s},

@@ -44,6 +44,10 @@ struct PackageJob {
   // pipeline/smart_reframe.h.
   std::filesystem::path crop_path_out;
   std::filesystem::path crop_path_in;
+  // --reframe smart: keep the analysis in this folder and reuse it when the same input
+  // is analysed with the same ranges and settings (pipeline/analysis_cache.h). Empty: no
+  // cache.
+  std::filesystem::path analysis_cache_dir;
 };
 
 // Preset keys that keep the source's displayed size and frame rate at mastering quality
@@ -112,8 +116,17 @@ struct OutputReport {
   std::filesystem::path crop_path;
 };
 
+// --reframe smart: where the analysis came from.
+struct AnalysisReport {
+  bool ran = false;   // the job needed an analysis
+  std::string cache;  // "hit" (read from the cache), "miss" (analysed, then stored), "off"
+  std::filesystem::path cache_file;
+  std::vector<std::string> warnings;  // a damaged cache entry, a cache that cannot be written
+};
+
 struct PackageReport {
   MediaInfo input;
+  AnalysisReport analysis;
   std::vector<TimeRange> ranges;  // what was cut, frame-exact (empty: whole input)
   int64_t output_duration_us = 0;
   std::vector<OutputReport> outputs;
