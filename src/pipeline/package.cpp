@@ -10,6 +10,7 @@ extern "C" {
 #include <chrono>
 #include <exception>
 #include <nlohmann/json.hpp>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -158,6 +159,10 @@ struct AllOutputsFailed {};
 struct Item {
   StreamKind kind;
   av::FramePtr frame;  // null: end of that stream
+  // A video frame that already went through another branch's filter graph (same chain),
+  // with that graph's output time base.
+  bool filtered = false;
+  AVRational time_base{1, 1};
 };
 
 // One video encode and the outputs it feeds, run by one worker thread: a filter graph and
@@ -229,6 +234,7 @@ class OutputBranch {
   bool offer(StreamKind kind, const AVFrame* frame) {
     if (failed_.load()) return false;
     if (kind == StreamKind::Audio && !uses_input_audio_) return true;
+    if (kind == StreamKind::Video && fed_) return true;  // its leader sends it filtered frames
     av::FramePtr copy;
     if (frame) {
       copy.reset(av_frame_clone(frame));  // a new reference, not a copy of the pixels
@@ -237,7 +243,17 @@ class OutputBranch {
     return queue_.push({kind, std::move(copy)});
   }
 
-  void close_input() { queue_.close(); }
+  // Branches whose filter chains are equal filter once: this branch's filtered frames also
+  // go to `follower`, which encodes them as they are (the scaling is done once).
+  void feed(OutputBranch* follower) {
+    followers_.push_back(follower);
+    follower->fed_ = true;
+    follower->producers_ = 2;
+  }
+
+  // The decoder has handed out everything (a fed branch's queue closes once its leader
+  // is done too).
+  void close_input() { producer_done(); }
   void abort() { queue_.abort(); }
   // --reframe smart: each frame is cropped to its own window before the filter graph.
   void crop_with(std::shared_ptr<const FrameWindows> windows) { windows_ = std::move(windows); }
@@ -256,8 +272,15 @@ class OutputBranch {
       r.warnings = m.plan.warnings;
       if (m.plan.path != video_.path) r.video_shared_from = video_.path;
       std::exception_ptr err = m.error ? m.error : error_;
+      std::string upstream;
+      {
+        const std::lock_guard lock(upstream_mutex_);
+        upstream = upstream_error_;
+      }
       if (!err && !m.completed) {
-        r.error = "incomplete output";  // the input ended early: never commit half a file
+        // The input ended early, or the branch that scaled for this one failed: never
+        // commit half a file.
+        r.error = upstream.empty() ? "incomplete output" : m.name + ": not written: " + upstream;
       } else if (!err) {
         try {
           m.file.commit();
@@ -314,30 +337,77 @@ class OutputBranch {
     }
   }
 
-  void run() {
-    try {
-      while (auto item = queue_.pop()) {
-        if (item->kind == StreamKind::Video) {
-          on_video(item->frame.get());
-        } else {
-          for (auto& m : members_) for_member(*m, [&](Member& mm) { on_audio(mm, item->frame.get()); });
-        }
-        if (!any_live()) {
-          failed_.store(true);
-          queue_.abort();
-          return;
-        }
-        if (video_done_ && std::all_of(members_.begin(), members_.end(), [](const auto& m) {
-              return m->error || m->audio_done;
-            })) {
-          finalize();
-          return;
-        }
+  // Called by the leader's worker thread.
+  void offer_filtered(const AVFrame* frame, AVRational time_base) {
+    if (failed_.load()) return;
+    av::FramePtr copy;
+    if (frame) {
+      copy.reset(av_frame_clone(frame));
+      if (!copy) throw std::bad_alloc();
+    }
+    queue_.push({StreamKind::Video, std::move(copy), true, time_base});
+  }
+  void leader_done(const std::string& failure) {
+    if (!failure.empty()) {
+      {
+        const std::lock_guard lock(upstream_mutex_);
+        upstream_error_ = failure;
       }
+      failed_.store(true);
+      queue_.abort();
+    } else {
+      producer_done();
+    }
+  }
+  void producer_done() {
+    if (producers_.fetch_sub(1) == 1) queue_.close();
+  }
+
+  void run() {
+    std::string failure;
+    try {
+      run_items();
+    } catch (const std::exception& e) {
+      error_ = std::current_exception();
+      failure = e.what();
     } catch (...) {
       error_ = std::current_exception();
+      failure = "unexpected error";
+    }
+    if (error_) {
       failed_.store(true);
       queue_.abort();  // unblock the producer; it skips this encode from now on
+    }
+    for (OutputBranch* f : followers_) {
+      f->leader_done(error_ ? "the shared scaling for " + name_ + " failed: " + failure : "");
+    }
+  }
+
+  bool followers_live() const {
+    return std::any_of(followers_.begin(), followers_.end(),
+                       [](const OutputBranch* f) { return !f->failed_.load(); });
+  }
+
+  void run_items() {
+    while (auto item = queue_.pop()) {
+      if (item->kind == StreamKind::Video && item->filtered) {
+        on_filtered(item->frame.get(), item->time_base);
+      } else if (item->kind == StreamKind::Video) {
+        on_video(item->frame.get());
+      } else {
+        for (auto& m : members_) for_member(*m, [&](Member& mm) { on_audio(mm, item->frame.get()); });
+      }
+      if (!any_live() && !followers_live()) {
+        failed_.store(true);
+        queue_.abort();
+        return;
+      }
+      if (video_done_ && std::all_of(members_.begin(), members_.end(), [](const auto& m) {
+            return m->error || m->audio_done;
+          })) {
+        finalize();
+        return;
+      }
     }
   }
 
@@ -348,6 +418,7 @@ class OutputBranch {
     if (!video_graph_) {
       if (!frame) {
         video_done_ = true;
+        for (OutputBranch* f : followers_) f->offer_filtered(nullptr, {1, 1});
         flush_video();
         return;
       }
@@ -355,6 +426,7 @@ class OutputBranch {
     }
     video_graph_->push(frame);
     while (video_graph_->pull(frame_.get())) {
+      for (OutputBranch* f : followers_) f->offer_filtered(frame_.get(), video_graph_->output_time_base());
       frame_->pts = av_rescale_q(frame_->pts, video_graph_->output_time_base(),
                                  video_enc_->time_base());
       frame_->pict_type = AV_PICTURE_TYPE_NONE;
@@ -367,7 +439,24 @@ class OutputBranch {
     }
     if (!frame) {
       video_done_ = true;
+      for (OutputBranch* f : followers_) f->offer_filtered(nullptr, {1, 1});
       flush_video();
+    }
+  }
+
+  // A frame filtered by the leader (its reference of our own): encode it as it is.
+  void on_filtered(AVFrame* frame, AVRational time_base) {
+    if (!frame) {
+      video_done_ = true;
+      flush_video();
+      return;
+    }
+    frame->pts = av_rescale_q(frame->pts, time_base, video_enc_->time_base());
+    frame->pict_type = AV_PICTURE_TYPE_NONE;
+    encode_video(frame);
+    video_end_pts_ = frame->pts + 1;
+    for (auto& m : members_) {
+      if (m->plan.silent_audio) for_member(*m, [&](Member& mm) { add_silence_until(mm, video_end_pts_); });
     }
   }
 
@@ -468,6 +557,11 @@ class OutputBranch {
   int64_t frames_out_ = 0;
   bool video_done_ = false;
   bool uses_input_audio_ = false;
+  std::vector<OutputBranch*> followers_;  // fed this branch's filtered frames
+  bool fed_ = false;                      // its video comes from a leader, not the decoder
+  std::atomic<int> producers_{1};         // the decoder, and the leader when fed
+  std::mutex upstream_mutex_;
+  std::string upstream_error_;            // why the leader stopped feeding this branch
   BoundedQueue<Item> queue_;
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
@@ -574,6 +668,17 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
         r.warnings = plans[k].warnings;
         early[k] = std::move(r);
       }
+    }
+  }
+  // Branches with the same filter chain (the same picture: size, crop, rate, format)
+  // scale once: the first feeds its filtered frames to the others. Smart windows are per
+  // output, so smart jobs do not share.
+  if (!smart) {
+    std::map<std::string, OutputBranch*> scaled_by;
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (!branches[i]) continue;
+      const auto [it, first] = scaled_by.emplace(plans[i].video_filters, branches[i].get());
+      if (!first) it->second->feed(branches[i].get());
     }
   }
   for (auto& b : branches) {
