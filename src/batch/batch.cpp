@@ -79,6 +79,10 @@ namespace {
 PackageJob job_for(const ManifestRow& row, const BatchOptions& options) {
   PackageJob job;
   job.analysis_cache_dir = options.cache_dir;
+  if (!row.subtitles.empty()) {
+    job.subtitles.push_back(parse_subtitle_spec(row.subtitles.string()));
+    job.burn_subtitles = options.burn_subtitles;
+  }
   job.input = row.input;
   job.reframe = row.reframe;
   job.ranges = row.ranges;
@@ -158,14 +162,19 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
 
   std::error_code ec;
   if (!row.subtitles.empty()) {
-    if (!fs::is_regular_file(row.subtitles, ec)) {
-      plan.error = row.subtitles.string() +
-                   ": no such subtitles file; check the path (relative "
-                   "to the manifest's folder)";
+    try {
+      const SubtitleSpec spec = parse_subtitle_spec(row.subtitles.string());
+      if (!fs::is_regular_file(spec.file, ec)) {
+        plan.error = spec.file.string() +
+                     ": no such subtitles file; check the path (relative "
+                     "to the manifest's folder)";
+        return plan;
+      }
+      read_subtitles(spec);
+    } catch (const UsageError& e) {
+      plan.error = e.what();
       return plan;
     }
-    plan.warnings.push_back("subtitles ignored: not supported yet (" + row.subtitles.string() +
-                            ")");
   }
   if (!fs::exists(row.input, ec)) {
     plan.error =

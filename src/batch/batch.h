@@ -43,6 +43,7 @@ struct BatchOptions {
   // --reframe smart rows keep their analysis here (pipeline/analysis_cache.h), so a rerun,
   // --force or another row of the same input does not analyse again. Empty: no cache.
   std::filesystem::path cache_dir;
+  bool burn_subtitles = false;  // rows with subtitles also get them drawn into the picture
 };
 
 // CPUs this process may use: its affinity mask (taskset, Slurm) capped by a cgroup v2 CPU

@@ -17,6 +17,11 @@ std::string output_fingerprint(uint64_t content_hash, const Preset& preset, cons
   h.field("reframe").field(to_string(job.reframe));
   h.field("metadata");
   for (const auto& [key, value] : job.metadata) h.field(key).field(value);
+  // Subtitles by content: an edited subtitles file redoes the outputs.
+  h.field("subtitles").add(static_cast<uint64_t>(job.burn_subtitles));
+  for (const SubtitleSpec& s : job.subtitles) {
+    h.field(s.language).add(sample_content_hash(s.file));
+  }
   return h.hex();
 }
 

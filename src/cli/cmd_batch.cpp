@@ -253,6 +253,8 @@ int cmd_batch(const Args& args) {
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "keep --reframe smart analyses here and reuse them (default: OUTDIR/.reelpack-cache)")(
       "no-cache", "neither read nor write the analysis cache")(
+      "burn-subtitles", "also draw each row's subtitles into the picture (they are always "
+      "added as a soft mov_text track)")(
       "strict", "an output that fails its conformance check fails its row (exit 1)")(
       "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(
       "json", "print the report (or the plan) as JSON on stdout")(
@@ -276,6 +278,8 @@ int cmd_batch(const Args& args) {
         "  input,presets,ranges,reframe,subtitles,title,episode,name\n"
         "  ep01.mov,tiktok;douyin;youtube-shorts,,,,My Drama,1,my-drama-e01\n"
         "Paths are relative to the manifest's folder; presets and ranges are separated by ';'.\n"
+        "subtitles is an SRT or WebVTT file, FILE or FILE:LANG (ISO 639-2, e.g. ep01.srt:eng):\n"
+        "a soft mov_text track timed with the ranges, burnt in too with --burn-subtitles.\n"
         "Each input is decoded once; presets that encode identically share one encode. Outputs\n"
         "up to date with the last run (same input content, preset values, ranges, reframe,\n"
         "metadata, reelpack version) are skipped, so an interrupted batch resumes on rerun.\n"
@@ -289,6 +293,7 @@ int cmd_batch(const Args& args) {
         "  reelpack batch season1.jsonl -o out/ -j 4 --video.crf 20\n"
         "  reelpack batch season1.csv -o out/ --dry-run\n"
         "  reelpack batch season1.csv -o out/ --force --cache-dir /shared/reelpack-cache\n"
+        "  reelpack batch season1.csv -o out/ --burn-subtitles\n"
         "  reelpack batch season1.csv -o /shared/out --shard 3/8\n"
         "  reelpack batch season1.csv -o /shared/out --shard auto --shard-count 8   # k8s Indexed "
         "Job\n"
@@ -306,6 +311,7 @@ int cmd_batch(const Args& args) {
   o.manifest = vm["manifest"].as<std::string>();
   o.outdir = vm["output"].as<std::string>();
   o.force = vm.count("force") > 0;
+  o.burn_subtitles = vm.count("burn-subtitles") > 0;
   if (vm.count("cache-dir") && vm.count("no-cache")) {
     throw UsageError("reelpack batch: --cache-dir and --no-cache exclude each other; give one");
   }

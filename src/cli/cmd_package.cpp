@@ -44,7 +44,14 @@ std::string human_size(int64_t bytes) {
 void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
   const auto plans = plan_package(info, job);
   if (json) {
-    nlohmann::json j = {{"input", to_json(info)}, {"outputs", nlohmann::json::array()}};
+    nlohmann::json subs = nlohmann::json::array();
+    for (const SubtitleSpec& s : job.subtitles) {
+      subs.push_back({{"file", s.file.string()}, {"language", s.language}});
+    }
+    nlohmann::json j = {{"input", to_json(info)},
+                        {"subtitles", subs},
+                        {"burn_subtitles", job.burn_subtitles},
+                        {"outputs", nlohmann::json::array()}};
     for (size_t i = 0; i < plans.size(); ++i) {
       nlohmann::json o = to_json(plans[i]);
       o["preset_settings"] = to_json(job.outputs[i].preset);
@@ -76,6 +83,11 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
                                     : ", filters " + pl.audio_filters);
     }
     std::cout << "\n";
+    for (size_t k = 0; k < job.subtitles.size(); ++k) {
+      std::cout << "  subs    " << job.subtitles[k].file.string() << " (" << job.subtitles[k].language
+                << "): mov_text track" << (k == 0 && job.burn_subtitles ? ", and burnt in" : "")
+                << "\n";
+    }
     if (!pl.same_encode_as.empty()) {
       std::cout << "  encode  none: the same encode as " << pl.same_encode_as.string()
                 << " (linked or copied)\n";
@@ -134,6 +146,11 @@ int cmd_package(const Args& args) {
       "crop-path-in", po::value<std::string>()->value_name("FILE.csv"),
       "smart: take the windows from this CSV (keyframe rows, interpolated between) instead of "
       "the analysis")(
+      "subtitles", po::value<std::vector<std::string>>()->value_name("FILE[:LANG]"),
+      "SRT or WebVTT file added as a soft mov_text track (repeatable); LANG an ISO 639-2 "
+      "code such as eng (default und); timed with the --range cuts")(
+      "burn-subtitles", "also draw the first --subtitles file into the picture (libass, DejaVu "
+      "Sans), after reframing")(
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "smart: keep the analysis in DIR and reuse it for the same input, ranges and settings")(
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
@@ -165,7 +182,9 @@ int cmd_package(const Args& args) {
         "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
         "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out ep01.crop.csv\n"
         "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in ep01.edited.csv\n"
-        "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir ~/.cache/reelpack\n");
+        "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir ~/.cache/reelpack\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --subtitles ep01.zh.vtt:zho\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --burn-subtitles\n");
     return kExitOk;
   }
   if (vm.count("verbose")) set_verbosity(1);
@@ -183,6 +202,17 @@ int cmd_package(const Args& args) {
   if (vm.count("crop-path-out")) job.crop_path_out = vm["crop-path-out"].as<std::string>();
   if (vm.count("crop-path-in")) job.crop_path_in = vm["crop-path-in"].as<std::string>();
   if (vm.count("cache-dir")) job.analysis_cache_dir = vm["cache-dir"].as<std::string>();
+  if (vm.count("subtitles")) {
+    for (const auto& s : vm["subtitles"].as<std::vector<std::string>>()) {
+      job.subtitles.push_back(parse_subtitle_spec(s));
+    }
+  }
+  job.burn_subtitles = vm.count("burn-subtitles") > 0;
+  if (job.burn_subtitles && job.subtitles.empty()) {
+    throw UsageError("reelpack package: --burn-subtitles needs --subtitles FILE");
+  }
+  // A bad subtitles file stops the run before anything is written.
+  for (const SubtitleSpec& s : job.subtitles) read_subtitles(s);
   if ((!job.crop_path_out.empty() || !job.crop_path_in.empty()) && job.reframe != ReframeMode::Smart) {
     throw UsageError(std::string("reelpack package: ") +
                      (job.crop_path_in.empty() ? "--crop-path-out" : "--crop-path-in") +

@@ -14,6 +14,8 @@ extern "C" {
 #include <optional>
 #include <thread>
 
+#include <unistd.h>
+
 #include "media/av_error.h"
 #include "media/filter_graph.h"
 #include "media/output.h"
@@ -62,7 +64,11 @@ std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const PackageJob& job
   return out;
 }
 
-std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job) {
+std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
+                                     const std::function<fs::path(Size)>& burn_script) {
+  if (job.burn_subtitles && job.subtitles.empty()) {
+    throw UsageError("--burn-subtitles needs a subtitles file (--subtitles FILE)");
+  }
   if (!in.video) throw UsageError(in.path.string() + ": has no video stream to package");
   int64_t out_duration_us = in.duration_us;
   if (!job.ranges.empty()) {
@@ -86,7 +92,12 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job)
       plan.geometry = plan_reframe(src, sar, out, job.reframe);
       const VideoSourceTraits traits{rot, v.interlaced,
                                      source_color_matrix(v.color_space, v.height_px)};
-      plan.video_filters = video_filter_chain(plan.geometry, traits, p.video.fps, p.video.pix_fmt);
+      std::string overlay;
+      if (job.burn_subtitles) {
+        overlay = ass_filter(burn_script ? burn_script(out) : job.subtitles.front().file);
+      }
+      plan.video_filters =
+          video_filter_chain(plan.geometry, traits, p.video.fps, p.video.pix_fmt, overlay);
     }
 
     VideoEncoderSettings& ve = plan.video;
@@ -156,6 +167,39 @@ namespace {
 // Thrown inside the decode callback to stop reading once no output is left to feed.
 struct AllOutputsFailed {};
 
+// A soft subtitle track as every output muxes it: cues on the output timeline.
+struct TimedSubtitles {
+  SubtitleSpec spec;
+  std::vector<SubtitleCue> cues;
+};
+
+// A file in the temporary folder, removed when this goes (the ASS scripts libass reads).
+class TempFile {
+ public:
+  TempFile(const std::string& suffix, const std::string& text) {
+    std::string pattern =
+        (fs::temp_directory_path() / ("reelpack-XXXXXX" + suffix)).string();
+    const int fd = mkstemps(pattern.data(), static_cast<int>(suffix.size()));
+    if (fd < 0) {
+      throw ProcessingError(pattern + ": cannot create a temporary file; check TMPDIR's free space");
+    }
+    path_ = pattern;
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!ok) throw ProcessingError(path_.string() + ": cannot write a temporary file; check TMPDIR");
+  }
+  ~TempFile() {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
 struct Item {
   StreamKind kind;
   av::FramePtr frame;  // null: end of that stream
@@ -175,7 +219,8 @@ class OutputBranch {
   // others' are equal). `for_presets[k]` names every preset output k's file serves (the
   // comment tag says so).
   OutputBranch(const std::vector<OutputPlan>& plans, const InputFile& input,
-               const PackageJob& job, const std::vector<std::string>& for_presets)
+               const PackageJob& job, const std::vector<std::string>& for_presets,
+               const std::vector<TimedSubtitles>& subtitles)
       : queue_(16) {
     video_ = plans.front();
     name_ = video_.path.string();
@@ -207,9 +252,23 @@ class OutputBranch {
           m.audio_enc.emplace(Encoder::audio(m.plan.audio, m.mux->wants_global_header(), m.name));
           m.audio_stream = m.mux->add_stream(*m.audio_enc);
         }
+        std::vector<std::pair<SubtitleEncoder, int>> subs;
+        for (const TimedSubtitles& t : subtitles) {
+          SubtitleEncoder enc(m.mux->wants_global_header(), m.name);
+          const int stream = m.mux->add_stream(enc.context(), t.spec.language);
+          subs.emplace_back(std::move(enc), stream);
+        }
         auto meta = job.metadata;
         meta.emplace("comment", "packaged by reelpack " REELPACK_VERSION " for " + for_presets[k]);
         m.mux->start(meta);
+        // Every cue now: the muxer holds them and interleaves them with the picture.
+        for (size_t t = 0; t < subtitles.size(); ++t) {
+          for (const SubtitleCue& c : subtitles[t].cues) {
+            const int64_t start_ms = c.start_us / 1000;
+            subs[t].first.encode(c.event, start_ms, c.end_us / 1000 - start_ms, shared_.get());
+            m.mux->write(shared_.get(), subs[t].second, subs[t].first.time_base());
+          }
+        }
         m.audio_done = !m.plan.has_audio || m.plan.silent_audio;
       } catch (const Error&) {
         m.error = std::current_exception();
@@ -620,7 +679,24 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   InputFile input(job.input);
   PackageReport report;
   report.input = input.info();
-  const std::vector<OutputPlan> plans = plan_package(input.info(), job);
+  const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
+  int64_t output_duration_us = report.input.duration_us;
+  if (!ranges.empty()) {
+    output_duration_us = 0;
+    for (const TimeRange& r : ranges) output_duration_us += r.length_us();
+  }
+  // Subtitles on the output timeline; burnt in: one ASS script per output size.
+  std::vector<TimedSubtitles> subtitles;
+  for (const SubtitleSpec& spec : job.subtitles) {
+    subtitles.push_back({spec, retime(read_subtitles(spec).cues, ranges, output_duration_us)});
+  }
+  std::map<std::pair<int, int>, std::unique_ptr<TempFile>> scripts;
+  const auto burn_script = [&](Size size) {
+    auto& file = scripts[{size.width_px, size.height_px}];
+    if (!file) file = std::make_unique<TempFile>(".ass", ass_script(subtitles.front().cues, size));
+    return file->path();
+  };
+  const std::vector<OutputPlan> plans = plan_package(input.info(), job, burn_script);
   // --reframe smart: an analysis pass places every output's window before the encode.
   const auto smart = SmartReframe::prepare(job, resolve_ranges(input.info(), job), plans);
 
@@ -657,7 +733,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       for_presets.push_back(std::move(names));
     }
     try {
-      branches[i] = std::make_unique<OutputBranch>(member_plans, input, job, for_presets);
+      branches[i] = std::make_unique<OutputBranch>(member_plans, input, job, for_presets, subtitles);
       if (smart) branches[i]->crop_with(smart->windows(i));
     } catch (const Error& e) {
       for (const size_t k : members) {
@@ -685,13 +761,8 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     if (b) b->start();
   }
 
-  const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
   Progress p;
-  p.duration_us = report.input.duration_us;
-  if (!ranges.empty()) {
-    p.duration_us = 0;
-    for (const TimeRange& r : ranges) p.duration_us += r.length_us();
-  }
+  p.duration_us = output_duration_us;
   std::optional<RangeReader> cutter;
   if (!ranges.empty()) cutter.emplace(input, ranges);
   const AVRational vtb = input.video_time_base();

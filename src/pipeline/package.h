@@ -23,6 +23,7 @@
 #include "media/input.h"
 #include "pipeline/geometry.h"
 #include "pipeline/ranges.h"
+#include "pipeline/subtitles.h"
 #include "presets/preset.h"
 
 namespace reelpack {
@@ -48,6 +49,10 @@ struct PackageJob {
   // is analysed with the same ranges and settings (pipeline/analysis_cache.h). Empty: no
   // cache.
   std::filesystem::path analysis_cache_dir;
+  // Soft subtitle tracks (mov_text), in this order, re-timed like the picture; with
+  // burn_subtitles the first is also drawn into the picture after reframing.
+  std::vector<SubtitleSpec> subtitles;
+  bool burn_subtitles = false;
 };
 
 // Preset keys that keep the source's displayed size and frame rate at mastering quality
@@ -135,7 +140,12 @@ struct PackageReport {
   bool ok() const;
 };
 
-std::vector<OutputPlan> plan_package(const MediaInfo& input, const PackageJob& job);
+// `burn_script(size)`: the ASS script the `ass` filter draws on outputs of that size when
+// the job burns subtitles in (package() writes them); none given: the subtitles file
+// itself is named (a --dry-run plan).
+std::vector<OutputPlan> plan_package(
+    const MediaInfo& input, const PackageJob& job,
+    const std::function<std::filesystem::path(Size)>& burn_script = {});
 
 // Runs the job. A failing output does not stop the others (its report says why); an input
 // that cannot be read throws. Interruption (SIGINT/SIGTERM) throws Interrupted after every
