@@ -109,7 +109,73 @@ SmartAnalysis analysis_from(const json& j, const fs::path& input) {
   return a;
 }
 
+json boundaries_json(const std::vector<ShotBoundary>& boundaries) {
+  json out = json::array();
+  for (const ShotBoundary& b : boundaries) {
+    out.push_back({{"frame", b.frame}, {"kind", to_string(b.kind)}, {"span_start", b.span_start},
+                   {"span_end", b.span_end}, {"score", b.score}});
+  }
+  return out;
+}
+
+std::vector<ShotBoundary> boundaries_from(const json& j, int64_t frames) {
+  std::vector<ShotBoundary> out;
+  for (const json& b : j) {
+    out.push_back({b.at("frame").get<int64_t>(), kind_from(b.at("kind").get<std::string>()),
+                   b.at("span_start").get<int64_t>(), b.at("span_end").get<int64_t>(),
+                   b.at("score").get<double>()});
+    if (out.back().frame < 0 || out.back().frame > frames) {
+      throw std::runtime_error("a shot boundary is out of range");
+    }
+  }
+  return out;
+}
+
+json shots_json(const ShotList& s) {
+  json shots = json::array();
+  for (const TimedShot& t : s.shots) {
+    shots.push_back({t.start_frame, t.end_frame, t.start_us, t.end_us, to_string(t.starts_with)});
+  }
+  return {{"fps", s.fps},       {"frame_count", s.frame_count}, {"duration_us", s.duration_us},
+          {"shots", shots},     {"boundaries", boundaries_json(s.boundaries)}};
+}
+
+ShotList shots_from(const json& j, const fs::path& input) {
+  ShotList s;
+  s.input = input;
+  s.fps = j.at("fps").get<double>();
+  s.frame_count = j.at("frame_count").get<int64_t>();
+  s.duration_us = j.at("duration_us").get<int64_t>();
+  int64_t expect = 0;
+  for (const json& t : j.at("shots")) {
+    s.shots.push_back({t.at(0).get<int64_t>(), t.at(1).get<int64_t>(), t.at(2).get<int64_t>(),
+                       t.at(3).get<int64_t>(), kind_from(t.at(4).get<std::string>())});
+    if (s.shots.back().start_frame != expect || s.shots.back().end_frame <= expect) {
+      throw std::runtime_error("shots do not cover the frames in order");
+    }
+    expect = s.shots.back().end_frame;
+  }
+  if (expect != s.frame_count || !(s.fps > 0)) throw std::runtime_error("inconsistent shot list");
+  s.boundaries = boundaries_from(j.at("boundaries"), s.frame_count);
+  return s;
+}
+
 }  // namespace
+
+AnalysisKey shots_key(const fs::path& input, const ShotDetectorOptions& s) {
+  std::ostringstream t;
+  t.precision(17);
+  t << kShotListVersion << "\ncontent " << Fnv64().add(sample_content_hash(input)).hex()
+    << "\nshots min " << s.min_shot_seconds << " adaptive " << s.adaptive_threshold << " content "
+    << s.min_content_score << " window " << s.adaptive_window_frames << " flash "
+    << s.max_flash_frames << " " << s.flash_similarity << " black " << s.fade_black_level
+    << " gradual " << s.gradual_window_seconds << " " << s.gradual_min_distance << " "
+    << s.gradual_adaptive_threshold << " transition " << s.max_transition_seconds << "\n";
+  AnalysisKey key;
+  key.text = t.str();
+  key.hash = Fnv64().field(key.text).hex();
+  return key;
+}
 
 AnalysisKey analysis_key(const fs::path& input, const std::vector<TimeRange>& ranges,
                          const SmartAnalysisOptions& o) {
@@ -141,21 +207,55 @@ fs::path AnalysisCache::file_for(const AnalysisKey& key) const {
   return dir_ / ("analysis-" + key.hash + ".json");
 }
 
-std::optional<SmartAnalysis> AnalysisCache::load(const AnalysisKey& key, const fs::path& input,
-                                                 std::vector<std::string>& warnings) const {
-  const fs::path file = file_for(key);
+fs::path AnalysisCache::shots_file_for(const AnalysisKey& key) const {
+  return dir_ / ("shots-" + key.hash + ".json");
+}
+
+std::optional<json> AnalysisCache::read_entry(const fs::path& file, const AnalysisKey& key,
+                                              std::vector<std::string>& warnings) const {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return std::nullopt;
   try {
     std::ifstream in(file, std::ios::binary);
-    const json j = json::parse(in);
+    json j = json::parse(in);
     if (j.at("key").get<std::string>() != key.text) {
       warnings.push_back(file.string() +
                          ": analysis cache entry of another input or settings (hash collision); "
                          "analysing again");
       return std::nullopt;
     }
-    return analysis_from(j.at("analysis"), input);
+    return std::move(j.at("analysis"));
+  } catch (const std::exception& e) {
+    warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
+                       "); analysing again and replacing it");
+    return std::nullopt;
+  }
+}
+
+void AnalysisCache::write_entry(const fs::path& file, const AnalysisKey& key, const json& value,
+                                std::vector<std::string>& warnings) const {
+  try {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) {
+      throw ProcessingError(dir_.string() + ": cannot create the cache folder (" + ec.message() +
+                            ")");
+    }
+    const json j = {{"key", key.text}, {"analysis", value}};
+    write_file_atomically(file, j.dump() + "\n");
+  } catch (const Error& e) {
+    warnings.push_back(std::string("analysis not cached: ") + e.what() +
+                       "; choose a writable --cache-dir or pass --no-cache");
+  }
+}
+
+std::optional<SmartAnalysis> AnalysisCache::load(const AnalysisKey& key, const fs::path& input,
+                                                 std::vector<std::string>& warnings) const {
+  const fs::path file = file_for(key);
+  const auto j = read_entry(file, key, warnings);
+  if (!j) return std::nullopt;
+  try {
+    return analysis_from(*j, input);
   } catch (const std::exception& e) {
     warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
                        "); analysing again and replacing it");
@@ -165,19 +265,26 @@ std::optional<SmartAnalysis> AnalysisCache::load(const AnalysisKey& key, const f
 
 void AnalysisCache::store(const AnalysisKey& key, const SmartAnalysis& a,
                           std::vector<std::string>& warnings) const {
+  write_entry(file_for(key), key, to_json(a), warnings);
+}
+
+std::optional<ShotList> AnalysisCache::load_shots(const AnalysisKey& key, const fs::path& input,
+                                                  std::vector<std::string>& warnings) const {
+  const fs::path file = shots_file_for(key);
+  const auto j = read_entry(file, key, warnings);
+  if (!j) return std::nullopt;
   try {
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec) {
-      throw ProcessingError(dir_.string() + ": cannot create the cache folder (" + ec.message() +
-                            ")");
-    }
-    const json j = {{"key", key.text}, {"analysis", to_json(a)}};
-    write_file_atomically(file_for(key), j.dump() + "\n");
-  } catch (const Error& e) {
-    warnings.push_back(std::string("analysis not cached: ") + e.what() +
-                       "; choose a writable --cache-dir or pass --no-cache");
+    return shots_from(*j, input);
+  } catch (const std::exception& e) {
+    warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
+                       "); analysing again and replacing it");
+    return std::nullopt;
   }
+}
+
+void AnalysisCache::store_shots(const AnalysisKey& key, const ShotList& shots,
+                                std::vector<std::string>& warnings) const {
+  write_entry(shots_file_for(key), key, shots_json(shots), warnings);
 }
 
 }  // namespace reelpack

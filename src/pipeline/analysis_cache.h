@@ -17,17 +17,21 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pipeline/ranges.h"
+#include "pipeline/shots.h"
 #include "pipeline/smart_reframe.h"
 
 namespace reelpack {
 
 // Bump when the analysis (shot detector, face sampler, motion) changes its results.
 inline constexpr const char* kSmartAnalysisVersion = "smart-analysis-1";
+// Bump when detect_shots() (the shot detector, its frame scaling) changes its results.
+inline constexpr const char* kShotListVersion = "shot-list-1";
 
 struct AnalysisKey {
   std::string text;  // every keyed value, readable (stored in the file and compared)
@@ -37,6 +41,8 @@ struct AnalysisKey {
 // Reads at most 3 MiB of `input`; throws ProcessingError when it cannot be read.
 AnalysisKey analysis_key(const std::filesystem::path& input, const std::vector<TimeRange>& ranges,
                          const SmartAnalysisOptions& options);
+// The key of detect_shots(input, options) (split, shots).
+AnalysisKey shots_key(const std::filesystem::path& input, const ShotDetectorOptions& options);
 
 class AnalysisCache {
  public:
@@ -53,8 +59,18 @@ class AnalysisCache {
   // reason goes to `warnings`.
   void store(const AnalysisKey& key, const SmartAnalysis& analysis,
              std::vector<std::string>& warnings) const;
+  // The same for shot lists (split): shots-<hash>.json.
+  std::optional<ShotList> load_shots(const AnalysisKey& key, const std::filesystem::path& input,
+                                     std::vector<std::string>& warnings) const;
+  void store_shots(const AnalysisKey& key, const ShotList& shots,
+                   std::vector<std::string>& warnings) const;
+  std::filesystem::path shots_file_for(const AnalysisKey& key) const;
 
  private:
+  std::optional<nlohmann::json> read_entry(const std::filesystem::path& file, const AnalysisKey& key,
+                                           std::vector<std::string>& warnings) const;
+  void write_entry(const std::filesystem::path& file, const AnalysisKey& key,
+                   const nlohmann::json& value, std::vector<std::string>& warnings) const;
   std::filesystem::path dir_;
 };
 
