@@ -209,7 +209,8 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
       p.same_encode_as = it->second;
       continue;
     }
-    const auto [vit, first_video] = first_video_encode.emplace(outputs[i].preset.video_fingerprint(), p.path);
+    const auto [vit, first_video] =
+        first_video_encode.emplace(outputs[i].preset.video_fingerprint(), p.path);
     if (!first_video) p.same_video_as = vit->second;
   }
   return plan;

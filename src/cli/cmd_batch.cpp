@@ -193,24 +193,26 @@ void print_dry_run(const Batch& batch, bool json_out) {
     }
   }
   if (json_out) {
-    std::cout
-        << json{{"dry_run", true},
-                {"manifest", o.manifest.string()},
-                {"outdir", o.outdir.string()},
-                {"manifest_rows", batch.manifest_rows()},
-                {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
-                {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
-                {"summary",
-                 {{"encode", encode}, {"video_encodes", video_encodes}, {"share", share}, {"skip", skip}, {"rows_failing", bad}}},
-                {"rows", rows}}
-               .dump(2)
-        << "\n";
+    std::cout << json{{"dry_run", true},
+                      {"manifest", o.manifest.string()},
+                      {"outdir", o.outdir.string()},
+                      {"manifest_rows", batch.manifest_rows()},
+                      {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
+                      {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
+                      {"summary",
+                       {{"encode", encode},
+                        {"video_encodes", video_encodes},
+                        {"share", share},
+                        {"skip", skip},
+                        {"rows_failing", bad}}},
+                      {"rows", rows}}
+                     .dump(2)
+              << "\n";
   } else {
     std::cout << "\n"
               << batch.rows().size() << " rows: " << encode << " encodes (" << video_encodes
-              << " of the video), " << share
-              << " outputs sharing an encode, " << skip << " up to date, " << bad
-              << " rows that would fail\n";
+              << " of the video), " << share << " outputs sharing an encode, " << skip
+              << " up to date, " << bad << " rows that would fail\n";
   }
 }
 
@@ -253,7 +255,8 @@ int cmd_batch(const Args& args) {
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "keep --reframe smart analyses here and reuse them (default: OUTDIR/.reelpack-cache)")(
       "no-cache", "neither read nor write the analysis cache")(
-      "burn-subtitles", "also draw each row's subtitles into the picture (they are always "
+      "burn-subtitles",
+      "also draw each row's subtitles into the picture (they are always "
       "added as a soft mov_text track)")(
       "strict", "an output that fails its conformance check fails its row (exit 1)")(
       "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(

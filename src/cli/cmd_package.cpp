@@ -84,9 +84,9 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
     }
     std::cout << "\n";
     for (size_t k = 0; k < job.subtitles.size(); ++k) {
-      std::cout << "  subs    " << job.subtitles[k].file.string() << " (" << job.subtitles[k].language
-                << "): mov_text track" << (k == 0 && job.burn_subtitles ? ", and burnt in" : "")
-                << "\n";
+      std::cout << "  subs    " << job.subtitles[k].file.string() << " ("
+                << job.subtitles[k].language << "): mov_text track"
+                << (k == 0 && job.burn_subtitles ? ", and burnt in" : "") << "\n";
     }
     if (!pl.same_encode_as.empty()) {
       std::cout << "  encode  none: the same encode as " << pl.same_encode_as.string()
@@ -111,7 +111,8 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
   } else {
     for (const auto& w : report.analysis.warnings) std::cerr << "reelpack: warning: " << w << "\n";
     if (report.analysis.cache == "hit") {
-      std::cerr << "  analysis read from the cache (" << report.analysis.cache_file.string() << ")\n";
+      std::cerr << "  analysis read from the cache (" << report.analysis.cache_file.string()
+                << ")\n";
     }
     for (const OutputReport& o : report.outputs) {
       for (const auto& w : o.warnings) std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
@@ -149,7 +150,8 @@ int cmd_package(const Args& args) {
       "subtitles", po::value<std::vector<std::string>>()->value_name("FILE[:LANG]"),
       "SRT or WebVTT file added as a soft mov_text track (repeatable); LANG an ISO 639-2 "
       "code such as eng (default und); timed with the --range cuts")(
-      "burn-subtitles", "also draw the first --subtitles file into the picture (libass, DejaVu "
+      "burn-subtitles",
+      "also draw the first --subtitles file into the picture (libass, DejaVu "
       "Sans), after reframing")(
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "smart: keep the analysis in DIR and reuse it for the same input, ranges and settings")(
@@ -157,8 +159,8 @@ int cmd_package(const Args& args) {
       "cut these ranges (repeatable, joined in order): seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
       "dry-run,n", "print the resolved presets and the plan; write nothing")(
-      "json", "print a JSON summary (or plan) on stdout")(
-      "verbose,v", "show FFmpeg's own warnings");
+      "json", "print a JSON summary (or plan) on stdout")("verbose,v",
+                                                          "show FFmpeg's own warnings");
   const po::options_description overrides = preset_options(true);
   po::options_description all;
   all.add(opts).add(overrides).add_options()("input", po::value<std::string>());
@@ -177,14 +179,20 @@ int cmd_package(const Args& args) {
         shown,
         "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
         "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
-        "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o out/\n"
+        "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o "
+        "out/\n"
         "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
         "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out ep01.crop.csv\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in ep01.edited.csv\n"
-        "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir ~/.cache/reelpack\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --subtitles ep01.zh.vtt:zho\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --burn-subtitles\n");
+        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out "
+        "ep01.crop.csv\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in "
+        "ep01.edited.csv\n"
+        "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir "
+        "~/.cache/reelpack\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --subtitles "
+        "ep01.zh.vtt:zho\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng "
+        "--burn-subtitles\n");
     return kExitOk;
   }
   if (vm.count("verbose")) set_verbosity(1);

@@ -58,10 +58,12 @@ int cmd_split(const Args& args) {
         "the preset pipeline (frame-exact), or DIR/ep001.mp4 ... copied without re-encoding\n"
         "(ends snap to keyframes) when no preset is given, plus DIR/cutlist.csv.",
         shown,
-        "  reelpack split master.mov -o season1/ --target 120 --min 60 --max 180 -p douyin -p tiktok\n"
+        "  reelpack split master.mov -o season1/ --target 120 --min 60 --max 180 -p douyin -p "
+        "tiktok\n"
         "  reelpack split master.mp4 -o eps/ --target 90            # lossless copies\n"
         "  reelpack split master.mov -o eps/ --target 120 --dry-run\n"
-        "  reelpack split master.mov -o eps/ --target 120 --dry-run --cache-dir ~/.cache/reelpack\n");
+        "  reelpack split master.mov -o eps/ --target 120 --dry-run --cache-dir "
+        "~/.cache/reelpack\n");
     return kExitOk;
   }
   if (vm.count("verbose")) set_verbosity(1);
@@ -90,8 +92,8 @@ int cmd_split(const Args& args) {
   if (!vm.count("dry-run")) prepare_output_dir(outdir);
 
   // The shot list from the cache when it holds one for this content and these settings.
-  const fs::path cache_dir = vm.count("cache-dir") ? fs::path(vm["cache-dir"].as<std::string>())
-                                                   : fs::path();
+  const fs::path cache_dir =
+      vm.count("cache-dir") ? fs::path(vm["cache-dir"].as<std::string>()) : fs::path();
   std::string shots_cache = "off";
   ShotList shots;
   if (!cache_dir.empty()) {
@@ -220,8 +222,8 @@ int cmd_split(const Args& args) {
   std::ofstream(file.temp_path()) << csv.str();
   file.commit();
   if (json) {
-    std::cout << nlohmann::json{{"input", input.string()}, {"shots", shots.shots.size()},
-                                {"shots_cache", shots_cache}, {"episodes", j},
+    std::cout << nlohmann::json{{"input", input.string()},     {"shots", shots.shots.size()},
+                                {"shots_cache", shots_cache},  {"episodes", j},
                                 {"cutlist", cutlist.string()}, {"ok", ok}}
                      .dump(2)
               << "\n";

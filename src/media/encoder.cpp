@@ -155,7 +155,8 @@ void SubtitleEncoder::encode(const std::string& event, int64_t start_ms, int64_t
   sub.end_display_time = static_cast<uint32_t>(duration_ms);
   sub.pts = av_rescale_q(start_ms, {1, 1000}, AV_TIME_BASE_Q);
   std::vector<uint8_t> buf(1 << 16);
-  const int size = avcodec_encode_subtitle(ctx_.get(), buf.data(), static_cast<int>(buf.size()), &sub);
+  const int size =
+      avcodec_encode_subtitle(ctx_.get(), buf.data(), static_cast<int>(buf.size()), &sub);
   av::check(size, "encode a subtitle", file_);
   av_packet_unref(out);
   av::check(av_new_packet(out, size), "encode a subtitle", file_);

@@ -25,7 +25,9 @@ Muxer::~Muxer() = default;
 
 bool Muxer::wants_global_header() const { return ctx_->oformat->flags & AVFMT_GLOBALHEADER; }
 
-int Muxer::add_stream(const Encoder& encoder) { return add_stream(encoder.context()); }
+int Muxer::add_stream(const Encoder& encoder) {
+  return add_stream(encoder.context());
+}
 
 int Muxer::add_stream(const AVCodecContext* enc, const std::string& language) {
   AVStream* st = avformat_new_stream(ctx_.get(), nullptr);

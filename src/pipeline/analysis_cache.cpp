@@ -14,7 +14,9 @@ using nlohmann::json;
 
 namespace {
 
-json rect_json(const Rect& r) { return json::array({r.x_px, r.y_px, r.width_px, r.height_px}); }
+json rect_json(const Rect& r) {
+  return json::array({r.x_px, r.y_px, r.width_px, r.height_px});
+}
 
 Rect rect_from(const json& j) {
   if (!j.is_array() || j.size() != 4) throw std::runtime_error("a box is not [x, y, w, h]");
@@ -24,8 +26,10 @@ Rect rect_from(const json& j) {
 json samples_json(const std::vector<SubjectSample>& samples) {
   json out = json::array();
   for (const SubjectSample& s : samples) {
-    out.push_back({{"frame", s.frame}, {"box", rect_json(s.box_px)},
-                   {"confidence", s.confidence}, {"kind", s.kind}});
+    out.push_back({{"frame", s.frame},
+                   {"box", rect_json(s.box_px)},
+                   {"confidence", s.confidence},
+                   {"kind", s.kind}});
   }
   return out;
 }
@@ -52,8 +56,10 @@ TransitionKind kind_from(const std::string& s) {
 json to_json(const SmartAnalysis& a) {
   json boundaries = json::array();
   for (const ShotBoundary& b : a.boundaries) {
-    boundaries.push_back({{"frame", b.frame}, {"kind", to_string(b.kind)},
-                          {"span_start", b.span_start}, {"span_end", b.span_end},
+    boundaries.push_back({{"frame", b.frame},
+                          {"kind", to_string(b.kind)},
+                          {"span_start", b.span_start},
+                          {"span_end", b.span_end},
                           {"score", b.score}});
   }
   json shots = json::array();
@@ -88,7 +94,8 @@ SmartAnalysis analysis_from(const json& j, const fs::path& input) {
     throw std::runtime_error("inconsistent sizes or rates");
   }
   for (const json& b : j.at("boundaries")) {
-    a.boundaries.push_back({b.at("frame").get<int64_t>(), kind_from(b.at("kind").get<std::string>()),
+    a.boundaries.push_back({b.at("frame").get<int64_t>(),
+                            kind_from(b.at("kind").get<std::string>()),
                             b.at("span_start").get<int64_t>(), b.at("span_end").get<int64_t>(),
                             b.at("score").get<double>()});
     if (a.boundaries.back().frame < 0 || a.boundaries.back().frame > frames) {
@@ -112,8 +119,11 @@ SmartAnalysis analysis_from(const json& j, const fs::path& input) {
 json boundaries_json(const std::vector<ShotBoundary>& boundaries) {
   json out = json::array();
   for (const ShotBoundary& b : boundaries) {
-    out.push_back({{"frame", b.frame}, {"kind", to_string(b.kind)}, {"span_start", b.span_start},
-                   {"span_end", b.span_end}, {"score", b.score}});
+    out.push_back({{"frame", b.frame},
+                   {"kind", to_string(b.kind)},
+                   {"span_start", b.span_start},
+                   {"span_end", b.span_end},
+                   {"score", b.score}});
   }
   return out;
 }
@@ -136,8 +146,11 @@ json shots_json(const ShotList& s) {
   for (const TimedShot& t : s.shots) {
     shots.push_back({t.start_frame, t.end_frame, t.start_us, t.end_us, to_string(t.starts_with)});
   }
-  return {{"fps", s.fps},       {"frame_count", s.frame_count}, {"duration_us", s.duration_us},
-          {"shots", shots},     {"boundaries", boundaries_json(s.boundaries)}};
+  return {{"fps", s.fps},
+          {"frame_count", s.frame_count},
+          {"duration_us", s.duration_us},
+          {"shots", shots},
+          {"boundaries", boundaries_json(s.boundaries)}};
 }
 
 ShotList shots_from(const json& j, const fs::path& input) {

@@ -67,7 +67,8 @@ class AnalysisCache {
   std::filesystem::path shots_file_for(const AnalysisKey& key) const;
 
  private:
-  std::optional<nlohmann::json> read_entry(const std::filesystem::path& file, const AnalysisKey& key,
+  std::optional<nlohmann::json> read_entry(const std::filesystem::path& file,
+                                           const AnalysisKey& key,
                                            std::vector<std::string>& warnings) const;
   void write_entry(const std::filesystem::path& file, const AnalysisKey& key,
                    const nlohmann::json& value, std::vector<std::string>& warnings) const;

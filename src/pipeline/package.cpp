@@ -9,8 +9,8 @@ extern "C" {
 #include <algorithm>
 #include <chrono>
 #include <exception>
-#include <nlohmann/json.hpp>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
@@ -177,16 +177,17 @@ struct TimedSubtitles {
 class TempFile {
  public:
   TempFile(const std::string& suffix, const std::string& text) {
-    std::string pattern =
-        (fs::temp_directory_path() / ("reelpack-XXXXXX" + suffix)).string();
+    std::string pattern = (fs::temp_directory_path() / ("reelpack-XXXXXX" + suffix)).string();
     const int fd = mkstemps(pattern.data(), static_cast<int>(suffix.size()));
     if (fd < 0) {
-      throw ProcessingError(pattern + ": cannot create a temporary file; check TMPDIR's free space");
+      throw ProcessingError(pattern +
+                            ": cannot create a temporary file; check TMPDIR's free space");
     }
     path_ = pattern;
     const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
     ::close(fd);
-    if (!ok) throw ProcessingError(path_.string() + ": cannot write a temporary file; check TMPDIR");
+    if (!ok)
+      throw ProcessingError(path_.string() + ": cannot write a temporary file; check TMPDIR");
   }
   ~TempFile() {
     std::error_code ec;
@@ -218,8 +219,8 @@ class OutputBranch {
   // `plans`: the outputs this encode writes; the first one's video settings rule (the
   // others' are equal). `for_presets[k]` names every preset output k's file serves (the
   // comment tag says so).
-  OutputBranch(const std::vector<OutputPlan>& plans, const InputFile& input,
-               const PackageJob& job, const std::vector<std::string>& for_presets,
+  OutputBranch(const std::vector<OutputPlan>& plans, const InputFile& input, const PackageJob& job,
+               const std::vector<std::string>& for_presets,
                const std::vector<TimedSubtitles>& subtitles)
       : queue_(16) {
     video_ = plans.front();
@@ -239,10 +240,11 @@ class OutputBranch {
       }
       members_.push_back(std::move(m));
     }
-    const auto first_live = std::find_if(members_.begin(), members_.end(),
-                                         [](const auto& m) { return !m->error; });
+    const auto first_live =
+        std::find_if(members_.begin(), members_.end(), [](const auto& m) { return !m->error; });
     if (first_live == members_.end()) std::rethrow_exception(members_.front()->error);
-    video_enc_.emplace(Encoder::video(video_.video, (*first_live)->mux->wants_global_header(), name_));
+    video_enc_.emplace(
+        Encoder::video(video_.video, (*first_live)->mux->wants_global_header(), name_));
     for (size_t k = 0; k < members_.size(); ++k) {
       Member& m = *members_[k];
       if (m.error) continue;
@@ -454,16 +456,16 @@ class OutputBranch {
       } else if (item->kind == StreamKind::Video) {
         on_video(item->frame.get());
       } else {
-        for (auto& m : members_) for_member(*m, [&](Member& mm) { on_audio(mm, item->frame.get()); });
+        for (auto& m : members_)
+          for_member(*m, [&](Member& mm) { on_audio(mm, item->frame.get()); });
       }
       if (!any_live() && !followers_live()) {
         failed_.store(true);
         queue_.abort();
         return;
       }
-      if (video_done_ && std::all_of(members_.begin(), members_.end(), [](const auto& m) {
-            return m->error || m->audio_done;
-          })) {
+      if (video_done_ && std::all_of(members_.begin(), members_.end(),
+                                     [](const auto& m) { return m->error || m->audio_done; })) {
         finalize();
         return;
       }
@@ -481,11 +483,13 @@ class OutputBranch {
         flush_video();
         return;
       }
-      video_graph_.emplace(FilterGraph::video(frame, input_video_tb_, sar_, video_.video_filters, name_));
+      video_graph_.emplace(
+          FilterGraph::video(frame, input_video_tb_, sar_, video_.video_filters, name_));
     }
     video_graph_->push(frame);
     while (video_graph_->pull(frame_.get())) {
-      for (OutputBranch* f : followers_) f->offer_filtered(frame_.get(), video_graph_->output_time_base());
+      for (OutputBranch* f : followers_)
+        f->offer_filtered(frame_.get(), video_graph_->output_time_base());
       frame_->pts = av_rescale_q(frame_->pts, video_graph_->output_time_base(),
                                  video_enc_->time_base());
       frame_->pict_type = AV_PICTURE_TYPE_NONE;
@@ -493,7 +497,8 @@ class OutputBranch {
       video_end_pts_ = frame_->pts + 1;
       av_frame_unref(frame_.get());
       for (auto& m : members_) {
-        if (m->plan.silent_audio) for_member(*m, [&](Member& mm) { add_silence_until(mm, video_end_pts_); });
+        if (m->plan.silent_audio)
+          for_member(*m, [&](Member& mm) { add_silence_until(mm, video_end_pts_); });
       }
     }
     if (!frame) {
@@ -515,7 +520,8 @@ class OutputBranch {
     encode_video(frame);
     video_end_pts_ = frame->pts + 1;
     for (auto& m : members_) {
-      if (m->plan.silent_audio) for_member(*m, [&](Member& mm) { add_silence_until(mm, video_end_pts_); });
+      if (m->plan.silent_audio)
+        for_member(*m, [&](Member& mm) { add_silence_until(mm, video_end_pts_); });
     }
   }
 
@@ -532,8 +538,8 @@ class OutputBranch {
     }
     m.audio_graph->push(frame);
     while (m.audio_graph->pull(frame_.get())) {
-      frame_->pts = av_rescale_q(frame_->pts, m.audio_graph->output_time_base(),
-                                 m.audio_enc->time_base());
+      frame_->pts =
+          av_rescale_q(frame_->pts, m.audio_graph->output_time_base(), m.audio_enc->time_base());
       encode_audio(m, frame_.get());
       av_frame_unref(frame_.get());
     }
@@ -557,7 +563,8 @@ class OutputBranch {
     });
   }
   void encode_audio(Member& m, const AVFrame* f) {
-    m.audio_enc->send(f, [&](AVPacket* pkt) { m.mux->write(pkt, m.audio_stream, m.audio_enc->time_base()); });
+    m.audio_enc->send(
+        f, [&](AVPacket* pkt) { m.mux->write(pkt, m.audio_stream, m.audio_enc->time_base()); });
   }
 
   void flush_video() { encode_video(nullptr); }
@@ -620,7 +627,7 @@ class OutputBranch {
   bool fed_ = false;                      // its video comes from a leader, not the decoder
   std::atomic<int> producers_{1};         // the decoder, and the leader when fed
   std::mutex upstream_mutex_;
-  std::string upstream_error_;            // why the leader stopped feeding this branch
+  std::string upstream_error_;  // why the leader stopped feeding this branch
   BoundedQueue<Item> queue_;
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
@@ -733,7 +740,8 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       for_presets.push_back(std::move(names));
     }
     try {
-      branches[i] = std::make_unique<OutputBranch>(member_plans, input, job, for_presets, subtitles);
+      branches[i] =
+          std::make_unique<OutputBranch>(member_plans, input, job, for_presets, subtitles);
       if (smart) branches[i]->crop_with(smart->windows(i));
     } catch (const Error& e) {
       for (const size_t k : members) {
@@ -839,16 +847,27 @@ nlohmann::json to_json(const OutputPlan& plan) {
       {"preset", plan.preset},
       {"output", plan.path.string()},
       {"reframe", to_string(plan.geometry.mode)},
-      {"crop", {{"x", plan.geometry.crop.x_px}, {"y", plan.geometry.crop.y_px},
-                {"width", plan.geometry.crop.width_px}, {"height", plan.geometry.crop.height_px}}},
+      {"crop",
+       {{"x", plan.geometry.crop.x_px},
+        {"y", plan.geometry.crop.y_px},
+        {"width", plan.geometry.crop.width_px},
+        {"height", plan.geometry.crop.height_px}}},
       {"video_filters", plan.video_filters},
       {"audio_filters", plan.audio_filters},
-      {"video", {{"codec", v.codec}, {"width", v.width_px}, {"height", v.height_px},
-                 {"fps", std::to_string(v.frame_rate.num) + "/" + std::to_string(v.frame_rate.den)},
-                 {"profile", v.profile}, {"level", v.level}, {"preset", v.preset}, {"crf", v.crf},
-                 {"maxrate", v.maxrate_bps}, {"bufsize", v.bufsize_bits},
-                 {"gop_frames", v.gop_frames}, {"bframes", v.bframes},
-                 {"threads", v.threads}}},
+      {"video",
+       {{"codec", v.codec},
+        {"width", v.width_px},
+        {"height", v.height_px},
+        {"fps", std::to_string(v.frame_rate.num) + "/" + std::to_string(v.frame_rate.den)},
+        {"profile", v.profile},
+        {"level", v.level},
+        {"preset", v.preset},
+        {"crf", v.crf},
+        {"maxrate", v.maxrate_bps},
+        {"bufsize", v.bufsize_bits},
+        {"gop_frames", v.gop_frames},
+        {"bframes", v.bframes},
+        {"threads", v.threads}}},
       {"audio", plan.has_audio ? nlohmann::json{{"codec", plan.audio.codec},
                                                 {"bitrate", plan.audio.bitrate_bps},
                                                 {"sample_rate", plan.audio.sample_rate_hz},
@@ -856,8 +875,9 @@ nlohmann::json to_json(const OutputPlan& plan) {
                                                 {"silent", plan.silent_audio}}
                                : nlohmann::json()},
       {"warnings", plan.warnings},
-      {"same_encode_as", plan.same_encode_as.empty() ? nlohmann::json()
-                                                     : nlohmann::json(plan.same_encode_as.string())},
+      {"same_encode_as", plan.same_encode_as.empty()
+                             ? nlohmann::json()
+                             : nlohmann::json(plan.same_encode_as.string())},
       {"same_video_as", plan.same_video_as.empty() ? nlohmann::json()
                                                    : nlohmann::json(plan.same_video_as.string())}};
   return j;
@@ -912,25 +932,26 @@ nlohmann::json to_json(const MediaInfo& in) {
 nlohmann::json to_json(const PackageReport& r) {
   nlohmann::json outs = nlohmann::json::array();
   for (const auto& o : r.outputs) {
-    outs.push_back({{"preset", o.preset},
-                    {"path", o.path.string()},
-                    {"ok", o.ok},
-                    {"error", o.error.empty() ? nlohmann::json() : nlohmann::json(o.error)},
-                    {"size_bytes", o.size_bytes},
-                    {"video_frames", o.video_frames},
-                    {"warnings", o.warnings},
-                    // "shared": no encode of its own, made from shared_from's (as a hard
-                    // link or a copy), so identical content.
-                    {"encode", o.shared_from.empty() ? "own" : "shared"},
-                    {"shared_from", o.shared_from.empty() ? nlohmann::json()
-                                                          : nlohmann::json(o.shared_from.string())},
-                    {"shared_as", o.shared_from.empty() ? nlohmann::json()
-                                  : nlohmann::json(o.hard_link ? "hard link" : "copy")},
-                    // Its own audio and muxing, the video packets of another output's
-                    // encode (presets that differ only in audio or tags).
-                    {"video_shared_from", o.video_shared_from.empty()
-                                              ? nlohmann::json()
-                                              : nlohmann::json(o.video_shared_from.string())}});
+    outs.push_back(
+        {{"preset", o.preset},
+         {"path", o.path.string()},
+         {"ok", o.ok},
+         {"error", o.error.empty() ? nlohmann::json() : nlohmann::json(o.error)},
+         {"size_bytes", o.size_bytes},
+         {"video_frames", o.video_frames},
+         {"warnings", o.warnings},
+         // "shared": no encode of its own, made from shared_from's (as a hard
+         // link or a copy), so identical content.
+         {"encode", o.shared_from.empty() ? "own" : "shared"},
+         {"shared_from",
+          o.shared_from.empty() ? nlohmann::json() : nlohmann::json(o.shared_from.string())},
+         {"shared_as", o.shared_from.empty() ? nlohmann::json()
+                                             : nlohmann::json(o.hard_link ? "hard link" : "copy")},
+         // Its own audio and muxing, the video packets of another output's
+         // encode (presets that differ only in audio or tags).
+         {"video_shared_from", o.video_shared_from.empty()
+                                   ? nlohmann::json()
+                                   : nlohmann::json(o.video_shared_from.string())}});
     if (!o.reframe_shots.empty()) add_smart_reframe(outs.back(), o);
   }
   nlohmann::json ranges = nlohmann::json::array();

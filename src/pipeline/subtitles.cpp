@@ -22,10 +22,11 @@ SubtitleSpec parse_subtitle_spec(const std::string& text) {
   const size_t colon = text.rfind(':');
   if (colon != std::string::npos && colon > 0 && text.find('/', colon) == std::string::npos) {
     std::string lang = text.substr(colon + 1);
-    const bool letters = std::all_of(lang.begin(), lang.end(),
-                                     [](unsigned char c) { return std::isalpha(c) != 0; });
+    const bool letters =
+        std::all_of(lang.begin(), lang.end(), [](unsigned char c) { return std::isalpha(c) != 0; });
     if (!letters || lang.size() != 3) {
-      throw UsageError("--subtitles " + text + ": the language after ':' must be a three-letter "
+      throw UsageError("--subtitles " + text +
+                       ": the language after ':' must be a three-letter "
                        "ISO 639-2 code such as eng, zho or spa");
     }
     std::transform(lang.begin(), lang.end(), lang.begin(),
@@ -64,7 +65,8 @@ SubtitleTrack read_subtitles(const SubtitleSpec& spec) {
   if (!codec) throw UsageError(name + ": no decoder for its subtitles in this FFmpeg build");
   av::CodecContextPtr dec(avcodec_alloc_context3(codec));
   if (!dec) throw std::bad_alloc();
-  av::check(avcodec_parameters_to_context(dec.get(), st->codecpar), "set up the subtitle decoder", name);
+  av::check(avcodec_parameters_to_context(dec.get(), st->codecpar), "set up the subtitle decoder",
+            name);
   dec->pkt_timebase = st->time_base;
   av::check(avcodec_open2(dec.get(), codec, nullptr), "open the subtitle decoder", name);
 
@@ -99,13 +101,15 @@ SubtitleTrack read_subtitles(const SubtitleSpec& spec) {
     av_packet_unref(pkt.get());
   }
   if (ret != AVERROR_EOF) {
-    throw UsageError(name + ": cannot read the subtitles (" + av::error_text(ret) + "); check the file");
+    throw UsageError(name + ": cannot read the subtitles (" + av::error_text(ret) +
+                     "); check the file");
   }
   if (track.cues.empty()) {
     throw UsageError(name + ": holds no subtitle cue; check that it is SRT or WebVTT");
   }
-  std::stable_sort(track.cues.begin(), track.cues.end(),
-                   [](const SubtitleCue& a, const SubtitleCue& b) { return a.start_us < b.start_us; });
+  std::stable_sort(
+      track.cues.begin(), track.cues.end(),
+      [](const SubtitleCue& a, const SubtitleCue& b) { return a.start_us < b.start_us; });
   return track;
 }
 
@@ -128,8 +132,9 @@ std::vector<SubtitleCue> retime(const std::vector<SubtitleCue>& cues,
     }
     offset_us += r.length_us();
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const SubtitleCue& a, const SubtitleCue& b) { return a.start_us < b.start_us; });
+  std::stable_sort(out.begin(), out.end(), [](const SubtitleCue& a, const SubtitleCue& b) {
+    return a.start_us < b.start_us;
+  });
   return out;
 }
 
@@ -153,8 +158,8 @@ std::string ass_script(const std::vector<SubtitleCue>& cues, Size frame) {
        "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
        "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
     << "Style: Default,DejaVu Sans," << std::max(8, h * 35 / 1000)
-    << ",&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,"
-    << std::max(1, h / 480) << ",0,2," << w * 8 / 100 << "," << w * 8 / 100 << "," << h * 22 / 100
+    << ",&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1," << std::max(1, h / 480)
+    << ",0,2," << w * 8 / 100 << "," << w * 8 / 100 << "," << h * 22 / 100
     << ",1\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, "
        "Effect, Text\n";
   for (const SubtitleCue& c : cues) {

@@ -38,7 +38,7 @@ struct SubtitleCue {
 
 struct SubtitleTrack {
   SubtitleSpec spec;
-  std::string format;  // "srt" or "webvtt"
+  std::string format;             // "srt" or "webvtt"
   std::vector<SubtitleCue> cues;  // in start order, on the file's own timeline
 };
 

@@ -370,8 +370,9 @@ TEST_CASE("presets that differ only in audio share one video encode", "[package]
       make_clip(dir / "ep01.mp4", "-f lavfi -i testsrc2=s=640x360:r=30:d=5 -f lavfi -i sine=d=5" +
                                       kEncode + " -c:a aac -shortest");
   const fs::path outdir = dir / "out";
-  // 5 s: snapchat-spotlight's shortest. Same video settings; douyin AAC 128k, bilibili-vertical 192k, snapchat-spotlight 192k
-  // normalised to -16 LUFS. youtube-shorts (0.5 s GOP) needs a video encode of its own.
+  // 5 s: snapchat-spotlight's shortest. Same video settings; douyin AAC 128k, bilibili-vertical
+  // 192k, snapchat-spotlight 192k normalised to -16 LUFS. youtube-shorts (0.5 s GOP) needs a video
+  // encode of its own.
   const std::vector<std::string> presets = {"douyin", "bilibili-vertical", "snapchat-spotlight",
                                             "youtube-shorts"};
   std::vector<std::string> args = {"package", in.string(), "-o", outdir.string()};

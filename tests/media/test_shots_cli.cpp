@@ -555,9 +555,13 @@ TEST_CASE("split reuses a cached shot list for the same content and settings", "
   const fs::path cache = dir / "cache";
   auto split = [&](const fs::path& input, const std::string& outdir,
                    const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"split", input.string(), "-o", (dir / outdir).string(),
-                                     "--target", "8", "--min", "5", "--max", "12", "--json",
-                                     "--cache-dir", cache.string()};
+    std::vector<std::string> args = {"split",       input.string(),
+                                     "-o",          (dir / outdir).string(),
+                                     "--target",    "8",
+                                     "--min",       "5",
+                                     "--max",       "12",
+                                     "--json",      "--cache-dir",
+                                     cache.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     const RunResult r = run_reelpack(args);
     INFO(r.err);

@@ -419,8 +419,9 @@ TEST_CASE("the smart analysis is cached by input content and reused", "[smart][c
   const fs::path cache = dir / "cache";
   const std::vector<std::string> cached = {"--cache-dir", cache.string()};
 
-  const json first = package_smart(
-      clip, dir / "a", cached + std::vector<std::string>{"--crop-path-out", (dir / "a.csv").string()});
+  const json first =
+      package_smart(clip, dir / "a",
+                    cached + std::vector<std::string>{"--crop-path-out", (dir / "a.csv").string()});
   CHECK(first["analysis"]["cache"] == "miss");
   const fs::path entry = first["analysis"]["cache_file"].get<std::string>();
   CHECK(entry.parent_path() == cache);
@@ -446,16 +447,19 @@ TEST_CASE("the smart analysis is cached by input content and reused", "[smart][c
   CHECK(a.back().x > a.front().x);  // the window did follow the face
 
   // Other ranges are another analysis.
-  const json ranged = package_smart(clip, dir / "c", cached + std::vector<std::string>{"--range", "0-1"});
+  const json ranged =
+      package_smart(clip, dir / "c", cached + std::vector<std::string>{"--range", "0-1"});
   CHECK(ranged["analysis"]["cache"] == "miss");
 
   SECTION("a damaged entry is ignored with a warning, analysed again and replaced") {
     std::ofstream(entry, std::ios::trunc) << "{\"key\": \"truncated";
     const json again = package_smart(
-        clip, dir / "d", cached + std::vector<std::string>{"--crop-path-out", (dir / "d.csv").string()});
+        clip, dir / "d",
+        cached + std::vector<std::string>{"--crop-path-out", (dir / "d.csv").string()});
     CHECK(again["analysis"]["cache"] == "miss");
     CHECK_THAT(again["analysis"]["warnings"].dump(),
-               Catch::Contains("damaged analysis cache entry") && Catch::Contains(entry.filename().string()));
+               Catch::Contains("damaged analysis cache entry") &&
+                   Catch::Contains(entry.filename().string()));
     const auto d = read_rows(dir / "d.csv");
     REQUIRE(d.size() == a.size());
     for (size_t i = 0; i < a.size(); ++i) CHECK(d[i].x == a[i].x);
@@ -468,7 +472,8 @@ TEST_CASE("the smart analysis is cached by input content and reused", "[smart][c
     std::ofstream(dir / "other.csv") << "input,presets,reframe,name\n"
                                         "scene.mp4,douyin,smart,ep01-cn\n";
     const fs::path out = dir / "out";
-    const std::vector<std::string> base = {"batch", (dir / "season.csv").string(), "-o", out.string()};
+    const std::vector<std::string> base = {"batch", (dir / "season.csv").string(), "-o",
+                                           out.string()};
     RunResult r = run_reelpack(base + kSmall);
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
@@ -482,7 +487,9 @@ TEST_CASE("the smart analysis is cached by input content and reused", "[smart][c
     REQUIRE(r.exit_code == 0);
     CHECK(row()["outputs"][0]["status"] == "written");
     CHECK(row()["analysis_cache"] == "hit");
-    r = run_reelpack(std::vector<std::string>{"batch", (dir / "other.csv").string(), "-o", out.string()} + kSmall);
+    r = run_reelpack(
+        std::vector<std::string>{"batch", (dir / "other.csv").string(), "-o", out.string()} +
+        kSmall);
     REQUIRE(r.exit_code == 0);
     CHECK(row()["analysis_cache"] == "hit");
     r = run_reelpack(base + kSmall + std::vector<std::string>{"--force", "--no-cache"});

@@ -17,8 +17,8 @@ using namespace reelpack::test;
 
 namespace {
 
-const std::vector<std::string> kSmall = {"--video.width", "360", "--video.height", "640",
-                                         "--video.encoder-preset", "ultrafast"};
+const std::vector<std::string> kSmall = {
+    "--video.width", "360", "--video.height", "640", "--video.encoder-preset", "ultrafast"};
 
 std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -33,8 +33,7 @@ const char* kSrt =
     "1\n00:00:00,200 --> 00:00:01,500\nHello <i>world</i>\n\n"
     "2\n00:00:02,000 --> 00:00:03,000\nSecond cue\nwith two lines\n\n"
     "3\n00:00:03,500 --> 00:00:04,500\nThird cue\n";
-const char* kVtt =
-    "WEBVTT\n\n00:00.500 --> 00:02.000\nBonjour\n\n00:03.000 --> 00:04.000\nSalut\n";
+const char* kVtt = "WEBVTT\n\n00:00.500 --> 00:02.000\nBonjour\n\n00:03.000 --> 00:04.000\nSalut\n";
 
 struct Cue {
   double start_s, duration_s;
@@ -82,7 +81,9 @@ TEST_CASE("subtitles become soft mov_text tracks with their language and cue tim
   write_file(dir / "ep01.srt", kSrt);
   write_file(dir / "ep01.vtt", kVtt);
   const fs::path out = dir / "out";
-  const std::vector<std::string> base = {"package", in.string(), "-p", "tiktok", "-o", out.string(),
+  const std::vector<std::string> base = {"package",     in.string(),
+                                         "-p",          "tiktok",
+                                         "-o",          out.string(),
                                          "--subtitles", (dir / "ep01.srt").string() + ":eng",
                                          "--subtitles", (dir / "ep01.vtt").string() + ":fra"};
 
@@ -109,10 +110,11 @@ TEST_CASE("subtitles become soft mov_text tracks with their language and cue tim
     CHECK(fr[0].start_s == Approx(0.5).margin(0.002));
     CHECK(fr[1].start_s == Approx(3.0).margin(0.002));
     // The text survives (ffmpeg decodes the track back to SRT).
-    const RunResult srt = run("ffmpeg -v error -i " + shell_quote(file.string()) +
-                              " -map 0:s:0 -f srt -");
+    const RunResult srt =
+        run("ffmpeg -v error -i " + shell_quote(file.string()) + " -map 0:s:0 -f srt -");
     CHECK_THAT(srt.out, Catch::Contains("Hello") && Catch::Contains("with two lines"));
-    const RunResult c = run_reelpack(std::vector<std::string>{"check", file.string(), "-p", "tiktok"} + kSmall);
+    const RunResult c =
+        run_reelpack(std::vector<std::string>{"check", file.string(), "-p", "tiktok"} + kSmall);
     INFO(c.out);
     CHECK(c.exit_code == 0);
   }
@@ -137,9 +139,10 @@ TEST_CASE("burnt-in subtitles draw into the bottom of the reframed picture", "[s
   const fs::path in = clip(dir);
   // One cue over the whole clip.
   write_file(dir / "all.srt", "1\n00:00:00,000 --> 00:00:05,000\nBURNT IN TEXT\n");
-  const std::vector<std::string> base = {"package", in.string(), "-p", "tiktok", "--subtitles",
-                                         (dir / "all.srt").string()};
-  RunResult r = run_reelpack(base + kSmall + std::vector<std::string>{"-o", (dir / "plain").string()});
+  const std::vector<std::string> base = {"package", in.string(),   "-p",
+                                         "tiktok",  "--subtitles", (dir / "all.srt").string()};
+  RunResult r =
+      run_reelpack(base + kSmall + std::vector<std::string>{"-o", (dir / "plain").string()});
   REQUIRE(r.exit_code == 0);
   r = run_reelpack(base + kSmall +
                    std::vector<std::string>{"-o", (dir / "burnt").string(), "--burn-subtitles"});
@@ -160,7 +163,8 @@ TEST_CASE("burnt-in subtitles draw into the bottom of the reframed picture", "[s
   INFO("top " << top << " dB, bottom " << bottom << " dB");
   CHECK(top > 35);
   CHECK(bottom < top - 8);
-  const RunResult c = run_reelpack(std::vector<std::string>{"check", burnt.string(), "-p", "tiktok"} + kSmall);
+  const RunResult c =
+      run_reelpack(std::vector<std::string>{"check", burnt.string(), "-p", "tiktok"} + kSmall);
   CHECK(c.exit_code == 0);
 }
 
