@@ -76,8 +76,13 @@ bool BatchReport::ok() const {
 
 namespace {
 
-PackageJob job_for(const ManifestRow& row) {
+PackageJob job_for(const ManifestRow& row, const BatchOptions& options) {
   PackageJob job;
+  job.analysis_cache_dir = options.cache_dir;
+  if (!row.subtitles.empty()) {
+    job.subtitles.push_back(parse_subtitle_spec(row.subtitles.string()));
+    job.burn_subtitles = options.burn_subtitles;
+  }
   job.input = row.input;
   job.reframe = row.reframe;
   job.ranges = row.ranges;
@@ -153,18 +158,23 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
   plan.input = row.input;
   const std::vector<Output> outputs = outputs_of(row);
   for (const Output& o : outputs)
-    plan.outputs.push_back({o.preset.name, o.path, OutputAction::Encode, {}, {}});
+    plan.outputs.push_back({o.preset.name, o.path, OutputAction::Encode, {}, {}, {}});
 
   std::error_code ec;
   if (!row.subtitles.empty()) {
-    if (!fs::is_regular_file(row.subtitles, ec)) {
-      plan.error = row.subtitles.string() +
-                   ": no such subtitles file; check the path (relative "
-                   "to the manifest's folder)";
+    try {
+      const SubtitleSpec spec = parse_subtitle_spec(row.subtitles.string());
+      if (!fs::is_regular_file(spec.file, ec)) {
+        plan.error = spec.file.string() +
+                     ": no such subtitles file; check the path (relative "
+                     "to the manifest's folder)";
+        return plan;
+      }
+      read_subtitles(spec);
+    } catch (const UsageError& e) {
+      plan.error = e.what();
       return plan;
     }
-    plan.warnings.push_back("subtitles ignored: not supported yet (" + row.subtitles.string() +
-                            ")");
   }
   if (!fs::exists(row.input, ec)) {
     plan.error =
@@ -182,8 +192,9 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
     plan.error = e.what();
     return plan;
   }
-  const PackageJob job = job_for(row);
+  const PackageJob job = job_for(row, options_);
   std::map<std::string, fs::path> first_encode;  // encoding fingerprint -> path
+  std::map<std::string, fs::path> first_video_encode;  // video fingerprint -> path
   for (size_t i = 0; i < outputs.size(); ++i) {
     PlannedOutput& p = plan.outputs[i];
     p.fingerprint = output_fingerprint(content, outputs[i].preset, job);
@@ -196,7 +207,11 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
     if (!first) {
       p.action = OutputAction::Share;
       p.same_encode_as = it->second;
+      continue;
     }
+    const auto [vit, first_video] =
+        first_video_encode.emplace(outputs[i].preset.video_fingerprint(), p.path);
+    if (!first_video) p.same_video_as = vit->second;
   }
   return plan;
 }
@@ -222,7 +237,7 @@ RowResult Batch::run_row(const ManifestRow& row,
     const std::vector<Output> outputs = outputs_of(row);
     if (!plan.error.empty()) {
       for (const PlannedOutput& p : plan.outputs) {
-        r.outputs.push_back({p.preset, p.path, "failed", plan.error, 0, {}, nullptr});
+        r.outputs.push_back({p.preset, p.path, "failed", plan.error, 0, {}, {}, nullptr});
       }
       return finish(RowStatus::Failed, plan.error);
     }
@@ -250,7 +265,7 @@ RowResult Batch::run_row(const ManifestRow& row,
       return check.value("pass", false);
     };
 
-    PackageJob job = job_for(row);
+    PackageJob job = job_for(row, options_);
     std::vector<size_t> encoded;  // indexes into outputs, in job order
     std::vector<size_t> to_check;
     r.outputs.resize(outputs.size());
@@ -278,6 +293,10 @@ RowResult Batch::run_row(const ManifestRow& row,
           progress(std::clamp(static_cast<double>(p.position_us) / p.duration_us, 0.0, 1.0));
         }
       });
+      if (report.analysis.ran) {
+        r.analysis_cache = report.analysis.cache;
+        for (const std::string& w : report.analysis.warnings) r.warnings.push_back(w);
+      }
       for (size_t k = 0; k < encoded.size(); ++k) {
         const OutputReport& rep = report.outputs[k];
         const size_t i = encoded[k];
@@ -292,6 +311,7 @@ RowResult Batch::run_row(const ManifestRow& row,
         }
         o.status = rep.shared_from.empty() ? "written" : "shared";
         o.shared_from = rep.shared_from;
+        o.video_shared_from = rep.video_shared_from;
         o.size_bytes = rep.size_bytes;
         // Recorded as soon as it is committed, before its check: an interrupt from here on
         // costs a rerun only the check, not the encode.
@@ -398,6 +418,7 @@ nlohmann::json to_json(const RowPlan& plan) {
          {"path", o.path.string()},
          {"action", plan.error.empty() ? action : "fail"},
          {"same_encode_as", o.same_encode_as.empty() ? json() : json(o.same_encode_as.string())},
+         {"same_video_as", o.same_video_as.empty() ? json() : json(o.same_video_as.string())},
          {"fingerprint", o.fingerprint.empty() ? json() : json(o.fingerprint)}});
   }
   return {{"row", plan.number},
@@ -447,6 +468,8 @@ nlohmann::json to_json(const BatchReport& report) {
            {"error", o.error.empty() ? json() : json(o.error)},
            {"size_bytes", o.size_bytes},
            {"shared_from", o.shared_from.empty() ? json() : json(o.shared_from.string())},
+           {"video_shared_from",
+            o.video_shared_from.empty() ? json() : json(o.video_shared_from.string())},
            {"conformance", o.conformance}});
     }
     rows.push_back({{"row", r.number},
@@ -457,6 +480,7 @@ nlohmann::json to_json(const BatchReport& report) {
                     {"reason", r.reason.empty() ? json() : json(r.reason)},
                     {"warnings", r.warnings},
                     {"elapsed_seconds", r.elapsed_s},
+                    {"analysis_cache", r.analysis_cache.empty() ? json() : json(r.analysis_cache)},
                     {"size_bytes", total},
                     {"outputs", outs}});
   }

@@ -40,6 +40,10 @@ struct BatchOptions {
   bool force = false;   // redo outputs even when up to date
   bool strict = false;  // an output that fails its conformance check fails its row
   Overrides overrides;  // applied to every preset, as on package's command line
+  // --reframe smart rows keep their analysis here (pipeline/analysis_cache.h), so a rerun,
+  // --force or another row of the same input does not analyse again. Empty: no cache.
+  std::filesystem::path cache_dir;
+  bool burn_subtitles = false;  // rows with subtitles also get them drawn into the picture
 };
 
 // CPUs this process may use: its affinity mask (taskset, Slurm) capped by a cgroup v2 CPU
@@ -55,6 +59,7 @@ struct PlannedOutput {
   std::filesystem::path path;
   OutputAction action = OutputAction::Encode;
   std::filesystem::path same_encode_as;  // for Share
+  std::filesystem::path same_video_as;   // for Encode: its video comes from this output's encode
   std::string fingerprint;               // empty when the input cannot be read
 };
 
@@ -80,6 +85,7 @@ struct OutputResult {
   std::string error;
   int64_t size_bytes = 0;
   std::filesystem::path shared_from;
+  std::filesystem::path video_shared_from;  // its video packets came from this output's encode
   nlohmann::json conformance;  // {"pass", "failures", "skipped"}; null when not checked
 };
 
@@ -92,6 +98,7 @@ struct RowResult {
   std::string reason;  // why it failed (or was interrupted)
   std::vector<std::string> warnings;
   double elapsed_s = 0;
+  std::string analysis_cache;  // smart rows: "hit", "miss" or "off"; empty: no analysis
   std::vector<OutputResult> outputs;
 };
 

@@ -30,19 +30,6 @@ std::optional<OutputState> read_state(const fs::path& outdir, const fs::path& ou
   }
 }
 
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  AtomicFile file(path);
-  {
-    std::ofstream out(file.temp_path(), std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) {
-      throw ProcessingError(path.string() + ": cannot write (check free space and permissions)");
-    }
-  }
-  file.commit();
-}
-
 void write_state(const fs::path& outdir, const fs::path& output, const OutputState& s) {
   const fs::path path = state_path(outdir, output);
   std::error_code ec;

@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/atomic_file.h"  // write_file_atomically
+
 namespace reelpack {
 
 struct OutputState {
@@ -41,8 +43,5 @@ void write_state(const std::filesystem::path& outdir, const std::filesystem::pat
 std::optional<OutputState> up_to_date_state(const std::filesystem::path& outdir,
                                             const std::filesystem::path& output,
                                             const std::string& fingerprint);
-
-// Writes `text` to `path` through a temporary renamed into place.
-void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace reelpack

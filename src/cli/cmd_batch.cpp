@@ -148,7 +148,7 @@ void print_table(const json& report, std::ostream& out) {
 void print_dry_run(const Batch& batch, bool json_out) {
   const BatchOptions& o = batch.options();
   json rows = json::array();
-  int encode = 0, share = 0, skip = 0, bad = 0;
+  int encode = 0, share = 0, skip = 0, bad = 0, video_encodes = 0;
   if (!json_out) {
     std::cout << "dry run: nothing will be written\nmanifest " << o.manifest.string() << ": "
               << batch.manifest_rows() << " rows";
@@ -174,8 +174,11 @@ void print_dry_run(const Batch& batch, bool json_out) {
       std::string what;
       switch (p.action) {
         case OutputAction::Encode:
-          what = "encode";
+          what = p.same_video_as.empty()
+                     ? "encode"
+                     : "encode audio; video shared with " + p.same_video_as.filename().string();
           ++encode;
+          video_encodes += p.same_video_as.empty();
           break;
         case OutputAction::Share:
           what = "same encode as " + p.same_encode_as.filename().string();
@@ -190,23 +193,26 @@ void print_dry_run(const Batch& batch, bool json_out) {
     }
   }
   if (json_out) {
-    std::cout
-        << json{{"dry_run", true},
-                {"manifest", o.manifest.string()},
-                {"outdir", o.outdir.string()},
-                {"manifest_rows", batch.manifest_rows()},
-                {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
-                {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
-                {"summary",
-                 {{"encode", encode}, {"share", share}, {"skip", skip}, {"rows_failing", bad}}},
-                {"rows", rows}}
-               .dump(2)
-        << "\n";
+    std::cout << json{{"dry_run", true},
+                      {"manifest", o.manifest.string()},
+                      {"outdir", o.outdir.string()},
+                      {"manifest_rows", batch.manifest_rows()},
+                      {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
+                      {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
+                      {"summary",
+                       {{"encode", encode},
+                        {"video_encodes", video_encodes},
+                        {"share", share},
+                        {"skip", skip},
+                        {"rows_failing", bad}}},
+                      {"rows", rows}}
+                     .dump(2)
+              << "\n";
   } else {
     std::cout << "\n"
-              << batch.rows().size() << " rows: " << encode << " encodes, " << share
-              << " outputs sharing an encode, " << skip << " up to date, " << bad
-              << " rows that would fail\n";
+              << batch.rows().size() << " rows: " << encode << " encodes (" << video_encodes
+              << " of the video), " << share << " outputs sharing an encode, " << skip
+              << " up to date, " << bad << " rows that would fail\n";
   }
 }
 
@@ -246,6 +252,12 @@ int cmd_batch(const Args& args) {
       "shard-count", po::value<int>()->value_name("N"),
       "shard count for --shard auto in a Kubernetes Indexed Job (or REELPACK_SHARD_COUNT)")(
       "force", "redo every output, even those up to date")(
+      "cache-dir", po::value<std::string>()->value_name("DIR"),
+      "keep --reframe smart analyses here and reuse them (default: OUTDIR/.reelpack-cache)")(
+      "no-cache", "neither read nor write the analysis cache")(
+      "burn-subtitles",
+      "also draw each row's subtitles into the picture (they are always "
+      "added as a soft mov_text track)")(
       "strict", "an output that fails its conformance check fails its row (exit 1)")(
       "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(
       "json", "print the report (or the plan) as JSON on stdout")(
@@ -269,16 +281,22 @@ int cmd_batch(const Args& args) {
         "  input,presets,ranges,reframe,subtitles,title,episode,name\n"
         "  ep01.mov,tiktok;douyin;youtube-shorts,,,,My Drama,1,my-drama-e01\n"
         "Paths are relative to the manifest's folder; presets and ranges are separated by ';'.\n"
+        "subtitles is an SRT or WebVTT file, FILE or FILE:LANG (ISO 639-2, e.g. ep01.srt:eng):\n"
+        "a soft mov_text track timed with the ranges, burnt in too with --burn-subtitles.\n"
         "Each input is decoded once; presets that encode identically share one encode. Outputs\n"
         "up to date with the last run (same input content, preset values, ranges, reframe,\n"
         "metadata, reelpack version) are skipped, so an interrupted batch resumes on rerun.\n"
         "A bad row fails alone. Every output is checked against its preset (`reelpack check`).\n"
+        "Smart-reframe analyses are cached (OUTDIR/.reelpack-cache/) by input content and\n"
+        "settings, so --force, reruns and other presets of the same input skip the analysis.\n"
         "The report goes to OUTDIR/report.json (report.shard-K-of-N.json for a shard).\n"
         "Exit codes: 1 when any row failed, 2 for a malformed manifest.",
         shown,
         "  reelpack batch season1.csv -o out/\n"
         "  reelpack batch season1.jsonl -o out/ -j 4 --video.crf 20\n"
         "  reelpack batch season1.csv -o out/ --dry-run\n"
+        "  reelpack batch season1.csv -o out/ --force --cache-dir /shared/reelpack-cache\n"
+        "  reelpack batch season1.csv -o out/ --burn-subtitles\n"
         "  reelpack batch season1.csv -o /shared/out --shard 3/8\n"
         "  reelpack batch season1.csv -o /shared/out --shard auto --shard-count 8   # k8s Indexed "
         "Job\n"
@@ -296,6 +314,14 @@ int cmd_batch(const Args& args) {
   o.manifest = vm["manifest"].as<std::string>();
   o.outdir = vm["output"].as<std::string>();
   o.force = vm.count("force") > 0;
+  o.burn_subtitles = vm.count("burn-subtitles") > 0;
+  if (vm.count("cache-dir") && vm.count("no-cache")) {
+    throw UsageError("reelpack batch: --cache-dir and --no-cache exclude each other; give one");
+  }
+  if (!vm.count("no-cache")) {
+    o.cache_dir = vm.count("cache-dir") ? fs::path(vm["cache-dir"].as<std::string>())
+                                        : o.outdir / ".reelpack-cache";
+  }
   o.strict = vm.count("strict") > 0;
   if (vm.count("jobs")) {
     o.jobs = vm["jobs"].as<int>();

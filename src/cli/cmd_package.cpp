@@ -44,7 +44,14 @@ std::string human_size(int64_t bytes) {
 void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
   const auto plans = plan_package(info, job);
   if (json) {
-    nlohmann::json j = {{"input", to_json(info)}, {"outputs", nlohmann::json::array()}};
+    nlohmann::json subs = nlohmann::json::array();
+    for (const SubtitleSpec& s : job.subtitles) {
+      subs.push_back({{"file", s.file.string()}, {"language", s.language}});
+    }
+    nlohmann::json j = {{"input", to_json(info)},
+                        {"subtitles", subs},
+                        {"burn_subtitles", job.burn_subtitles},
+                        {"outputs", nlohmann::json::array()}};
     for (size_t i = 0; i < plans.size(); ++i) {
       nlohmann::json o = to_json(plans[i]);
       o["preset_settings"] = to_json(job.outputs[i].preset);
@@ -76,6 +83,18 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
                                     : ", filters " + pl.audio_filters);
     }
     std::cout << "\n";
+    for (size_t k = 0; k < job.subtitles.size(); ++k) {
+      std::cout << "  subs    " << job.subtitles[k].file.string() << " ("
+                << job.subtitles[k].language << "): mov_text track"
+                << (k == 0 && job.burn_subtitles ? ", and burnt in" : "") << "\n";
+    }
+    if (!pl.same_encode_as.empty()) {
+      std::cout << "  encode  none: the same encode as " << pl.same_encode_as.string()
+                << " (linked or copied)\n";
+    } else if (!pl.same_video_as.empty()) {
+      std::cout << "  encode  audio only: video packets shared with " << pl.same_video_as.string()
+                << " (same video settings)\n";
+    }
     for (const auto& w : pl.warnings) std::cout << "  warning " << w << "\n";
   }
 }
@@ -90,6 +109,11 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
   if (json) {
     std::cout << to_json(report).dump(2) << "\n";
   } else {
+    for (const auto& w : report.analysis.warnings) std::cerr << "reelpack: warning: " << w << "\n";
+    if (report.analysis.cache == "hit") {
+      std::cerr << "  analysis read from the cache (" << report.analysis.cache_file.string()
+                << ")\n";
+    }
     for (const OutputReport& o : report.outputs) {
       for (const auto& w : o.warnings) std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
       if (o.ok) {
@@ -123,14 +147,22 @@ int cmd_package(const Args& args) {
       "crop-path-in", po::value<std::string>()->value_name("FILE.csv"),
       "smart: take the windows from this CSV (keyframe rows, interpolated between) instead of "
       "the analysis")(
+      "subtitles", po::value<std::vector<std::string>>()->value_name("FILE[:LANG]"),
+      "SRT or WebVTT file added as a soft mov_text track (repeatable); LANG an ISO 639-2 "
+      "code such as eng (default und); timed with the --range cuts")(
+      "burn-subtitles",
+      "also draw the first --subtitles file into the picture (libass, DejaVu "
+      "Sans), after reframing")(
+      "cache-dir", po::value<std::string>()->value_name("DIR"),
+      "smart: keep the analysis in DIR and reuse it for the same input, ranges and settings")(
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
       "cut these ranges (repeatable, joined in order): seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
       "cover", "also write the best frame as a cover beside each output: <stem>.<preset>.jpg "
                "(the preset's [cover] size and format; see `reelpack thumbs`)")(
       "dry-run,n", "print the resolved presets and the plan; write nothing")(
-      "json", "print a JSON summary (or plan) on stdout")(
-      "verbose,v", "show FFmpeg's own warnings");
+      "json", "print a JSON summary (or plan) on stdout")("verbose,v",
+                                                          "show FFmpeg's own warnings");
   const po::options_description overrides = preset_options(true);
   po::options_description all;
   all.add(opts).add(overrides).add_options()("input", po::value<std::string>());
@@ -149,11 +181,20 @@ int cmd_package(const Args& args) {
         shown,
         "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
         "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
-        "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o out/\n"
+        "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o "
+        "out/\n"
         "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
         "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out ep01.crop.csv\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in ep01.edited.csv\n");
+        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out "
+        "ep01.crop.csv\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in "
+        "ep01.edited.csv\n"
+        "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir "
+        "~/.cache/reelpack\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --subtitles "
+        "ep01.zh.vtt:zho\n"
+        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng "
+        "--burn-subtitles\n");
     return kExitOk;
   }
   if (vm.count("verbose")) set_verbosity(1);
@@ -170,6 +211,18 @@ int cmd_package(const Args& args) {
   if (vm.count("title")) job.metadata["title"] = vm["title"].as<std::string>();
   if (vm.count("crop-path-out")) job.crop_path_out = vm["crop-path-out"].as<std::string>();
   if (vm.count("crop-path-in")) job.crop_path_in = vm["crop-path-in"].as<std::string>();
+  if (vm.count("cache-dir")) job.analysis_cache_dir = vm["cache-dir"].as<std::string>();
+  if (vm.count("subtitles")) {
+    for (const auto& s : vm["subtitles"].as<std::vector<std::string>>()) {
+      job.subtitles.push_back(parse_subtitle_spec(s));
+    }
+  }
+  job.burn_subtitles = vm.count("burn-subtitles") > 0;
+  if (job.burn_subtitles && job.subtitles.empty()) {
+    throw UsageError("reelpack package: --burn-subtitles needs --subtitles FILE");
+  }
+  // A bad subtitles file stops the run before anything is written.
+  for (const SubtitleSpec& s : job.subtitles) read_subtitles(s);
   if ((!job.crop_path_out.empty() || !job.crop_path_in.empty()) && job.reframe != ReframeMode::Smart) {
     throw UsageError(std::string("reelpack package: ") +
                      (job.crop_path_in.empty() ? "--crop-path-out" : "--crop-path-in") +

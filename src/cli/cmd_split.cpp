@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "pipeline/analysis_cache.h"
 #include "pipeline/copy_cut.h"
 #include "pipeline/package.h"
 #include "pipeline/shots.h"
@@ -35,7 +36,10 @@ int cmd_split(const Args& args) {
       "preset,p", po::value<std::vector<std::string>>()->value_name("NAME|FILE"),
       "encode each episode for these presets (default: copy without re-encoding)")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
-      "with -p: center, pad, blur or smart")("dry-run,n", "print the episode plan; write nothing")(
+      "with -p: center, pad, blur or smart")(
+      "cache-dir", po::value<std::string>()->value_name("DIR"),
+      "keep the shot list (and with --reframe smart, each episode's analysis) in DIR and reuse "
+      "it for the same input and settings")("dry-run,n", "print the episode plan; write nothing")(
       "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
   add_shot_options(opts);
   const po::options_description overrides = preset_options(true);
@@ -54,9 +58,12 @@ int cmd_split(const Args& args) {
         "the preset pipeline (frame-exact), or DIR/ep001.mp4 ... copied without re-encoding\n"
         "(ends snap to keyframes) when no preset is given, plus DIR/cutlist.csv.",
         shown,
-        "  reelpack split master.mov -o season1/ --target 120 --min 60 --max 180 -p douyin -p tiktok\n"
+        "  reelpack split master.mov -o season1/ --target 120 --min 60 --max 180 -p douyin -p "
+        "tiktok\n"
         "  reelpack split master.mp4 -o eps/ --target 90            # lossless copies\n"
-        "  reelpack split master.mov -o eps/ --target 120 --dry-run\n");
+        "  reelpack split master.mov -o eps/ --target 120 --dry-run\n"
+        "  reelpack split master.mov -o eps/ --target 120 --dry-run --cache-dir "
+        "~/.cache/reelpack\n");
     return kExitOk;
   }
   if (vm.count("verbose")) set_verbosity(1);
@@ -84,7 +91,30 @@ int cmd_split(const Args& args) {
   const ReframeMode reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
   if (!vm.count("dry-run")) prepare_output_dir(outdir);
 
-  const ShotList shots = detect_with_progress(input, shot_options(vm), json);
+  // The shot list from the cache when it holds one for this content and these settings.
+  const fs::path cache_dir =
+      vm.count("cache-dir") ? fs::path(vm["cache-dir"].as<std::string>()) : fs::path();
+  std::string shots_cache = "off";
+  ShotList shots;
+  if (!cache_dir.empty()) {
+    const AnalysisCache cache(cache_dir);
+    const AnalysisKey key = shots_key(input, shot_options(vm));
+    std::vector<std::string> warnings;
+    if (auto hit = cache.load_shots(key, input, warnings)) {
+      shots = std::move(*hit);
+      shots_cache = "hit";
+    } else {
+      shots = detect_with_progress(input, shot_options(vm), json);
+      cache.store_shots(key, shots, warnings);
+      shots_cache = "miss";
+    }
+    for (const auto& w : warnings) std::cerr << "reelpack: warning: " << w << "\n";
+    if (shots_cache == "hit" && !json) {
+      std::cerr << "  shots read from the cache (" << cache.shots_file_for(key).string() << ")\n";
+    }
+  } else {
+    shots = detect_with_progress(input, shot_options(vm), json);
+  }
   const std::vector<Episode> episodes = plan_split(shots, so);
 
   struct Row {
@@ -120,6 +150,7 @@ int cmd_split(const Args& args) {
         job.reframe = reframe;
         job.ranges = {range};
         job.metadata["episode_id"] = std::to_string(ep.index);
+        job.analysis_cache_dir = cache_dir;
         for (const Preset& p : presets) {
           const fs::path out = outdir / (name + "." + p.name + "." + p.container);
           job.outputs.push_back({p, out});
@@ -191,8 +222,9 @@ int cmd_split(const Args& args) {
   std::ofstream(file.temp_path()) << csv.str();
   file.commit();
   if (json) {
-    std::cout << nlohmann::json{{"input", input.string()}, {"shots", shots.shots.size()},
-                                {"episodes", j}, {"cutlist", cutlist.string()}, {"ok", ok}}
+    std::cout << nlohmann::json{{"input", input.string()},     {"shots", shots.shots.size()},
+                                {"shots_cache", shots_cache},  {"episodes", j},
+                                {"cutlist", cutlist.string()}, {"ok", ok}}
                      .dump(2)
               << "\n";
   } else {

@@ -5,6 +5,8 @@ extern "C" {
 }
 
 #include <cmath>
+#include <cstring>
+#include <vector>
 
 #include "media/av_error.h"
 #include "util/error.h"
@@ -114,6 +116,53 @@ void Encoder::send(const AVFrame* frame, const PacketSink& sink) {
     sink(packet_.get());
     av_packet_unref(packet_.get());
   }
+}
+
+SubtitleEncoder::SubtitleEncoder(bool global_header, const std::string& file) : file_(file) {
+  const AVCodec* codec = find_encoder("mov_text", file);
+  ctx_.reset(avcodec_alloc_context3(codec));
+  if (!ctx_) throw std::bad_alloc();
+  ctx_->time_base = {1, 1000};
+  if (global_header) ctx_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  // mov_text takes its default style from an ASS header (as the ffmpeg command line
+  // passes on the decoder's): one plain style.
+  static const char kHeader[] =
+      "[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
+      "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+      "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
+      "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+      "Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n"
+      "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n";
+  ctx_->subtitle_header = static_cast<uint8_t*>(av_mallocz(sizeof kHeader));
+  if (!ctx_->subtitle_header) throw std::bad_alloc();
+  std::memcpy(ctx_->subtitle_header, kHeader, sizeof kHeader);
+  ctx_->subtitle_header_size = static_cast<int>(sizeof kHeader - 1);
+  av::check(avcodec_open2(ctx_.get(), codec, nullptr), "open the mov_text encoder", file);
+}
+
+void SubtitleEncoder::encode(const std::string& event, int64_t start_ms, int64_t duration_ms,
+                             AVPacket* out) {
+  std::vector<char> text(event.begin(), event.end());
+  text.push_back('\0');
+  AVSubtitleRect rect{};
+  rect.type = SUBTITLE_ASS;
+  rect.ass = text.data();
+  AVSubtitleRect* rects[] = {&rect};
+  AVSubtitle sub{};
+  sub.num_rects = 1;
+  sub.rects = rects;
+  sub.start_display_time = 0;
+  sub.end_display_time = static_cast<uint32_t>(duration_ms);
+  sub.pts = av_rescale_q(start_ms, {1, 1000}, AV_TIME_BASE_Q);
+  std::vector<uint8_t> buf(1 << 16);
+  const int size =
+      avcodec_encode_subtitle(ctx_.get(), buf.data(), static_cast<int>(buf.size()), &sub);
+  av::check(size, "encode a subtitle", file_);
+  av_packet_unref(out);
+  av::check(av_new_packet(out, size), "encode a subtitle", file_);
+  std::memcpy(out->data, buf.data(), static_cast<size_t>(size));
+  out->pts = out->dts = start_ms;
+  out->duration = duration_ms;
 }
 
 }  // namespace reelpack

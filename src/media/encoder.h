@@ -62,4 +62,25 @@ class Encoder {
   std::string file_;
 };
 
+// A mov_text (MP4 timed text) encoder fed the ASS events libavcodec's SRT and WebVTT
+// decoders give, one cue at a time.
+//
+//   SubtitleEncoder enc(mux.wants_global_header(), "out.mp4");
+//   int s = mux.add_stream(enc.context(), "eng");
+//   enc.encode("0,0,Default,,0,0,0,,Hello", 1000, 2500, pkt);   // 1.0 s to 3.5 s
+//   mux.write(pkt, s, enc.time_base());
+class SubtitleEncoder {
+ public:
+  // Throws ProcessingError naming `file` when this FFmpeg build has no mov_text encoder.
+  SubtitleEncoder(bool global_header, const std::string& file);
+  // One cue as a packet at `start_ms` lasting `duration_ms`, in time_base().
+  void encode(const std::string& event, int64_t start_ms, int64_t duration_ms, AVPacket* out);
+  const AVCodecContext* context() const { return ctx_.get(); }
+  AVRational time_base() const { return {1, 1000}; }
+
+ private:
+  av::CodecContextPtr ctx_;
+  std::string file_;
+};
+
 }  // namespace reelpack

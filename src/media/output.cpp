@@ -26,15 +26,19 @@ Muxer::~Muxer() = default;
 bool Muxer::wants_global_header() const { return ctx_->oformat->flags & AVFMT_GLOBALHEADER; }
 
 int Muxer::add_stream(const Encoder& encoder) {
+  return add_stream(encoder.context());
+}
+
+int Muxer::add_stream(const AVCodecContext* enc, const std::string& language) {
   AVStream* st = avformat_new_stream(ctx_.get(), nullptr);
   if (!st) throw std::bad_alloc();
-  av::check(avcodec_parameters_from_context(st->codecpar, encoder.context()),
-            "copy encoder parameters", name_);
-  st->time_base = encoder.time_base();
-  if (encoder.context()->codec_type == AVMEDIA_TYPE_VIDEO) {
-    st->avg_frame_rate = encoder.context()->framerate;
-    st->sample_aspect_ratio = encoder.context()->sample_aspect_ratio;
+  av::check(avcodec_parameters_from_context(st->codecpar, enc), "copy encoder parameters", name_);
+  st->time_base = enc->time_base;
+  if (enc->codec_type == AVMEDIA_TYPE_VIDEO) {
+    st->avg_frame_rate = enc->framerate;
+    st->sample_aspect_ratio = enc->sample_aspect_ratio;
   }
+  if (!language.empty()) av_dict_set(&st->metadata, "language", language.c_str(), 0);
   return st->index;
 }
 

@@ -30,6 +30,9 @@ class Muxer {
   // Whether encoders must put codec headers in extradata (true for MP4).
   bool wants_global_header() const;
   int add_stream(const Encoder& encoder);
+  // A stream from any opened encoder, e.g. a SubtitleEncoder's; `language` (ISO 639-2)
+  // tags it when not empty.
+  int add_stream(const AVCodecContext* encoder, const std::string& language = {});
   // A stream copied as is from an input (no re-encoding).
   int add_stream(const AVStream* input_stream);
   void start(const std::map<std::string, std::string>& metadata = {});

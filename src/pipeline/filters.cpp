@@ -24,7 +24,8 @@ std::string source_color_matrix(const std::string& tag, int height_px) {
 }
 
 std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
-                               const Rational& fps, const std::string& pix_fmt) {
+                               const Rational& fps, const std::string& pix_fmt,
+                               const std::string& overlay) {
   if (plan.mode == ReframeMode::Smart && traits.rotation_deg != 0) {
     // The window is placed on the stored picture, before rotation; analysing in display
     // orientation and mapping back is not done yet.
@@ -79,6 +80,7 @@ std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits&
       break;
     }
   }
+  if (!overlay.empty()) f << "," << overlay;
   f << ",format=" << pix_fmt << ",setsar=1";
   return f.str();
 }

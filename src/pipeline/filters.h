@@ -24,8 +24,11 @@ PixelAspect rotated_aspect(PixelAspect sar, int rotation_deg);
 
 // Smart: no crop (frames arrive cropped to their window), only the scale. Throws
 // UsageError for smart on a rotated source.
+// `overlay`: a filter drawn on the reframed picture at the output size (burnt-in
+// subtitles), before the pixel format conversion; empty: none.
 std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
-                               const Rational& fps, const std::string& pix_fmt);
+                               const Rational& fps, const std::string& pix_fmt,
+                               const std::string& overlay = {});
 std::string audio_filter_chain(const AudioPreset& audio);
 
 // The YCbCr matrix a source uses, for scale's in_color_matrix: its tag when it has one,

@@ -9,9 +9,12 @@ extern "C" {
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
+
+#include <unistd.h>
 
 #include "media/av_error.h"
 #include "media/filter_graph.h"
@@ -61,7 +64,11 @@ std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const PackageJob& job
   return out;
 }
 
-std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job) {
+std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
+                                     const std::function<fs::path(Size)>& burn_script) {
+  if (job.burn_subtitles && job.subtitles.empty()) {
+    throw UsageError("--burn-subtitles needs a subtitles file (--subtitles FILE)");
+  }
   if (!in.video) throw UsageError(in.path.string() + ": has no video stream to package");
   int64_t out_duration_us = in.duration_us;
   if (!job.ranges.empty()) {
@@ -85,7 +92,12 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job)
       plan.geometry = plan_reframe(src, sar, out, job.reframe);
       const VideoSourceTraits traits{rot, v.interlaced,
                                      source_color_matrix(v.color_space, v.height_px)};
-      plan.video_filters = video_filter_chain(plan.geometry, traits, p.video.fps, p.video.pix_fmt);
+      std::string overlay;
+      if (job.burn_subtitles) {
+        overlay = ass_filter(burn_script ? burn_script(out) : job.subtitles.front().file);
+      }
+      plan.video_filters =
+          video_filter_chain(plan.geometry, traits, p.video.fps, p.video.pix_fmt, overlay);
     }
 
     VideoEncoderSettings& ve = plan.video;
@@ -132,10 +144,17 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job)
     const auto [it, first] = first_with.emplace(job.outputs[i].preset.encoding_fingerprint(), i);
     if (!first) plans[i].same_encode_as = plans[it->second].path;
   }
+  // Of the outputs encoded, those whose presets differ only in audio (or tags) share one
+  // video encode: its packets are muxed into each, beside each output's own audio.
+  std::map<std::string, size_t> first_video;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (!plans[i].same_encode_as.empty()) continue;
+    const auto [it, first] = first_video.emplace(job.outputs[i].preset.video_fingerprint(), i);
+    if (!first) plans[i].same_video_as = plans[it->second].path;
+  }
   // Several encoders run side by side: share the cores between them instead of letting
   // each start its own thread per core, which only adds frame-thread overhead and memory.
-  const auto encodes = static_cast<unsigned>(std::count_if(
-      plans.begin(), plans.end(), [](const OutputPlan& p) { return p.same_encode_as.empty(); }));
+  const auto encodes = static_cast<unsigned>(first_video.size());
   if (encodes > 1) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     for (OutputPlan& p : plans) p.video.threads = static_cast<int>(std::max(1u, cores / encodes));
@@ -148,35 +167,119 @@ namespace {
 // Thrown inside the decode callback to stop reading once no output is left to feed.
 struct AllOutputsFailed {};
 
+// A soft subtitle track as every output muxes it: cues on the output timeline.
+struct TimedSubtitles {
+  SubtitleSpec spec;
+  std::vector<SubtitleCue> cues;
+};
+
+// A file in the temporary folder, removed when this goes (the ASS scripts libass reads).
+class TempFile {
+ public:
+  TempFile(const std::string& suffix, const std::string& text) {
+    std::string pattern = (fs::temp_directory_path() / ("reelpack-XXXXXX" + suffix)).string();
+    const int fd = mkstemps(pattern.data(), static_cast<int>(suffix.size()));
+    if (fd < 0) {
+      throw ProcessingError(pattern +
+                            ": cannot create a temporary file; check TMPDIR's free space");
+    }
+    path_ = pattern;
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!ok)
+      throw ProcessingError(path_.string() + ": cannot write a temporary file; check TMPDIR");
+  }
+  ~TempFile() {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
 struct Item {
   StreamKind kind;
   av::FramePtr frame;  // null: end of that stream
+  // A video frame that already went through another branch's filter graph (same chain),
+  // with that graph's output time base.
+  bool filtered = false;
+  AVRational time_base{1, 1};
 };
 
-// One output: its own filter graphs, encoders and muxer, run by its own worker thread.
+// One video encode and the outputs it feeds, run by one worker thread: a filter graph and
+// an encoder for the picture, and per output its own muxer and audio chain. Outputs whose
+// presets differ only in audio or tags (OutputPlan::same_video_as) get the same video
+// packets; one whose muxing or audio fails fails alone, a failing video encode fails all.
 class OutputBranch {
  public:
-  // `for_presets` names every preset this encode serves (the comment tag says so).
-  OutputBranch(OutputPlan plan, const InputFile& input, const PackageJob& job,
-               const std::string& for_presets)
-      : plan_(std::move(plan)), file_(plan_.path), queue_(16) {
-    name_ = plan_.path.string();
+  // `plans`: the outputs this encode writes; the first one's video settings rule (the
+  // others' are equal). `for_presets[k]` names every preset output k's file serves (the
+  // comment tag says so).
+  OutputBranch(const std::vector<OutputPlan>& plans, const InputFile& input, const PackageJob& job,
+               const std::vector<std::string>& for_presets,
+               const std::vector<TimedSubtitles>& subtitles)
+      : queue_(16) {
+    video_ = plans.front();
+    name_ = video_.path.string();
     input_video_tb_ = input.video_time_base();
     input_audio_tb_ = input.audio_time_base();
     sar_ = input.info().video->sar;
-    mux_ = std::make_unique<Muxer>(file_.temp_path(), plan_.container, name_);
-    video_enc_.emplace(Encoder::video(plan_.video, mux_->wants_global_header(), name_));
-    video_stream_ = mux_->add_stream(*video_enc_);
-    if (plan_.has_audio) {
-      audio_enc_.emplace(Encoder::audio(plan_.audio, mux_->wants_global_header(), name_));
-      audio_stream_ = mux_->add_stream(*audio_enc_);
-    }
-    auto meta = job.metadata;
-    meta.emplace("comment", "packaged by reelpack " REELPACK_VERSION " for " + for_presets);
-    mux_->start(meta);
     frame_ = av::make_frame();
-    video_done_ = false;
-    audio_done_ = !plan_.has_audio || plan_.silent_audio;
+    // Every output's file and muxer first: the encoder needs to know whether the
+    // container wants global headers (the container is part of the shared settings).
+    for (size_t k = 0; k < plans.size(); ++k) {
+      auto m = std::make_unique<Member>(plans[k]);
+      try {
+        m->mux = std::make_unique<Muxer>(m->file.temp_path(), m->plan.container, m->name);
+      } catch (const Error&) {
+        m->error = std::current_exception();
+      }
+      members_.push_back(std::move(m));
+    }
+    const auto first_live =
+        std::find_if(members_.begin(), members_.end(), [](const auto& m) { return !m->error; });
+    if (first_live == members_.end()) std::rethrow_exception(members_.front()->error);
+    video_enc_.emplace(
+        Encoder::video(video_.video, (*first_live)->mux->wants_global_header(), name_));
+    for (size_t k = 0; k < members_.size(); ++k) {
+      Member& m = *members_[k];
+      if (m.error) continue;
+      try {
+        m.video_stream = m.mux->add_stream(*video_enc_);
+        if (m.plan.has_audio) {
+          m.audio_enc.emplace(Encoder::audio(m.plan.audio, m.mux->wants_global_header(), m.name));
+          m.audio_stream = m.mux->add_stream(*m.audio_enc);
+        }
+        std::vector<std::pair<SubtitleEncoder, int>> subs;
+        for (const TimedSubtitles& t : subtitles) {
+          SubtitleEncoder enc(m.mux->wants_global_header(), m.name);
+          const int stream = m.mux->add_stream(enc.context(), t.spec.language);
+          subs.emplace_back(std::move(enc), stream);
+        }
+        auto meta = job.metadata;
+        meta.emplace("comment", "packaged by reelpack " REELPACK_VERSION " for " + for_presets[k]);
+        m.mux->start(meta);
+        // Every cue now: the muxer holds them and interleaves them with the picture.
+        for (size_t t = 0; t < subtitles.size(); ++t) {
+          for (const SubtitleCue& c : subtitles[t].cues) {
+            const int64_t start_ms = c.start_us / 1000;
+            subs[t].first.encode(c.event, start_ms, c.end_us / 1000 - start_ms, shared_.get());
+            m.mux->write(shared_.get(), subs[t].second, subs[t].first.time_base());
+          }
+        }
+        m.audio_done = !m.plan.has_audio || m.plan.silent_audio;
+      } catch (const Error&) {
+        m.error = std::current_exception();
+      }
+    }
+    uses_input_audio_ = std::any_of(members_.begin(), members_.end(), [](const auto& m) {
+      return !m->error && m->plan.has_audio && !m->plan.silent_audio;
+    });
+    if (!any_live()) std::rethrow_exception(members_.front()->error);
   }
 
   ~OutputBranch() {
@@ -188,10 +291,11 @@ class OutputBranch {
     worker_ = std::thread([this] { run(); });
   }
 
-  // Called by the decoder thread. Returns false once this output has failed.
+  // Called by the decoder thread. Returns false once every output of this encode failed.
   bool offer(StreamKind kind, const AVFrame* frame) {
     if (failed_.load()) return false;
-    if (kind == StreamKind::Audio && (!plan_.has_audio || plan_.silent_audio)) return true;
+    if (kind == StreamKind::Audio && !uses_input_audio_) return true;
+    if (kind == StreamKind::Video && fed_) return true;  // its leader sends it filtered frames
     av::FramePtr copy;
     if (frame) {
       copy.reset(av_frame_clone(frame));  // a new reference, not a copy of the pixels
@@ -200,174 +304,330 @@ class OutputBranch {
     return queue_.push({kind, std::move(copy)});
   }
 
-  void close_input() { queue_.close(); }
+  // Branches whose filter chains are equal filter once: this branch's filtered frames also
+  // go to `follower`, which encodes them as they are (the scaling is done once).
+  void feed(OutputBranch* follower) {
+    followers_.push_back(follower);
+    follower->fed_ = true;
+    follower->producers_ = 2;
+  }
+
+  // The decoder has handed out everything (a fed branch's queue closes once its leader
+  // is done too).
+  void close_input() { producer_done(); }
   void abort() { queue_.abort(); }
   // --reframe smart: each frame is cropped to its own window before the filter graph.
   void crop_with(std::shared_ptr<const FrameWindows> windows) { windows_ = std::move(windows); }
 
-  // Joins the worker; on success renames the temporary into place.
-  OutputReport finish() {
+  // Joins the worker; commits each complete output (renames its temporary into place).
+  // One report per output, in the order of the plans given.
+  std::vector<OutputReport> finish() {
     if (worker_.joinable()) worker_.join();
-    OutputReport r;
-    r.preset = plan_.preset;
-    r.path = plan_.path;
-    r.video_frames = frames_out_;
-    r.warnings = plan_.warnings;
-    if (error_) {
-      try {
-        std::rethrow_exception(error_);
-      } catch (const std::exception& e) {
-        r.error = e.what();
+    std::vector<OutputReport> reports;
+    for (auto& mp : members_) {
+      Member& m = *mp;
+      OutputReport r;
+      r.preset = m.plan.preset;
+      r.path = m.plan.path;
+      r.video_frames = frames_out_;
+      r.warnings = m.plan.warnings;
+      if (m.plan.path != video_.path) r.video_shared_from = video_.path;
+      std::exception_ptr err = m.error ? m.error : error_;
+      std::string upstream;
+      {
+        const std::lock_guard lock(upstream_mutex_);
+        upstream = upstream_error_;
       }
-      file_.discard();
-      return r;
+      if (!err && !m.completed) {
+        // The input ended early, or the branch that scaled for this one failed: never
+        // commit half a file.
+        r.error = upstream.empty() ? "incomplete output" : m.name + ": not written: " + upstream;
+      } else if (!err) {
+        try {
+          m.file.commit();
+        } catch (const Error&) {
+          err = std::current_exception();
+        }
+      }
+      if (err) {
+        try {
+          std::rethrow_exception(err);
+        } catch (const std::exception& e) {
+          r.error = e.what();
+        }
+      }
+      if (!r.error.empty()) {
+        m.file.discard();
+      } else {
+        std::error_code ec;
+        r.size_bytes = static_cast<int64_t>(fs::file_size(m.plan.path, ec));
+        r.ok = true;
+      }
+      reports.push_back(std::move(r));
     }
-    if (!completed_) {
-      r.error = "incomplete output";  // the input ended early: never commit half a file
-      file_.discard();
-      return r;
-    }
-    file_.commit();
-    std::error_code ec;
-    r.size_bytes = static_cast<int64_t>(fs::file_size(plan_.path, ec));
-    r.ok = true;
-    return r;
+    return reports;
   }
 
  private:
-  void run() {
+  struct Member {
+    explicit Member(OutputPlan p) : plan(std::move(p)), file(plan.path), name(plan.path.string()) {}
+    OutputPlan plan;
+    AtomicFile file;
+    std::string name;
+    std::unique_ptr<Muxer> mux;
+    std::optional<Encoder> audio_enc;
+    std::optional<FilterGraph> audio_graph;
+    int video_stream = -1, audio_stream = -1;
+    int64_t silence_next = 0;
+    bool audio_done = true, completed = false;
+    std::exception_ptr error;  // this output failed; the others go on
+  };
+
+  bool any_live() const {
+    return std::any_of(members_.begin(), members_.end(), [](const auto& m) { return !m->error; });
+  }
+
+  // Runs `step` for one output; an error there fails that output alone.
+  template <class Step>
+  void for_member(Member& m, Step&& step) {
+    if (m.error) return;
     try {
-      while (auto item = queue_.pop()) {
-        if (item->kind == StreamKind::Video) {
-          on_video(item->frame.get());
-        } else {
-          on_audio(item->frame.get());
-        }
-        if (video_done_ && audio_done_) {
-          finalize();
-          return;
-        }
+      step(m);
+    } catch (const Error&) {
+      m.error = std::current_exception();
+    }
+  }
+
+  // Called by the leader's worker thread.
+  void offer_filtered(const AVFrame* frame, AVRational time_base) {
+    if (failed_.load()) return;
+    av::FramePtr copy;
+    if (frame) {
+      copy.reset(av_frame_clone(frame));
+      if (!copy) throw std::bad_alloc();
+    }
+    queue_.push({StreamKind::Video, std::move(copy), true, time_base});
+  }
+  void leader_done(const std::string& failure) {
+    if (!failure.empty()) {
+      {
+        const std::lock_guard lock(upstream_mutex_);
+        upstream_error_ = failure;
       }
+      failed_.store(true);
+      queue_.abort();
+    } else {
+      producer_done();
+    }
+  }
+  void producer_done() {
+    if (producers_.fetch_sub(1) == 1) queue_.close();
+  }
+
+  void run() {
+    std::string failure;
+    try {
+      run_items();
+    } catch (const std::exception& e) {
+      error_ = std::current_exception();
+      failure = e.what();
     } catch (...) {
       error_ = std::current_exception();
+      failure = "unexpected error";
+    }
+    if (error_) {
       failed_.store(true);
-      queue_.abort();  // unblock the producer; it skips this output from now on
+      queue_.abort();  // unblock the producer; it skips this encode from now on
+    }
+    for (OutputBranch* f : followers_) {
+      f->leader_done(error_ ? "the shared scaling for " + name_ + " failed: " + failure : "");
+    }
+  }
+
+  bool followers_live() const {
+    return std::any_of(followers_.begin(), followers_.end(),
+                       [](const OutputBranch* f) { return !f->failed_.load(); });
+  }
+
+  void run_items() {
+    while (auto item = queue_.pop()) {
+      if (item->kind == StreamKind::Video && item->filtered) {
+        on_filtered(item->frame.get(), item->time_base);
+      } else if (item->kind == StreamKind::Video) {
+        on_video(item->frame.get());
+      } else {
+        for (auto& m : members_)
+          for_member(*m, [&](Member& mm) { on_audio(mm, item->frame.get()); });
+      }
+      if (!any_live() && !followers_live()) {
+        failed_.store(true);
+        queue_.abort();
+        return;
+      }
+      if (video_done_ && std::all_of(members_.begin(), members_.end(),
+                                     [](const auto& m) { return m->error || m->audio_done; })) {
+        finalize();
+        return;
+      }
     }
   }
 
   void on_video(AVFrame* frame) {
-    // `frame` is this output's own reference (offer() cloned it): cropping it moves only
-    // its data pointers, never the pixels the other outputs share.
+    // `frame` is this encode's own reference (offer() cloned it): cropping it moves only
+    // its data pointers, never the pixels the other encodes share.
     if (frame && windows_) crop_to_window(frame, windows_->at(frame->pts), name_);
     if (!video_graph_) {
       if (!frame) {
         video_done_ = true;
+        for (OutputBranch* f : followers_) f->offer_filtered(nullptr, {1, 1});
         flush_video();
         return;
       }
-      video_graph_.emplace(FilterGraph::video(frame, input_video_tb_, sar_, plan_.video_filters, name_));
+      video_graph_.emplace(
+          FilterGraph::video(frame, input_video_tb_, sar_, video_.video_filters, name_));
     }
     video_graph_->push(frame);
     while (video_graph_->pull(frame_.get())) {
+      for (OutputBranch* f : followers_)
+        f->offer_filtered(frame_.get(), video_graph_->output_time_base());
       frame_->pts = av_rescale_q(frame_->pts, video_graph_->output_time_base(),
                                  video_enc_->time_base());
       frame_->pict_type = AV_PICTURE_TYPE_NONE;
       encode_video(frame_.get());
       video_end_pts_ = frame_->pts + 1;
       av_frame_unref(frame_.get());
-      if (plan_.silent_audio) add_silence_until(video_end_pts_);
+      for (auto& m : members_) {
+        if (m->plan.silent_audio)
+          for_member(*m, [&](Member& mm) { add_silence_until(mm, video_end_pts_); });
+      }
     }
     if (!frame) {
       video_done_ = true;
+      for (OutputBranch* f : followers_) f->offer_filtered(nullptr, {1, 1});
       flush_video();
     }
   }
 
-  void on_audio(AVFrame* frame) {
-    if (!audio_graph_) {
+  // A frame filtered by the leader (its reference of our own): encode it as it is.
+  void on_filtered(AVFrame* frame, AVRational time_base) {
+    if (!frame) {
+      video_done_ = true;
+      flush_video();
+      return;
+    }
+    frame->pts = av_rescale_q(frame->pts, time_base, video_enc_->time_base());
+    frame->pict_type = AV_PICTURE_TYPE_NONE;
+    encode_video(frame);
+    video_end_pts_ = frame->pts + 1;
+    for (auto& m : members_) {
+      if (m->plan.silent_audio)
+        for_member(*m, [&](Member& mm) { add_silence_until(mm, video_end_pts_); });
+    }
+  }
+
+  void on_audio(Member& m, AVFrame* frame) {
+    if (m.audio_done) return;
+    if (!m.audio_graph) {
       if (!frame) {
-        audio_done_ = true;
-        flush_audio();
+        m.audio_done = true;
+        encode_audio(m, nullptr);
         return;
       }
-      audio_graph_.emplace(FilterGraph::audio(frame, input_audio_tb_, plan_.audio_filters,
-                                              audio_enc_->frame_size(), name_));
+      m.audio_graph.emplace(FilterGraph::audio(frame, input_audio_tb_, m.plan.audio_filters,
+                                               m.audio_enc->frame_size(), m.name));
     }
-    audio_graph_->push(frame);
-    while (audio_graph_->pull(frame_.get())) {
-      frame_->pts = av_rescale_q(frame_->pts, audio_graph_->output_time_base(),
-                                 audio_enc_->time_base());
-      encode_audio(frame_.get());
+    m.audio_graph->push(frame);
+    while (m.audio_graph->pull(frame_.get())) {
+      frame_->pts =
+          av_rescale_q(frame_->pts, m.audio_graph->output_time_base(), m.audio_enc->time_base());
+      encode_audio(m, frame_.get());
       av_frame_unref(frame_.get());
     }
     if (!frame) {
-      audio_done_ = true;
-      flush_audio();
+      m.audio_done = true;
+      encode_audio(m, nullptr);
     }
   }
 
+  // One encode, every output's muxer: each gets its own reference to the packet.
   void encode_video(const AVFrame* f) {
     if (f) ++frames_out_;
-    video_enc_->send(f, [&](AVPacket* pkt) { mux_->write(pkt, video_stream_, video_enc_->time_base()); });
+    video_enc_->send(f, [&](AVPacket* pkt) {
+      for (auto& m : members_) {
+        for_member(*m, [&](Member& mm) {
+          // The muxer takes over the reference and leaves `shared_` blank for the next.
+          av::check(av_packet_ref(shared_.get(), pkt), "share a video packet", mm.name);
+          mm.mux->write(shared_.get(), mm.video_stream, video_enc_->time_base());
+        });
+      }
+    });
   }
-  void encode_audio(const AVFrame* f) {
-    audio_enc_->send(f, [&](AVPacket* pkt) { mux_->write(pkt, audio_stream_, audio_enc_->time_base()); });
+  void encode_audio(Member& m, const AVFrame* f) {
+    m.audio_enc->send(
+        f, [&](AVPacket* pkt) { m.mux->write(pkt, m.audio_stream, m.audio_enc->time_base()); });
   }
 
   void flush_video() { encode_video(nullptr); }
-  void flush_audio() { encode_audio(nullptr); }
 
   // Generated silence for inputs without audio, kept in step with the video so the
   // muxer never has to buffer one stream while waiting for the other. Whole encoder
   // frames while the video runs; at the end (`last`) one short frame lands exactly on
   // the video's end, so the track is no longer than the picture.
-  void add_silence_until(int64_t video_end_pts, bool last = false) {
+  void add_silence_until(Member& m, int64_t video_end_pts, bool last = false) {
     const AVRational vtb = video_enc_->time_base();
-    const int rate = plan_.audio.sample_rate_hz;
+    const int rate = m.plan.audio.sample_rate_hz;
     const int64_t target = av_rescale_q(video_end_pts, vtb, {1, rate});
-    const int frame_size = audio_enc_->frame_size() > 0 ? audio_enc_->frame_size() : 1024;
+    const int frame_size = m.audio_enc->frame_size() > 0 ? m.audio_enc->frame_size() : 1024;
     for (;;) {
-      const int64_t left = target - silence_next_;
+      const int64_t left = target - m.silence_next;
       const int n = static_cast<int>(std::min<int64_t>(left, frame_size));
       if (n <= 0 || (n < frame_size && !last)) return;
       av::FramePtr s = av::make_frame();
       s->nb_samples = n;
-      s->format = audio_enc_->context()->sample_fmt;
+      s->format = m.audio_enc->context()->sample_fmt;
       s->sample_rate = rate;
-      av::check(av_channel_layout_copy(&s->ch_layout, &audio_enc_->context()->ch_layout),
-                "set up silence", name_);
-      av::check(av_frame_get_buffer(s.get(), 0), "allocate silence", name_);
+      av::check(av_channel_layout_copy(&s->ch_layout, &m.audio_enc->context()->ch_layout),
+                "set up silence", m.name);
+      av::check(av_frame_get_buffer(s.get(), 0), "allocate silence", m.name);
       av_samples_set_silence(s->extended_data, 0, n, s->ch_layout.nb_channels,
                              static_cast<AVSampleFormat>(s->format));
-      s->pts = silence_next_;
-      silence_next_ += n;
-      encode_audio(s.get());
+      s->pts = m.silence_next;
+      m.silence_next += n;
+      encode_audio(m, s.get());
     }
   }
 
   void finalize() {
-    if (plan_.silent_audio) {
-      add_silence_until(video_end_pts_, true);
-      flush_audio();
+    for (auto& m : members_) {
+      for_member(*m, [&](Member& mm) {
+        if (mm.plan.silent_audio) {
+          add_silence_until(mm, video_end_pts_, true);
+          encode_audio(mm, nullptr);
+        }
+        mm.mux->finish();
+        mm.completed = true;
+      });
     }
-    mux_->finish();
-    completed_ = true;
   }
 
-  OutputPlan plan_;
-  AtomicFile file_;
+  OutputPlan video_;  // the first output's plan: its video settings and filters rule
   std::string name_;
   AVRational input_video_tb_{1, 1}, input_audio_tb_{1, 1}, sar_{1, 1};
-  std::unique_ptr<Muxer> mux_;
-  std::optional<Encoder> video_enc_, audio_enc_;
-  std::optional<FilterGraph> video_graph_, audio_graph_;
+  std::vector<std::unique_ptr<Member>> members_;
+  std::optional<Encoder> video_enc_;
+  std::optional<FilterGraph> video_graph_;
   std::shared_ptr<const FrameWindows> windows_;
-  int video_stream_ = -1, audio_stream_ = -1;
   av::FramePtr frame_;
-  int64_t silence_next_ = 0;
+  av::PacketPtr shared_ = av::make_packet();
   int64_t video_end_pts_ = 0;  // end of the last encoded frame, encoder time base
   int64_t frames_out_ = 0;
-  bool video_done_ = false, audio_done_ = false, completed_ = false;
+  bool video_done_ = false;
+  bool uses_input_audio_ = false;
+  std::vector<OutputBranch*> followers_;  // fed this branch's filtered frames
+  bool fed_ = false;                      // its video comes from a leader, not the decoder
+  std::atomic<int> producers_{1};         // the decoder, and the leader when fed
+  std::mutex upstream_mutex_;
+  std::string upstream_error_;  // why the leader stopped feeding this branch
   BoundedQueue<Item> queue_;
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
@@ -426,57 +686,91 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   InputFile input(job.input);
   PackageReport report;
   report.input = input.info();
-  const std::vector<OutputPlan> plans = plan_package(input.info(), job);
+  const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
+  int64_t output_duration_us = report.input.duration_us;
+  if (!ranges.empty()) {
+    output_duration_us = 0;
+    for (const TimeRange& r : ranges) output_duration_us += r.length_us();
+  }
+  // Subtitles on the output timeline; burnt in: one ASS script per output size.
+  std::vector<TimedSubtitles> subtitles;
+  for (const SubtitleSpec& spec : job.subtitles) {
+    subtitles.push_back({spec, retime(read_subtitles(spec).cues, ranges, output_duration_us)});
+  }
+  std::map<std::pair<int, int>, std::unique_ptr<TempFile>> scripts;
+  const auto burn_script = [&](Size size) {
+    auto& file = scripts[{size.width_px, size.height_px}];
+    if (!file) file = std::make_unique<TempFile>(".ass", ass_script(subtitles.front().cues, size));
+    return file->path();
+  };
+  const std::vector<OutputPlan> plans = plan_package(input.info(), job, burn_script);
   // --reframe smart: an analysis pass places every output's window before the encode.
   const auto smart = SmartReframe::prepare(job, resolve_ranges(input.info(), job), plans);
 
   // Outputs whose setup fails (encoder refuses the settings, folder not writable) are
-  // reported and the others still run.
-  // Outputs that share another's encode get no branch of their own.
-  std::vector<std::unique_ptr<OutputBranch>> branches;
-  std::vector<std::optional<OutputReport>> early(plans.size());
-  std::vector<size_t> encoded_by(plans.size());
+  // reported and the others still run. Outputs that share another's whole encode get no
+  // branch of their own; outputs that share only its video join its branch.
+  const auto index_of = [&](const fs::path& path, size_t fallback) {
+    for (size_t j = 0; j < plans.size(); ++j) {
+      if (!path.empty() && plans[j].path == path) return j;
+    }
+    return fallback;
+  };
+  std::vector<size_t> encoded_by(plans.size()), video_by(plans.size());
   for (size_t i = 0; i < plans.size(); ++i) {
-    encoded_by[i] = i;
-    for (size_t j = 0; j < i; ++j) {
-      if (!plans[i].same_encode_as.empty() && plans[j].path == plans[i].same_encode_as) {
-        encoded_by[i] = j;
+    encoded_by[i] = index_of(plans[i].same_encode_as, i);
+    video_by[i] = index_of(plans[i].same_video_as, i);
+  }
+  std::vector<std::unique_ptr<OutputBranch>> branches(plans.size());
+  std::vector<std::optional<OutputReport>> early(plans.size());
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (encoded_by[i] != i || video_by[i] != i) continue;
+    std::vector<size_t> members;
+    for (size_t k = i; k < plans.size(); ++k) {
+      if (encoded_by[k] == k && video_by[k] == i) members.push_back(k);
+    }
+    std::vector<OutputPlan> member_plans;
+    std::vector<std::string> for_presets;
+    for (const size_t k : members) {
+      member_plans.push_back(plans[k]);
+      std::string names = plans[k].preset;
+      for (size_t j = k + 1; j < plans.size(); ++j) {
+        if (encoded_by[j] == k) names += ", " + plans[j].preset;
+      }
+      for_presets.push_back(std::move(names));
+    }
+    try {
+      branches[i] =
+          std::make_unique<OutputBranch>(member_plans, input, job, for_presets, subtitles);
+      if (smart) branches[i]->crop_with(smart->windows(i));
+    } catch (const Error& e) {
+      for (const size_t k : members) {
+        OutputReport r;
+        r.preset = plans[k].preset;
+        r.path = plans[k].path;
+        r.error = e.what();
+        r.warnings = plans[k].warnings;
+        early[k] = std::move(r);
       }
     }
   }
-  for (size_t i = 0; i < plans.size(); ++i) {
-    if (encoded_by[i] != i) {
-      branches.push_back(nullptr);
-      continue;
-    }
-    std::string for_presets = plans[i].preset;
-    for (size_t j = i + 1; j < plans.size(); ++j) {
-      if (encoded_by[j] == i) for_presets += ", " + plans[j].preset;
-    }
-    try {
-      branches.push_back(std::make_unique<OutputBranch>(plans[i], input, job, for_presets));
-      if (smart) branches.back()->crop_with(smart->windows(i));
-    } catch (const Error& e) {
-      branches.push_back(nullptr);
-      OutputReport r;
-      r.preset = plans[i].preset;
-      r.path = plans[i].path;
-      r.error = e.what();
-      r.warnings = plans[i].warnings;
-      early[i] = std::move(r);
+  // Branches with the same filter chain (the same picture: size, crop, rate, format)
+  // scale once: the first feeds its filtered frames to the others. Smart windows are per
+  // output, so smart jobs do not share.
+  if (!smart) {
+    std::map<std::string, OutputBranch*> scaled_by;
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (!branches[i]) continue;
+      const auto [it, first] = scaled_by.emplace(plans[i].video_filters, branches[i].get());
+      if (!first) it->second->feed(branches[i].get());
     }
   }
   for (auto& b : branches) {
     if (b) b->start();
   }
 
-  const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
   Progress p;
-  p.duration_us = report.input.duration_us;
-  if (!ranges.empty()) {
-    p.duration_us = 0;
-    for (const TimeRange& r : ranges) p.duration_us += r.length_us();
-  }
+  p.duration_us = output_duration_us;
   std::optional<RangeReader> cutter;
   if (!ranges.empty()) cutter.emplace(input, ranges);
   const AVRational vtb = input.video_time_base();
@@ -523,11 +817,20 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     throw;
   }
 
-  for (size_t i = 0; i < branches.size(); ++i) {
+  std::vector<std::optional<OutputReport>> done(plans.size());
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (!branches[i]) continue;
+    std::vector<OutputReport> reps = branches[i]->finish();
+    size_t n = 0;
+    for (size_t k = i; k < plans.size(); ++k) {
+      if (encoded_by[k] == k && video_by[k] == i) done[k] = std::move(reps.at(n++));
+    }
+  }
+  for (size_t i = 0; i < plans.size(); ++i) {
     if (encoded_by[i] != i) {
       report.outputs.push_back(share_encode(report.outputs[encoded_by[i]], plans[i]));
     } else {
-      report.outputs.push_back(branches[i] ? branches[i]->finish() : *early[i]);
+      report.outputs.push_back(done[i] ? *done[i] : *early[i]);
     }
   }
   // A signal that arrives once every output is complete changes nothing: keep them.
@@ -544,16 +847,27 @@ nlohmann::json to_json(const OutputPlan& plan) {
       {"preset", plan.preset},
       {"output", plan.path.string()},
       {"reframe", to_string(plan.geometry.mode)},
-      {"crop", {{"x", plan.geometry.crop.x_px}, {"y", plan.geometry.crop.y_px},
-                {"width", plan.geometry.crop.width_px}, {"height", plan.geometry.crop.height_px}}},
+      {"crop",
+       {{"x", plan.geometry.crop.x_px},
+        {"y", plan.geometry.crop.y_px},
+        {"width", plan.geometry.crop.width_px},
+        {"height", plan.geometry.crop.height_px}}},
       {"video_filters", plan.video_filters},
       {"audio_filters", plan.audio_filters},
-      {"video", {{"codec", v.codec}, {"width", v.width_px}, {"height", v.height_px},
-                 {"fps", std::to_string(v.frame_rate.num) + "/" + std::to_string(v.frame_rate.den)},
-                 {"profile", v.profile}, {"level", v.level}, {"preset", v.preset}, {"crf", v.crf},
-                 {"maxrate", v.maxrate_bps}, {"bufsize", v.bufsize_bits},
-                 {"gop_frames", v.gop_frames}, {"bframes", v.bframes},
-                 {"threads", v.threads}}},
+      {"video",
+       {{"codec", v.codec},
+        {"width", v.width_px},
+        {"height", v.height_px},
+        {"fps", std::to_string(v.frame_rate.num) + "/" + std::to_string(v.frame_rate.den)},
+        {"profile", v.profile},
+        {"level", v.level},
+        {"preset", v.preset},
+        {"crf", v.crf},
+        {"maxrate", v.maxrate_bps},
+        {"bufsize", v.bufsize_bits},
+        {"gop_frames", v.gop_frames},
+        {"bframes", v.bframes},
+        {"threads", v.threads}}},
       {"audio", plan.has_audio ? nlohmann::json{{"codec", plan.audio.codec},
                                                 {"bitrate", plan.audio.bitrate_bps},
                                                 {"sample_rate", plan.audio.sample_rate_hz},
@@ -561,8 +875,11 @@ nlohmann::json to_json(const OutputPlan& plan) {
                                                 {"silent", plan.silent_audio}}
                                : nlohmann::json()},
       {"warnings", plan.warnings},
-      {"same_encode_as", plan.same_encode_as.empty() ? nlohmann::json()
-                                                     : nlohmann::json(plan.same_encode_as.string())}};
+      {"same_encode_as", plan.same_encode_as.empty()
+                             ? nlohmann::json()
+                             : nlohmann::json(plan.same_encode_as.string())},
+      {"same_video_as", plan.same_video_as.empty() ? nlohmann::json()
+                                                   : nlohmann::json(plan.same_video_as.string())}};
   return j;
 }
 
@@ -615,28 +932,43 @@ nlohmann::json to_json(const MediaInfo& in) {
 nlohmann::json to_json(const PackageReport& r) {
   nlohmann::json outs = nlohmann::json::array();
   for (const auto& o : r.outputs) {
-    outs.push_back({{"preset", o.preset},
-                    {"path", o.path.string()},
-                    {"ok", o.ok},
-                    {"error", o.error.empty() ? nlohmann::json() : nlohmann::json(o.error)},
-                    {"size_bytes", o.size_bytes},
-                    {"video_frames", o.video_frames},
-                    {"warnings", o.warnings},
-                    // "shared": no encode of its own, made from shared_from's (as a hard
-                    // link or a copy), so identical content.
-                    {"encode", o.shared_from.empty() ? "own" : "shared"},
-                    {"shared_from", o.shared_from.empty() ? nlohmann::json()
-                                                          : nlohmann::json(o.shared_from.string())},
-                    {"shared_as", o.shared_from.empty() ? nlohmann::json()
-                                  : nlohmann::json(o.hard_link ? "hard link" : "copy")}});
+    outs.push_back(
+        {{"preset", o.preset},
+         {"path", o.path.string()},
+         {"ok", o.ok},
+         {"error", o.error.empty() ? nlohmann::json() : nlohmann::json(o.error)},
+         {"size_bytes", o.size_bytes},
+         {"video_frames", o.video_frames},
+         {"warnings", o.warnings},
+         // "shared": no encode of its own, made from shared_from's (as a hard
+         // link or a copy), so identical content.
+         {"encode", o.shared_from.empty() ? "own" : "shared"},
+         {"shared_from",
+          o.shared_from.empty() ? nlohmann::json() : nlohmann::json(o.shared_from.string())},
+         {"shared_as", o.shared_from.empty() ? nlohmann::json()
+                                             : nlohmann::json(o.hard_link ? "hard link" : "copy")},
+         // Its own audio and muxing, the video packets of another output's
+         // encode (presets that differ only in audio or tags).
+         {"video_shared_from", o.video_shared_from.empty()
+                                   ? nlohmann::json()
+                                   : nlohmann::json(o.video_shared_from.string())}});
     if (!o.reframe_shots.empty()) add_smart_reframe(outs.back(), o);
   }
   nlohmann::json ranges = nlohmann::json::array();
   for (const TimeRange& t : r.ranges) {
     ranges.push_back({{"start_seconds", t.start_us / 1e6}, {"end_seconds", t.end_us / 1e6}});
   }
+  nlohmann::json analysis;
+  if (r.analysis.ran) {
+    analysis = {{"cache", r.analysis.cache},
+                {"cache_file", r.analysis.cache_file.empty()
+                                   ? nlohmann::json()
+                                   : nlohmann::json(r.analysis.cache_file.string())},
+                {"warnings", r.analysis.warnings}};
+  }
   return {{"input", r.input.path.string()},
           {"ok", r.ok()},
+          {"analysis", analysis},
           {"ranges", ranges},
           {"frames_decoded", r.frames_decoded},
           {"elapsed_seconds", r.elapsed_s},

@@ -5,8 +5,9 @@
 //   job.outputs.push_back({loader.load("tiktok"), "out/ep01.tiktok.mp4"});
 //   PackageReport r = package(job, [](const Progress& p) { ... });
 //
-// One decoder thread feeds one worker per output through a small bounded queue of
-// reference-counted frames; each worker filters, encodes and muxes its own output.
+// One decoder thread feeds one worker per video encode through a small bounded queue of
+// reference-counted frames; each worker filters and encodes the video once and muxes it,
+// with each output's own audio, into every output that has those video settings.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "media/input.h"
 #include "pipeline/geometry.h"
 #include "pipeline/ranges.h"
+#include "pipeline/subtitles.h"
 #include "presets/preset.h"
 
 namespace reelpack {
@@ -43,6 +45,14 @@ struct PackageJob {
   // pipeline/smart_reframe.h.
   std::filesystem::path crop_path_out;
   std::filesystem::path crop_path_in;
+  // --reframe smart: keep the analysis in this folder and reuse it when the same input
+  // is analysed with the same ranges and settings (pipeline/analysis_cache.h). Empty: no
+  // cache.
+  std::filesystem::path analysis_cache_dir;
+  // Soft subtitle tracks (mov_text), in this order, re-timed like the picture; with
+  // burn_subtitles the first is also drawn into the picture after reframing.
+  std::vector<SubtitleSpec> subtitles;
+  bool burn_subtitles = false;
 };
 
 // Preset keys that keep the source's displayed size and frame rate at mastering quality
@@ -69,6 +79,11 @@ struct OutputPlan {
   // Preset::encoding_fingerprint(); the reframe mode is the job's): this output is not
   // encoded again but made from that one once it is complete. Empty: its own encode.
   std::filesystem::path same_encode_as;
+  // An earlier output with its own encode whose preset has the same video settings
+  // (Preset::video_fingerprint()) but other audio or tags: one video encode feeds both,
+  // each with its own audio chain and muxer. Empty: its own video encode (or, with
+  // same_encode_as set, none at all).
+  std::filesystem::path same_video_as;
 };
 
 struct Progress {
@@ -100,13 +115,23 @@ struct OutputReport {
   std::vector<std::string> warnings;
   std::filesystem::path shared_from;  // the output whose encode this is (empty: its own)
   bool hard_link = false;             // shared as a hard link (else as a copy)
+  std::filesystem::path video_shared_from;  // the output whose video encode it muxed
   // --reframe smart: the camera's plan per shot, and where the crop path was written.
   std::vector<ReframeShot> reframe_shots;
   std::filesystem::path crop_path;
 };
 
+// --reframe smart: where the analysis came from.
+struct AnalysisReport {
+  bool ran = false;   // the job needed an analysis
+  std::string cache;  // "hit" (read from the cache), "miss" (analysed, then stored), "off"
+  std::filesystem::path cache_file;
+  std::vector<std::string> warnings;  // a damaged cache entry, a cache that cannot be written
+};
+
 struct PackageReport {
   MediaInfo input;
+  AnalysisReport analysis;
   std::vector<TimeRange> ranges;  // what was cut, frame-exact (empty: whole input)
   int64_t output_duration_us = 0;
   std::vector<OutputReport> outputs;
@@ -115,7 +140,12 @@ struct PackageReport {
   bool ok() const;
 };
 
-std::vector<OutputPlan> plan_package(const MediaInfo& input, const PackageJob& job);
+// `burn_script(size)`: the ASS script the `ass` filter draws on outputs of that size when
+// the job burns subtitles in (package() writes them); none given: the subtitles file
+// itself is named (a --dry-run plan).
+std::vector<OutputPlan> plan_package(
+    const MediaInfo& input, const PackageJob& job,
+    const std::function<std::filesystem::path(Size)>& burn_script = {});
 
 // Runs the job. A failing output does not stop the others (its report says why); an input
 // that cannot be read throws. Interruption (SIGINT/SIGTERM) throws Interrupted after every

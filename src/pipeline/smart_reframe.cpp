@@ -1,5 +1,7 @@
 #include "pipeline/smart_reframe.h"
 
+#include "pipeline/analysis_cache.h"
+
 extern "C" {
 #include <libavutil/frame.h>
 #include <libavutil/mathematics.h>
@@ -638,7 +640,24 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
     return p.geometry.crop.x_px > 0 || p.geometry.crop.y_px > 0;
   });
   options.detect = job.crop_path_in.empty() && can_move;
-  smart->analysis_ = analyse_for_reframe(job.input, ranges, options);
+  AnalysisReport& used = smart->analysis_report_;
+  used.ran = true;
+  used.cache = "off";
+  if (!job.analysis_cache_dir.empty()) {
+    const AnalysisCache cache(job.analysis_cache_dir);
+    const AnalysisKey key = analysis_key(job.input, ranges, options);
+    used.cache_file = cache.file_for(key);
+    if (auto hit = cache.load(key, job.input, used.warnings)) {
+      smart->analysis_ = std::move(*hit);
+      used.cache = "hit";
+    } else {
+      smart->analysis_ = analyse_for_reframe(job.input, ranges, options);
+      cache.store(key, smart->analysis_, used.warnings);
+      used.cache = "miss";
+    }
+  } else {
+    smart->analysis_ = analyse_for_reframe(job.input, ranges, options);
+  }
   const SmartAnalysis& a = smart->analysis_;
 
   // Outputs with the same window (and, for a path read in, the same rate) share a path.
@@ -673,6 +692,7 @@ fs::path SmartReframe::crop_path_for(const PackageJob& job, size_t index) {
 }
 
 void SmartReframe::finish(const PackageJob& job, PackageReport& report) const {
+  report.analysis = analysis_report_;
   for (size_t i = 0; i < report.outputs.size() && i < outputs_.size(); ++i) {
     OutputReport& r = report.outputs[i];
     const Output& o = outputs_[i];

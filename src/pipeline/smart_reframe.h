@@ -168,7 +168,8 @@ class SmartReframe {
  public:
   // nullptr when the job is not smart. Checks the options (a crop path without smart
   // reframing is a UsageError), runs the analysis (timestamps only when the job reads
-  // its crop path from a file) and places every smart output's windows.
+  // its crop path from a file, read from job.analysis_cache_dir when cached there) and
+  // places every smart output's windows.
   static std::unique_ptr<SmartReframe> prepare(const PackageJob& job,
                                                const std::vector<TimeRange>& ranges,
                                                const std::vector<OutputPlan>& plans);
@@ -193,6 +194,7 @@ class SmartReframe {
     Rational rate;
   };
   SmartAnalysis analysis_;
+  AnalysisReport analysis_report_;
   std::vector<Output> outputs_;
   std::filesystem::path crop_path_in_;
 };

@@ -293,6 +293,14 @@ std::string Preset::encoding_fingerprint() const {
   return o.str();
 }
 
+std::string Preset::video_fingerprint() const {
+  std::ostringstream o;
+  for (const auto& [k, v] : resolved) {
+    if (k.starts_with("video.") || k == "container") o << k << '=' << v.value << ';';
+  }
+  return o.str();
+}
+
 nlohmann::json to_json(const Preset& p) {
   nlohmann::json j;
   j["name"] = p.name;

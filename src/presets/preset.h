@@ -86,6 +86,9 @@ struct Preset {
 
   // Encoding-relevant settings as one string: equal strings encode identically.
   std::string encoding_fingerprint() const;
+  // The video settings (and container) alone: equal strings make identical video streams,
+  // so one video encode can feed several outputs that differ only in audio or tags.
+  std::string video_fingerprint() const;
 };
 
 using Overrides = std::map<std::string, std::string>;  // "video.crf" -> "20"

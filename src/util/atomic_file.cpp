@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -46,6 +47,19 @@ void AtomicFile::discard() {
   std::error_code ec;
   fs::remove(temp_path_, ec);  // best effort: nothing sensible to do on failure here
   active_ = false;
+}
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+  AtomicFile file(path);
+  {
+    std::ofstream out(file.temp_path(), std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) {
+      throw ProcessingError(path.string() + ": cannot write (check free space and permissions)");
+    }
+  }
+  file.commit();
 }
 
 }  // namespace reelpack

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 namespace reelpack {
 
@@ -32,6 +33,10 @@ class AtomicFile {
   std::filesystem::path temp_path_;
   bool active_ = true;
 };
+
+// Writes `text` to `path` through a temporary renamed into place. Throws ProcessingError
+// naming the file when it cannot be written.
+void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 // Name prefix of temporaries, so a folder can be swept after a SIGKILL.
 inline constexpr const char* kTempPrefix = ".reelpack-tmp-";

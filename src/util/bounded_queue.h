@@ -1,4 +1,5 @@
-// A small blocking queue between one producer and one consumer thread.
+// A small blocking queue between producer threads (one, or two when a packaging branch
+// also takes frames from another branch) and one consumer thread.
 //
 //   BoundedQueue<Item> q(16);
 //   q.push(item);   // blocks while full; false once aborted

@@ -135,10 +135,16 @@ TEST_CASE("a season runs every good row, reports the bad ones and resumes with n
              Catch::Contains("corrupt.mp4") && Catch::Contains("not a media file"));
   CHECK(rows["ep01-subbed"]["status"] == "failed");
   CHECK_THAT(rows["ep01-subbed"]["reason"].get<std::string>(), Catch::Contains("no-such.srt"));
-  // Subtitles are validated but not burnt in or muxed yet, and the report says so.
+  // The row's subtitles become a soft mov_text track of each of its outputs.
   CHECK(rows["ep02"]["status"] == "ok");
-  CHECK_THAT(rows["ep02"]["warnings"].dump(),
-             Catch::Contains("subtitles ignored: not supported yet"));
+  for (const std::string preset : {"tiktok", "youtube-shorts"}) {
+    int subtitle_tracks = 0;
+    const json probe = ffprobe(out / ("ep02." + preset + ".mp4"));
+    for (const json& s : probe["streams"]) {
+      subtitle_tracks += s["codec_name"] == "mov_text";
+    }
+    CHECK(subtitle_tracks == 1);
+  }
 
   // Every good row's outputs: named <name>.<preset>.mp4, at the preset size, conforming.
   const std::map<std::string, std::vector<std::string>> expected = {

@@ -353,6 +353,82 @@ TEST_CASE("one decode feeds several presets", "[package][multi]") {
   }
 }
 
+namespace {
+// MD5 of a file's first video (or audio) stream's packets, copied as they are: equal
+// digests mean the same coded stream, whatever the container around it.
+std::string stream_md5(const fs::path& file, const std::string& map) {
+  const RunResult r = run("ffmpeg -nostdin -v error -i " + shell_quote(file.string()) + " -map " +
+                          map + " -c copy -f md5 -");
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+}  // namespace
+
+TEST_CASE("presets that differ only in audio share one video encode", "[package][multi][share]") {
+  TempDir dir;
+  const fs::path in =
+      make_clip(dir / "ep01.mp4", "-f lavfi -i testsrc2=s=640x360:r=30:d=5 -f lavfi -i sine=d=5" +
+                                      kEncode + " -c:a aac -shortest");
+  const fs::path outdir = dir / "out";
+  // 5 s: snapchat-spotlight's shortest. Same video settings; douyin AAC 128k, bilibili-vertical
+  // 192k, snapchat-spotlight 192k normalised to -16 LUFS. youtube-shorts (0.5 s GOP) needs a video
+  // encode of its own.
+  const std::vector<std::string> presets = {"douyin", "bilibili-vertical", "snapchat-spotlight",
+                                            "youtube-shorts"};
+  std::vector<std::string> args = {"package", in.string(), "-o", outdir.string()};
+  for (const auto& p : presets) args = args + std::vector<std::string>{"-p", p};
+  args = args + kSmall;
+
+  const RunResult plan = run_reelpack(args + std::vector<std::string>{"--dry-run", "--json"});
+  INFO(plan.err);
+  REQUIRE(plan.exit_code == 0);
+  const json planned = json::parse(plan.out)["outputs"];
+  const std::string douyin = output_path(in, "douyin", outdir).string();
+  CHECK(planned[0]["same_video_as"].is_null());
+  CHECK(planned[1]["same_video_as"] == douyin);
+  CHECK(planned[2]["same_video_as"] == douyin);
+  CHECK(planned[3]["same_video_as"].is_null());
+  for (const json& o : planned) CHECK(o["same_encode_as"].is_null());
+  const RunResult text = run_reelpack(args + std::vector<std::string>{"--dry-run"});
+  CHECK_THAT(text.out, Catch::Contains("video packets shared with " + douyin));
+
+  const RunResult r = run_reelpack(args + std::vector<std::string>{"--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json summary = json::parse(r.out);
+  REQUIRE(summary["outputs"].size() == 4);
+  CHECK(list_dir(outdir).size() == 4);
+  CHECK(summary["outputs"][1]["video_shared_from"] == douyin);
+  CHECK(summary["outputs"][2]["video_shared_from"] == douyin);
+  CHECK(summary["outputs"][3]["video_shared_from"].is_null());
+  std::vector<fs::path> paths;
+  for (const json& o : summary["outputs"]) {
+    INFO(o.dump());
+    CHECK(o["ok"] == true);
+    CHECK(o["encode"] == "own");
+    paths.emplace_back(o["path"].get<std::string>());
+    check_vertical_output(paths.back(), kW, kH);
+    CHECK(video_frames(paths.back()).size() == 150);
+    // Each output still meets its own preset.
+    const RunResult c = run_reelpack(
+        std::vector<std::string>{"check", paths.back().string(), "-p", o["preset"]} + kSmall);
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 0);
+  }
+  // One video stream, three files; the fourth was encoded on its own (other GOP).
+  const std::string video = stream_md5(paths[0], "0:v");
+  CHECK(stream_md5(paths[1], "0:v") == video);
+  CHECK(stream_md5(paths[2], "0:v") == video);
+  CHECK(stream_md5(paths[3], "0:v") != video);
+  // Each its own audio: other bit rates, and snapchat's loudness normalisation.
+  CHECK(stream_md5(paths[0], "0:a") != stream_md5(paths[1], "0:a"));
+  CHECK(stream_md5(paths[1], "0:a") != stream_md5(paths[2], "0:a"));
+  CHECK(std::abs(max_volume_db(paths[2]) - max_volume_db(paths[1])) > 1.0);
+  // The tag names the preset the file is for.
+  CHECK_THAT(ffprobe(paths[1])["format"]["tags"]["comment"].get<std::string>(),
+             Catch::Contains("bilibili-vertical") && !Catch::Contains("douyin"));
+}
+
 TEST_CASE("center reframe crops the middle of any input to the exact size", "[package][reframe]") {
   TempDir dir;
   for (const Source& s : reframe_sources(dir)) {

@@ -547,3 +547,47 @@ TEST_CASE("split --dry-run plans the episodes and writes nothing", "[split][dry-
   }
   CHECK(!fs::exists(outdir));
 }
+
+TEST_CASE("split reuses a cached shot list for the same content and settings", "[split][cache]") {
+  TempDir dir;
+  const fs::path in = dir / "master.mp4";
+  make_hard_cuts(in, master_lengths());
+  const fs::path cache = dir / "cache";
+  auto split = [&](const fs::path& input, const std::string& outdir,
+                   const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"split",       input.string(),
+                                     "-o",          (dir / outdir).string(),
+                                     "--target",    "8",
+                                     "--min",       "5",
+                                     "--max",       "12",
+                                     "--json",      "--cache-dir",
+                                     cache.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const RunResult r = run_reelpack(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+  };
+  const json first = split(in, "a");
+  CHECK(first["shots_cache"] == "miss");
+  fs::copy_file(in, dir / "renamed.mp4");
+  const json second = split(dir / "renamed.mp4", "b");
+  CHECK(second["shots_cache"] == "hit");
+  CHECK(second["shots"] == first["shots"]);
+  CHECK(second["episodes"].size() == first["episodes"].size());
+  for (size_t i = 0; i < first["episodes"].size(); ++i) {
+    CHECK(second["episodes"][i]["start_frame"] == first["episodes"][i]["start_frame"]);
+    CHECK(second["episodes"][i]["end_frame"] == first["episodes"][i]["end_frame"]);
+  }
+  // Other detector settings are another entry.
+  CHECK(split(in, "c", {"--min-shot", "1"})["shots_cache"] == "miss");
+  // A damaged entry is detected again (and replaced).
+  for (const auto& e : fs::directory_iterator(cache)) {
+    if (e.path().filename().string().starts_with("shots-")) {
+      std::ofstream(e.path(), std::ios::trunc) << "[1, 2";
+    }
+  }
+  const json again = split(in, "d");
+  CHECK(again["shots_cache"] == "miss");
+  CHECK(again["shots"] == first["shots"]);
+}

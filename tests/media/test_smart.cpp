@@ -409,6 +409,95 @@ TEST_CASE("several presets: a crop path each, shared encodes share their path", 
   CHECK(inside(face_box({240, 240}, kFaceH), reels.front()));
 }
 
+TEST_CASE("the smart analysis is cached by input content and reused", "[smart][cache]") {
+  TempDir dir;
+  // A face walking right: a path that moves, so a wrong cache entry would show.
+  const fs::path clip = drawn_clip(dir / "scene.mp4", 60, [](int i, cv::Mat& img) {
+    backdrop(img, 0, i);
+    draw_face(img, {240 + 6 * i, 240}, kFaceH);
+  });
+  const fs::path cache = dir / "cache";
+  const std::vector<std::string> cached = {"--cache-dir", cache.string()};
+
+  const json first =
+      package_smart(clip, dir / "a",
+                    cached + std::vector<std::string>{"--crop-path-out", (dir / "a.csv").string()});
+  CHECK(first["analysis"]["cache"] == "miss");
+  const fs::path entry = first["analysis"]["cache_file"].get<std::string>();
+  CHECK(entry.parent_path() == cache);
+  REQUIRE(fs::is_regular_file(entry));
+
+  // Another preset, another output folder, a copy of the input under another name: the
+  // same content and settings, so no second analysis, and the same path.
+  fs::copy_file(clip, dir / "copy.mp4");
+  const json second = package_smart(
+      dir / "copy.mp4", dir / "b",
+      cached + std::vector<std::string>{"--crop-path-out", (dir / "b.csv").string()}, "douyin");
+  CHECK(second["analysis"]["cache"] == "hit");
+  CHECK(second["analysis"]["cache_file"] == entry.string());
+  const auto a = read_rows(dir / "a.csv");
+  const auto b = read_rows(dir / "b.csv");
+  REQUIRE(a.size() == 60);
+  REQUIRE(b.size() == a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO("frame " << i);
+    CHECK(b[i].x == a[i].x);
+    CHECK(b[i].y == a[i].y);
+  }
+  CHECK(a.back().x > a.front().x);  // the window did follow the face
+
+  // Other ranges are another analysis.
+  const json ranged =
+      package_smart(clip, dir / "c", cached + std::vector<std::string>{"--range", "0-1"});
+  CHECK(ranged["analysis"]["cache"] == "miss");
+
+  SECTION("a damaged entry is ignored with a warning, analysed again and replaced") {
+    std::ofstream(entry, std::ios::trunc) << "{\"key\": \"truncated";
+    const json again = package_smart(
+        clip, dir / "d",
+        cached + std::vector<std::string>{"--crop-path-out", (dir / "d.csv").string()});
+    CHECK(again["analysis"]["cache"] == "miss");
+    CHECK_THAT(again["analysis"]["warnings"].dump(),
+               Catch::Contains("damaged analysis cache entry") &&
+                   Catch::Contains(entry.filename().string()));
+    const auto d = read_rows(dir / "d.csv");
+    REQUIRE(d.size() == a.size());
+    for (size_t i = 0; i < a.size(); ++i) CHECK(d[i].x == a[i].x);
+    // Replaced by a good entry: the next run reads it.
+    CHECK(package_smart(clip, dir / "e", cached)["analysis"]["cache"] == "hit");
+  }
+  SECTION("the text output says so too, and batch caches in OUTDIR/.reelpack-cache") {
+    std::ofstream(dir / "season.csv") << "input,presets,reframe,name\n"
+                                         "scene.mp4,tiktok,smart,ep01\n";
+    std::ofstream(dir / "other.csv") << "input,presets,reframe,name\n"
+                                        "scene.mp4,douyin,smart,ep01-cn\n";
+    const fs::path out = dir / "out";
+    const std::vector<std::string> base = {"batch", (dir / "season.csv").string(), "-o",
+                                           out.string()};
+    RunResult r = run_reelpack(base + kSmall);
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    auto row = [&] {
+      std::ifstream in(out / "report.json");
+      return json::parse(in)["rows"][0];
+    };
+    CHECK(row()["analysis_cache"] == "miss");
+    CHECK(fs::is_directory(out / ".reelpack-cache"));
+    r = run_reelpack(base + kSmall + std::vector<std::string>{"--force"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(row()["outputs"][0]["status"] == "written");
+    CHECK(row()["analysis_cache"] == "hit");
+    r = run_reelpack(
+        std::vector<std::string>{"batch", (dir / "other.csv").string(), "-o", out.string()} +
+        kSmall);
+    REQUIRE(r.exit_code == 0);
+    CHECK(row()["analysis_cache"] == "hit");
+    r = run_reelpack(base + kSmall + std::vector<std::string>{"--force", "--no-cache"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(row()["analysis_cache"] == "off");
+  }
+}
+
 TEST_CASE("smart reframing errors say what to do", "[smart]") {
   TempDir dir;
   const fs::path clip = make_clip(

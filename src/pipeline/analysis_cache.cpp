@@ -1,0 +1,303 @@
+#include "pipeline/analysis_cache.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "util/atomic_file.h"
+#include "util/content_hash.h"
+#include "util/error.h"
+
+namespace reelpack {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json rect_json(const Rect& r) {
+  return json::array({r.x_px, r.y_px, r.width_px, r.height_px});
+}
+
+Rect rect_from(const json& j) {
+  if (!j.is_array() || j.size() != 4) throw std::runtime_error("a box is not [x, y, w, h]");
+  return {j[0].get<int>(), j[1].get<int>(), j[2].get<int>(), j[3].get<int>()};
+}
+
+json samples_json(const std::vector<SubjectSample>& samples) {
+  json out = json::array();
+  for (const SubjectSample& s : samples) {
+    out.push_back({{"frame", s.frame},
+                   {"box", rect_json(s.box_px)},
+                   {"confidence", s.confidence},
+                   {"kind", s.kind}});
+  }
+  return out;
+}
+
+std::vector<SubjectSample> samples_from(const json& j, int64_t frames) {
+  std::vector<SubjectSample> out;
+  for (const json& s : j) {
+    out.push_back({s.at("frame").get<int64_t>(), rect_from(s.at("box")),
+                   s.at("confidence").get<double>(), s.at("kind").get<std::string>()});
+    if (out.back().frame < 0 || out.back().frame >= frames) {
+      throw std::runtime_error("a sample's frame is out of range");
+    }
+  }
+  return out;
+}
+
+TransitionKind kind_from(const std::string& s) {
+  if (s == "cut") return TransitionKind::Cut;
+  if (s == "fade") return TransitionKind::Fade;
+  if (s == "dissolve") return TransitionKind::Dissolve;
+  throw std::runtime_error("unknown transition kind '" + s + "'");
+}
+
+json to_json(const SmartAnalysis& a) {
+  json boundaries = json::array();
+  for (const ShotBoundary& b : a.boundaries) {
+    boundaries.push_back({{"frame", b.frame},
+                          {"kind", to_string(b.kind)},
+                          {"span_start", b.span_start},
+                          {"span_end", b.span_end},
+                          {"score", b.score}});
+  }
+  json shots = json::array();
+  for (const Shot& s : a.shots) shots.push_back(json::array({s.start_frame, s.end_frame}));
+  return {{"source", {a.source.width_px, a.source.height_px}},
+          {"frame_rate", {a.frame_rate.num, a.frame_rate.den}},
+          {"time_base", {a.time_base.num, a.time_base.den}},
+          {"pts", a.pts},
+          {"source_us", a.source_us},
+          {"end_pts", a.end_pts},
+          {"sample_seconds", a.sample_seconds},
+          {"boundaries", boundaries},
+          {"shots", shots},
+          {"faces", samples_json(a.faces)},
+          {"motion", samples_json(a.motion)}};
+}
+
+SmartAnalysis analysis_from(const json& j, const fs::path& input) {
+  SmartAnalysis a;
+  a.input = input;
+  a.source = {j.at("source").at(0).get<int>(), j.at("source").at(1).get<int>()};
+  a.frame_rate = {j.at("frame_rate").at(0).get<int>(), j.at("frame_rate").at(1).get<int>()};
+  a.time_base = {j.at("time_base").at(0).get<int>(), j.at("time_base").at(1).get<int>()};
+  a.pts = j.at("pts").get<std::vector<int64_t>>();
+  a.source_us = j.at("source_us").get<std::vector<int64_t>>();
+  a.end_pts = j.at("end_pts").get<int64_t>();
+  a.sample_seconds = j.at("sample_seconds").get<double>();
+  const int64_t frames = a.frame_count();
+  if (frames == 0 || a.source_us.size() != a.pts.size() || a.source.width_px <= 0 ||
+      a.source.height_px <= 0 || a.time_base.num <= 0 || a.time_base.den <= 0 ||
+      a.frame_rate.num <= 0 || a.frame_rate.den <= 0) {
+    throw std::runtime_error("inconsistent sizes or rates");
+  }
+  for (const json& b : j.at("boundaries")) {
+    a.boundaries.push_back({b.at("frame").get<int64_t>(),
+                            kind_from(b.at("kind").get<std::string>()),
+                            b.at("span_start").get<int64_t>(), b.at("span_end").get<int64_t>(),
+                            b.at("score").get<double>()});
+    if (a.boundaries.back().frame < 0 || a.boundaries.back().frame > frames) {
+      throw std::runtime_error("a shot boundary is out of range");
+    }
+  }
+  int64_t expect = 0;
+  for (const json& s : j.at("shots")) {
+    a.shots.push_back({s.at(0).get<int64_t>(), s.at(1).get<int64_t>()});
+    if (a.shots.back().start_frame != expect || a.shots.back().end_frame <= expect) {
+      throw std::runtime_error("shots do not cover the frames in order");
+    }
+    expect = a.shots.back().end_frame;
+  }
+  if (expect != frames) throw std::runtime_error("shots do not cover every frame");
+  a.faces = samples_from(j.at("faces"), frames);
+  a.motion = samples_from(j.at("motion"), frames);
+  return a;
+}
+
+json boundaries_json(const std::vector<ShotBoundary>& boundaries) {
+  json out = json::array();
+  for (const ShotBoundary& b : boundaries) {
+    out.push_back({{"frame", b.frame},
+                   {"kind", to_string(b.kind)},
+                   {"span_start", b.span_start},
+                   {"span_end", b.span_end},
+                   {"score", b.score}});
+  }
+  return out;
+}
+
+std::vector<ShotBoundary> boundaries_from(const json& j, int64_t frames) {
+  std::vector<ShotBoundary> out;
+  for (const json& b : j) {
+    out.push_back({b.at("frame").get<int64_t>(), kind_from(b.at("kind").get<std::string>()),
+                   b.at("span_start").get<int64_t>(), b.at("span_end").get<int64_t>(),
+                   b.at("score").get<double>()});
+    if (out.back().frame < 0 || out.back().frame > frames) {
+      throw std::runtime_error("a shot boundary is out of range");
+    }
+  }
+  return out;
+}
+
+json shots_json(const ShotList& s) {
+  json shots = json::array();
+  for (const TimedShot& t : s.shots) {
+    shots.push_back({t.start_frame, t.end_frame, t.start_us, t.end_us, to_string(t.starts_with)});
+  }
+  return {{"fps", s.fps},
+          {"frame_count", s.frame_count},
+          {"duration_us", s.duration_us},
+          {"shots", shots},
+          {"boundaries", boundaries_json(s.boundaries)}};
+}
+
+ShotList shots_from(const json& j, const fs::path& input) {
+  ShotList s;
+  s.input = input;
+  s.fps = j.at("fps").get<double>();
+  s.frame_count = j.at("frame_count").get<int64_t>();
+  s.duration_us = j.at("duration_us").get<int64_t>();
+  int64_t expect = 0;
+  for (const json& t : j.at("shots")) {
+    s.shots.push_back({t.at(0).get<int64_t>(), t.at(1).get<int64_t>(), t.at(2).get<int64_t>(),
+                       t.at(3).get<int64_t>(), kind_from(t.at(4).get<std::string>())});
+    if (s.shots.back().start_frame != expect || s.shots.back().end_frame <= expect) {
+      throw std::runtime_error("shots do not cover the frames in order");
+    }
+    expect = s.shots.back().end_frame;
+  }
+  if (expect != s.frame_count || !(s.fps > 0)) throw std::runtime_error("inconsistent shot list");
+  s.boundaries = boundaries_from(j.at("boundaries"), s.frame_count);
+  return s;
+}
+
+}  // namespace
+
+AnalysisKey shots_key(const fs::path& input, const ShotDetectorOptions& s) {
+  std::ostringstream t;
+  t.precision(17);
+  t << kShotListVersion << "\ncontent " << Fnv64().add(sample_content_hash(input)).hex()
+    << "\nshots min " << s.min_shot_seconds << " adaptive " << s.adaptive_threshold << " content "
+    << s.min_content_score << " window " << s.adaptive_window_frames << " flash "
+    << s.max_flash_frames << " " << s.flash_similarity << " black " << s.fade_black_level
+    << " gradual " << s.gradual_window_seconds << " " << s.gradual_min_distance << " "
+    << s.gradual_adaptive_threshold << " transition " << s.max_transition_seconds << "\n";
+  AnalysisKey key;
+  key.text = t.str();
+  key.hash = Fnv64().field(key.text).hex();
+  return key;
+}
+
+AnalysisKey analysis_key(const fs::path& input, const std::vector<TimeRange>& ranges,
+                         const SmartAnalysisOptions& o) {
+  std::ostringstream t;
+  t.precision(17);
+  t << kSmartAnalysisVersion << "\ncontent " << Fnv64().add(sample_content_hash(input)).hex()
+    << "\nranges";
+  for (const TimeRange& r : ranges) t << " " << r.start_us << "-" << r.end_us;
+  t << "\nanalysis width " << o.width_px << " faces every " << o.face_interval_seconds
+    << " full scan " << o.full_scan_seconds << " empty scan " << o.empty_scan_seconds
+    << " profiles every " << o.profile_interval_seconds << " detect " << o.detect;
+  const SubjectDetectorOptions& f = o.faces;
+  t << "\nfaces min " << f.min_face_px << " step " << f.scale_step << " profile step "
+    << f.profile_scale_step << " neighbours " << f.min_neighbours << " profiles " << f.profiles
+    << " tilt " << f.tilt_deg;
+  const ShotDetectorOptions& s = o.shots;
+  t << "\nshots min " << s.min_shot_seconds << " adaptive " << s.adaptive_threshold << " content "
+    << s.min_content_score << " window " << s.adaptive_window_frames << " flash "
+    << s.max_flash_frames << " " << s.flash_similarity << " black " << s.fade_black_level
+    << " gradual " << s.gradual_window_seconds << " " << s.gradual_min_distance << " "
+    << s.gradual_adaptive_threshold << " transition " << s.max_transition_seconds << "\n";
+  AnalysisKey key;
+  key.text = t.str();
+  key.hash = Fnv64().field(key.text).hex();
+  return key;
+}
+
+fs::path AnalysisCache::file_for(const AnalysisKey& key) const {
+  return dir_ / ("analysis-" + key.hash + ".json");
+}
+
+fs::path AnalysisCache::shots_file_for(const AnalysisKey& key) const {
+  return dir_ / ("shots-" + key.hash + ".json");
+}
+
+std::optional<json> AnalysisCache::read_entry(const fs::path& file, const AnalysisKey& key,
+                                              std::vector<std::string>& warnings) const {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return std::nullopt;
+  try {
+    std::ifstream in(file, std::ios::binary);
+    json j = json::parse(in);
+    if (j.at("key").get<std::string>() != key.text) {
+      warnings.push_back(file.string() +
+                         ": analysis cache entry of another input or settings (hash collision); "
+                         "analysing again");
+      return std::nullopt;
+    }
+    return std::move(j.at("analysis"));
+  } catch (const std::exception& e) {
+    warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
+                       "); analysing again and replacing it");
+    return std::nullopt;
+  }
+}
+
+void AnalysisCache::write_entry(const fs::path& file, const AnalysisKey& key, const json& value,
+                                std::vector<std::string>& warnings) const {
+  try {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) {
+      throw ProcessingError(dir_.string() + ": cannot create the cache folder (" + ec.message() +
+                            ")");
+    }
+    const json j = {{"key", key.text}, {"analysis", value}};
+    write_file_atomically(file, j.dump() + "\n");
+  } catch (const Error& e) {
+    warnings.push_back(std::string("analysis not cached: ") + e.what() +
+                       "; choose a writable --cache-dir or pass --no-cache");
+  }
+}
+
+std::optional<SmartAnalysis> AnalysisCache::load(const AnalysisKey& key, const fs::path& input,
+                                                 std::vector<std::string>& warnings) const {
+  const fs::path file = file_for(key);
+  const auto j = read_entry(file, key, warnings);
+  if (!j) return std::nullopt;
+  try {
+    return analysis_from(*j, input);
+  } catch (const std::exception& e) {
+    warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
+                       "); analysing again and replacing it");
+    return std::nullopt;
+  }
+}
+
+void AnalysisCache::store(const AnalysisKey& key, const SmartAnalysis& a,
+                          std::vector<std::string>& warnings) const {
+  write_entry(file_for(key), key, to_json(a), warnings);
+}
+
+std::optional<ShotList> AnalysisCache::load_shots(const AnalysisKey& key, const fs::path& input,
+                                                  std::vector<std::string>& warnings) const {
+  const fs::path file = shots_file_for(key);
+  const auto j = read_entry(file, key, warnings);
+  if (!j) return std::nullopt;
+  try {
+    return shots_from(*j, input);
+  } catch (const std::exception& e) {
+    warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
+                       "); analysing again and replacing it");
+    return std::nullopt;
+  }
+}
+
+void AnalysisCache::store_shots(const AnalysisKey& key, const ShotList& shots,
+                                std::vector<std::string>& warnings) const {
+  write_entry(shots_file_for(key), key, shots_json(shots), warnings);
+}
+
+}  // namespace reelpack
