@@ -15,6 +15,7 @@
 #include "batch/fingerprint.h"
 #include "batch/state.h"
 #include "pipeline/conformance.h"
+#include "pipeline/covers.h"
 #include "pipeline/package.h"
 #include "util/cancel.h"
 #include "util/error.h"
@@ -237,7 +238,7 @@ RowResult Batch::run_row(const ManifestRow& row,
     const std::vector<Output> outputs = outputs_of(row);
     if (!plan.error.empty()) {
       for (const PlannedOutput& p : plan.outputs) {
-        r.outputs.push_back({p.preset, p.path, "failed", plan.error, 0, {}, {}, nullptr});
+        r.outputs.push_back({p.preset, p.path, "failed", plan.error, 0, {}, {}, nullptr, {}});
       }
       return finish(RowStatus::Failed, plan.error);
     }
@@ -323,6 +324,36 @@ RowResult Batch::run_row(const ManifestRow& row,
     }
     bool nonconforming = false;
     for (const size_t i : to_check) nonconforming = !check_and_record(i) || nonconforming;
+
+    if (options_.covers) {
+      // One search of the input for every output that lacks its cover (or was encoded
+      // again); a cover that fails fails its row, the videos stay.
+      PackageJob cover_job = job_for(row, options_);
+      std::vector<size_t> wanting;
+      for (size_t i = 0; i < outputs.size(); ++i) {
+        const OutputResult& o = r.outputs[i];
+        if (o.status == "failed") continue;
+        const fs::path cover = cover_path(o.path, outputs[i].preset);
+        std::error_code ec;
+        if (o.status == "skipped" && fs::exists(cover, ec)) {
+          r.outputs[i].cover = cover;
+          continue;
+        }
+        cover_job.outputs.push_back({outputs[i].preset, outputs[i].path});
+        wanting.push_back(i);
+      }
+      if (!wanting.empty()) {
+        try {
+          write_package_covers(cover_job);
+          for (size_t i : wanting) r.outputs[i].cover = cover_path(r.outputs[i].path, outputs[i].preset);
+        } catch (const Interrupted&) {
+          throw;
+        } catch (const Error& e) {
+          if (r.reason.empty()) r.reason = std::string("cover: ") + e.what();
+          failed = true;
+        }
+      }
+    }
 
     if (failed || (options_.strict && nonconforming)) return finish(RowStatus::Failed);
     return finish(encoded.empty() ? RowStatus::Skipped : RowStatus::Ok);
@@ -470,7 +501,8 @@ nlohmann::json to_json(const BatchReport& report) {
            {"shared_from", o.shared_from.empty() ? json() : json(o.shared_from.string())},
            {"video_shared_from",
             o.video_shared_from.empty() ? json() : json(o.video_shared_from.string())},
-           {"conformance", o.conformance}});
+           {"conformance", o.conformance},
+           {"cover", o.cover.empty() ? json() : json(o.cover.string())}});
     }
     rows.push_back({{"row", r.number},
                     {"line", r.line},

@@ -44,6 +44,9 @@ struct BatchOptions {
   // --force or another row of the same input does not analyse again. Empty: no cache.
   std::filesystem::path cache_dir;
   bool burn_subtitles = false;  // rows with subtitles also get them drawn into the picture
+  // A cover beside each output (<stem>.<preset>.<format>, as package --cover): made when
+  // its output is encoded, or when it is missing beside an output that is up to date.
+  bool covers = false;
 };
 
 // CPUs this process may use: its affinity mask (taskset, Slurm) capped by a cgroup v2 CPU
@@ -87,6 +90,7 @@ struct OutputResult {
   std::filesystem::path shared_from;
   std::filesystem::path video_shared_from;  // its video packets came from this output's encode
   nlohmann::json conformance;  // {"pass", "failures", "skipped"}; null when not checked
+  std::filesystem::path cover;  // with BatchOptions::covers: the cover beside it, once there
 };
 
 struct RowResult {

@@ -258,6 +258,8 @@ int cmd_batch(const Args& args) {
       "burn-subtitles",
       "also draw each row's subtitles into the picture (they are always "
       "added as a soft mov_text track)")(
+      "cover", "also write the best frame as a cover beside each output: <name>.<preset>.jpg "
+               "(made again only when its output is; see `reelpack thumbs`)")(
       "strict", "an output that fails its conformance check fails its row (exit 1)")(
       "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(
       "json", "print the report (or the plan) as JSON on stdout")(
@@ -296,7 +298,7 @@ int cmd_batch(const Args& args) {
         "  reelpack batch season1.jsonl -o out/ -j 4 --video.crf 20\n"
         "  reelpack batch season1.csv -o out/ --dry-run\n"
         "  reelpack batch season1.csv -o out/ --force --cache-dir /shared/reelpack-cache\n"
-        "  reelpack batch season1.csv -o out/ --burn-subtitles\n"
+        "  reelpack batch season1.csv -o out/ --burn-subtitles --cover\n"
         "  reelpack batch season1.csv -o /shared/out --shard 3/8\n"
         "  reelpack batch season1.csv -o /shared/out --shard auto --shard-count 8   # k8s Indexed "
         "Job\n"
@@ -315,6 +317,7 @@ int cmd_batch(const Args& args) {
   o.outdir = vm["output"].as<std::string>();
   o.force = vm.count("force") > 0;
   o.burn_subtitles = vm.count("burn-subtitles") > 0;
+  o.covers = vm.count("cover") > 0;
   if (vm.count("cache-dir") && vm.count("no-cache")) {
     throw UsageError("reelpack batch: --cache-dir and --no-cache exclude each other; give one");
   }

@@ -554,6 +554,10 @@ nlohmann::json to_json(const CoverSearch& s) {
           {"warnings", s.warnings}};
 }
 
+fs::path cover_path(const fs::path& output, const Preset& preset) {
+  return fs::path(output).replace_extension(preset.cover.format);
+}
+
 std::vector<CoverFile> write_package_covers(const PackageJob& job) {
   if (job.outputs.empty()) return {};
   const MediaInfo info = probe(job.input);
@@ -568,7 +572,7 @@ std::vector<CoverFile> write_package_covers(const PackageJob& job) {
     const CoverPreset& c = out.preset.cover;
     o.cover_sizes.push_back({c.width_px, c.height_px});
     specs.push_back({out.preset.name, {c.width_px, c.height_px}, c.format, job.reframe});
-    paths[out.preset.name] = fs::path(out.path).replace_extension(c.format);
+    paths[out.preset.name] = cover_path(out.path, out.preset);
   }
   CoverFinder finder(o);
   CoverSearch search = finder.find(job.input);

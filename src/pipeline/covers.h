@@ -47,6 +47,7 @@
 #include "media/input.h"
 #include "pipeline/geometry.h"
 #include "pipeline/ranges.h"
+#include "presets/preset.h"
 
 namespace reelpack {
 
@@ -143,5 +144,7 @@ nlohmann::json to_json(const CoverSearch& search);
 // for each output, at the preset's [cover] size and format, reframed with the job's mode,
 // written beside the output as <output stem>.<format> (ep01.tiktok.jpg).
 std::vector<CoverFile> write_package_covers(const PackageJob& job);
+// Where write_package_covers() puts the cover of `output` made with `preset`.
+std::filesystem::path cover_path(const std::filesystem::path& output, const Preset& preset);
 
 }  // namespace reelpack

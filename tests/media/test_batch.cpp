@@ -402,6 +402,50 @@ TEST_CASE("a dry run shows skips and shared encodes and writes nothing", "[batch
   for (const json& o : plan["rows"][0]["outputs"]) CHECK(o["action"] == "skip");
 }
 
+TEST_CASE("batch --cover writes a cover beside each output and only redoes missing ones",
+          "[batch][cover]") {
+  TempDir dir;
+  clip(dir / "ep01.mp4", 3);
+  clip(dir / "ep02.mp4", 3, "480x270");
+  write_file(dir / "season.csv",
+             "input,presets,name\n"
+             "ep01.mp4,tiktok;youtube-shorts,e01\n"
+             "ep02.mp4,tiktok,e02\n"
+             "missing.mp4,tiktok,e03\n");
+  const fs::path out = dir / "out";
+  const std::vector<std::string> args = {(dir / "season.csv").string(), "-o", out.string(),
+                                         "--cover", "--cover.width",   "360",
+                                         "--cover.height", "640", "--json"};
+  RunResult r = batch(args + kSmall);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);  // the missing input
+  json report = json::parse(r.out);
+  auto rows = rows_by_name(report);
+  CHECK(rows["e03"]["status"] == "failed");
+  for (const char* name : {"e01.tiktok.jpg", "e01.youtube-shorts.jpg", "e02.tiktok.jpg"}) {
+    INFO(name);
+    REQUIRE(fs::exists(out / name));
+    const json s = first_stream(ffprobe(out / name), "video");
+    CHECK(s["codec_name"] == "mjpeg");
+    CHECK(s["width"] == 360);
+    CHECK(s["height"] == 640);
+  }
+  CHECK(rows["e01"]["outputs"][0]["cover"] == (out / "e01.tiktok.jpg").string());
+
+  // A rerun skips everything and leaves the covers alone; a deleted cover is made again
+  // without encoding its video again.
+  const auto written = fs::last_write_time(out / "e02.tiktok.jpg");
+  fs::remove(out / "e01.tiktok.jpg");
+  r = batch(args + kSmall);
+  report = json::parse(r.out);
+  rows = rows_by_name(report);
+  CHECK(rows["e01"]["status"] == "skipped");
+  CHECK(rows["e02"]["status"] == "skipped");
+  CHECK(fs::exists(out / "e01.tiktok.jpg"));
+  CHECK(fs::last_write_time(out / "e02.tiktok.jpg") == written);
+  CHECK(rows["e01"]["outputs"][0]["status"] == "skipped");
+}
+
 TEST_CASE("a malformed manifest is a usage error naming the line", "[batch][manifest]") {
   TempDir dir;
   clip(dir / "ep01.mp4");

@@ -166,13 +166,6 @@ void check_transition(const fs::path& clip, long first, long last, const std::st
   CHECK(j["transitions"][0]["frame"] == b[0]);
 }
 
-std::vector<std::vector<std::string>> read_csv(const fs::path& file) {
-  std::ifstream in(file);
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) rows.push_back(split_line(line));
-  return rows;
-}
-
 const std::string kCutlistHeader =
     "episode,start_seconds,end_seconds,start_frame,end_frame,duration_seconds,"
     "written_start_seconds,written_end_seconds,files,status";
@@ -214,7 +207,7 @@ void check_episodes(const std::vector<EpisodeRow>& eps, const std::vector<ShotRo
   for (size_t i = 0; i < eps.size(); ++i) {
     const EpisodeRow& e = eps[i];
     INFO(e.name << " frames " << e.start_frame << ".." << e.end_frame);
-    char name[16];
+    char name[32];
     std::snprintf(name, sizeof name, "ep%03zu", i + 1);
     CHECK(e.name == name);
     CHECK(e.status == "ok");
