@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "pipeline/covers.h"
 #include "pipeline/package.h"
 #include "presets/schema.h"
 #include "util/error.h"
@@ -24,8 +25,9 @@ void prepare_output_dir(const fs::path& dir) {
                           (ec ? ec.message() : "a file is in the way") + "); choose another -o");
   }
   if (::access(dir.c_str(), W_OK) != 0) {
-    throw ProcessingError(dir.string() +
-                          ": the output folder is not writable; fix its permissions or choose another -o");
+    throw ProcessingError(
+        dir.string() +
+        ": the output folder is not writable; fix its permissions or choose another -o");
   }
 }
 
@@ -66,14 +68,14 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
             << "\ndecode once, then for each output:\n";
   for (size_t i = 0; i < plans.size(); ++i) {
     const OutputPlan& pl = plans[i];
-    std::cout << "\n" << pl.path.string() << "\n  preset  " << pl.preset << " ("
-              << job.outputs[i].preset.source.string() << ")\n  video   " << pl.video.codec
-              << " " << pl.video.profile << " " << pl.video.width_px << "x" << pl.video.height_px
-              << " @ " << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den
-              << " fps, crf " << pl.video.crf << ", maxrate " << pl.video.maxrate_bps
-              << ", bufsize " << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames
-              << " frames, " << pl.video.bframes << " B-frames\n  filters " << pl.video_filters
-              << "\n  audio   ";
+    std::cout << "\n"
+              << pl.path.string() << "\n  preset  " << pl.preset << " ("
+              << job.outputs[i].preset.source.string() << ")\n  video   " << pl.video.codec << " "
+              << pl.video.profile << " " << pl.video.width_px << "x" << pl.video.height_px << " @ "
+              << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den << " fps, crf "
+              << pl.video.crf << ", maxrate " << pl.video.maxrate_bps << ", bufsize "
+              << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames << " frames, "
+              << pl.video.bframes << " B-frames\n  filters " << pl.video_filters << "\n  audio   ";
     if (!pl.has_audio) {
       std::cout << "none";
     } else {
@@ -99,15 +101,39 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
   }
 }
 
-int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
+int run_package(const PackageJob& job, bool json, const fs::path& outdir, bool covers) {
   ProgressBar bar(job.input.filename().string(), stderr_is_terminal() && !json);
   const PackageReport report = package(job, [&](const Progress& p) {
     bar.update(p.position_us, p.duration_us, p.frames, p.elapsed_s);
   });
   bar.done();
 
+  // --cover: the best frame beside each output that was written.
+  std::vector<CoverFile> cover_files;
+  if (covers) {
+    PackageJob written = job;
+    written.outputs.clear();
+    for (size_t i = 0; i < report.outputs.size() && i < job.outputs.size(); ++i) {
+      if (report.outputs[i].ok) written.outputs.push_back(job.outputs[i]);
+    }
+    cover_files = write_package_covers(written);
+  }
+
   if (json) {
-    std::cout << to_json(report).dump(2) << "\n";
+    nlohmann::json j = to_json(report);
+    if (covers) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const CoverFile& c : cover_files) {
+        list.push_back({{"preset", c.spec},
+                        {"path", c.path.string()},
+                        {"time_seconds", c.time_us / 1e6},
+                        {"width", c.size.width_px},
+                        {"height", c.size.height_px},
+                        {"format", c.format}});
+      }
+      j["covers"] = list;
+    }
+    std::cout << j.dump(2) << "\n";
   } else {
     for (const auto& w : report.analysis.warnings) std::cerr << "reelpack: warning: " << w << "\n";
     if (report.analysis.cache == "hit") {
@@ -115,7 +141,8 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
                 << ")\n";
     }
     for (const OutputReport& o : report.outputs) {
-      for (const auto& w : o.warnings) std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
+      for (const auto& w : o.warnings)
+        std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
       if (o.ok) {
         std::cerr << "  wrote " << o.path.string() << " (" << human_size(o.size_bytes) << ", "
                   << o.video_frames << " frames)\n";
@@ -124,6 +151,11 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
       }
     }
     char secs[32];
+    for (const CoverFile& c : cover_files) {
+      std::snprintf(secs, sizeof secs, "%.3f", c.time_us / 1e6);
+      std::cerr << "  wrote cover " << c.path.string() << " (" << c.size.width_px << "x"
+                << c.size.height_px << ", frame at " << secs << " s)\n";
+    }
     std::snprintf(secs, sizeof secs, "%.1f", report.elapsed_s);
     std::cerr << "packaged " << report.input.path.string() << " for " << report.outputs.size()
               << " preset(s) in " << secs << " s; outputs in " << outdir.string() << "\n";
@@ -158,8 +190,9 @@ int cmd_package(const Args& args) {
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
       "cut these ranges (repeatable, joined in order): seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
-      "cover", "also write the best frame as a cover beside each output: <stem>.<preset>.jpg "
-               "(the preset's [cover] size and format; see `reelpack thumbs`)")(
+      "cover",
+      "also write the best frame as a cover beside each output: <stem>.<preset>.jpg "
+      "(the preset's [cover] size and format; see `reelpack thumbs`)")(
       "dry-run,n", "print the resolved presets and the plan; write nothing")(
       "json", "print a JSON summary (or plan) on stdout")("verbose,v",
                                                           "show FFmpeg's own warnings");
@@ -198,9 +231,11 @@ int cmd_package(const Args& args) {
     return kExitOk;
   }
   if (vm.count("verbose")) set_verbosity(1);
-  if (!vm.count("input")) throw UsageError("reelpack package: no INPUT; see `reelpack package --help`");
+  if (!vm.count("input"))
+    throw UsageError("reelpack package: no INPUT; see `reelpack package --help`");
   if (!vm.count("preset")) {
-    throw UsageError("reelpack package: no preset; add -p NAME (`reelpack presets list` shows them)");
+    throw UsageError(
+        "reelpack package: no preset; add -p NAME (`reelpack presets list` shows them)");
   }
   if (!vm.count("output")) throw UsageError("reelpack package: no output folder; add -o DIR");
 
@@ -223,13 +258,15 @@ int cmd_package(const Args& args) {
   }
   // A bad subtitles file stops the run before anything is written.
   for (const SubtitleSpec& s : job.subtitles) read_subtitles(s);
-  if ((!job.crop_path_out.empty() || !job.crop_path_in.empty()) && job.reframe != ReframeMode::Smart) {
+  if ((!job.crop_path_out.empty() || !job.crop_path_in.empty()) &&
+      job.reframe != ReframeMode::Smart) {
     throw UsageError(std::string("reelpack package: ") +
                      (job.crop_path_in.empty() ? "--crop-path-out" : "--crop-path-in") +
                      " needs --reframe smart");
   }
   if (vm.count("range")) {
-    for (const auto& r : vm["range"].as<std::vector<std::string>>()) job.ranges.push_back(parse_range(r));
+    for (const auto& r : vm["range"].as<std::vector<std::string>>())
+      job.ranges.push_back(parse_range(r));
   }
   const fs::path outdir = vm["output"].as<std::string>();
   const std::string stem = job.input.stem().string();
@@ -252,9 +289,7 @@ int cmd_package(const Args& args) {
   }
   probe(job.input);  // a missing or unreadable input fails before the folder is created
   prepare_output_dir(outdir);
-  const int code = run_package(job, json, outdir);
-  return vm.count("cover") ? std::max(code, package_covers(job, json)) : code;
+  return run_package(job, json, outdir, vm.count("cover") > 0);
 }
-
 
 }  // namespace reelpack::cli

@@ -35,14 +35,6 @@ int64_t seconds_to_us(double s, const char* option) {
 
 }  // namespace
 
-int package_covers(const PackageJob& job, bool json) {
-  const std::vector<CoverFile> files = write_package_covers(job);
-  if (!json) {
-    for (const CoverFile& c : files) std::cerr << "  wrote cover " << describe(c) << "\n";
-  }
-  return kExitOk;
-}
-
 int cmd_thumbs(const Args& args) {
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")(

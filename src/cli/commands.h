@@ -50,9 +50,9 @@ void prepare_output_dir(const std::filesystem::path& dir);
 // The --dry-run plan: resolved settings, filter chains and warnings, as text or JSON.
 void print_plan(const reelpack::MediaInfo& info, const reelpack::PackageJob& job, bool json);
 // Runs the job with a progress bar and prints the summary; returns the exit code.
-int run_package(const reelpack::PackageJob& job, bool json, const std::filesystem::path& outdir);
-// `package --cover`: the best cover beside each output (cmd_thumbs.cpp); returns the exit code.
-int package_covers(const reelpack::PackageJob& job, bool json);
+// With `covers`, also the best frame beside each output written (package --cover).
+int run_package(const reelpack::PackageJob& job, bool json, const std::filesystem::path& outdir,
+                bool covers = false);
 
 // Shot detection options shared by shots and split.
 void add_shot_options(boost::program_options::options_description& options);

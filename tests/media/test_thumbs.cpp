@@ -359,6 +359,11 @@ TEST_CASE("package --cover writes the best frame beside each output", "[thumbs][
   INFO(rr.err);
   REQUIRE(rr.exit_code == 0);
   REQUIRE(fs::exists(ranged / "ep01.tiktok.jpg"));
+  const json covers = json::parse(rr.out)["covers"];
+  REQUIRE(covers.size() == 1);
+  CHECK(covers[0]["path"] == (ranged / "ep01.tiktok.jpg").string());
+  CHECK(covers[0]["time_seconds"].get<double>() >= 10.0);
+  CHECK(covers[0]["time_seconds"].get<double>() < 13.0);
   // Shot D's green wall, not shot C's blue one: the picture's average colour.
   const RunResult avg =
       run("ffmpeg -v error -i " + shell_quote((ranged / "ep01.tiktok.jpg").string()) +
