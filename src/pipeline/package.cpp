@@ -86,6 +86,12 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job)
       const VideoSourceTraits traits{rot, v.interlaced,
                                      source_color_matrix(v.color_space, v.height_px)};
       plan.video_filters = video_filter_chain(plan.geometry, traits, p.video.fps, p.video.pix_fmt);
+      if (job.reframe == ReframeMode::Smart) {
+        // Shots the camera cannot frame are drawn as --reframe blur draws every frame.
+        const ReframePlan fill = plan_reframe(src, sar, out, ReframeMode::Blur);
+        plan.smart_filters =
+            smart_filter_chains(plan.geometry, fill, traits, p.video.fps, p.video.pix_fmt);
+      }
     }
 
     VideoEncoderSettings& ve = plan.video;
@@ -256,9 +262,10 @@ class OutputBranch {
   }
 
   void on_video(AVFrame* frame) {
-    // `frame` is this output's own reference (offer() cloned it): cropping it moves only
-    // its data pointers, never the pixels the other outputs share.
-    if (frame && windows_) crop_to_window(frame, windows_->at(frame->pts), name_);
+    if (windows_) {
+      on_smart_video(frame);
+      return;
+    }
     if (!video_graph_) {
       if (!frame) {
         video_done_ = true;
@@ -268,19 +275,75 @@ class OutputBranch {
       video_graph_.emplace(FilterGraph::video(frame, input_video_tb_, sar_, plan_.video_filters, name_));
     }
     video_graph_->push(frame);
-    while (video_graph_->pull(frame_.get())) {
-      frame_->pts = av_rescale_q(frame_->pts, video_graph_->output_time_base(),
-                                 video_enc_->time_base());
+    encode_ready(*video_graph_);
+    if (!frame) {
+      video_done_ = true;
+      flush_video();
+    }
+  }
+
+  // Encodes every frame `graph` has ready.
+  void encode_ready(FilterGraph& graph) {
+    while (graph.pull(frame_.get())) {
+      frame_->pts =
+          av_rescale_q(frame_->pts, graph.output_time_base(), video_enc_->time_base());
       frame_->pict_type = AV_PICTURE_TYPE_NONE;
       encode_video(frame_.get());
       video_end_pts_ = frame_->pts + 1;
       av_frame_unref(frame_.get());
       if (plan_.silent_audio) add_silence_until(video_end_pts_);
     }
+  }
+
+  // --reframe smart: the source graph (rotation, rate) on whole frames; then each frame
+  // it passes is cropped to its window and scaled (window graph), or in a blur-fill shot
+  // drawn whole over a blurred fill (fill graph). Both are one frame in, one frame out,
+  // so frames reach the encoder in order whichever graph draws them.
+  void on_smart_video(AVFrame* frame) {
+    if (frame) {
+      // The source graph re-times frames to the output rate; the frame's own timestamp
+      // (which its window is looked up by) travels in `opaque`, which filters copy.
+      frame->opaque = reinterpret_cast<void*>(static_cast<intptr_t>(frame->pts));
+      if (!video_graph_) {
+        video_graph_.emplace(FilterGraph::video(frame, input_video_tb_, sar_,
+                                                plan_.smart_filters.source, name_));
+      }
+    }
+    if (video_graph_) {
+      video_graph_->push(frame);
+      while (video_graph_->pull(whole_.get())) {
+        draw_smart(whole_.get());
+        av_frame_unref(whole_.get());
+      }
+    }
     if (!frame) {
+      for (auto* g : {&window_graph_, &fill_graph_}) {
+        if (*g) {
+          (*g)->push(nullptr);
+          encode_ready(**g);
+        }
+      }
       video_done_ = true;
       flush_video();
     }
+  }
+
+  void draw_smart(AVFrame* whole) {
+    const auto source_pts = static_cast<int64_t>(reinterpret_cast<intptr_t>(whole->opaque));
+    const Rect& window = windows_->at(source_pts);
+    const bool fill = windows_->is_fill(window);
+    // `whole` is this output's own reference: cropping it moves only its data pointers,
+    // never pixels another output shares.
+    if (!fill) crop_to_window(whole, window, name_);
+    std::optional<FilterGraph>& graph = fill ? fill_graph_ : window_graph_;
+    if (!graph) {
+      graph.emplace(FilterGraph::video(whole, video_graph_->output_time_base(),
+                                       whole->sample_aspect_ratio,
+                                       fill ? plan_.smart_filters.fill : plan_.smart_filters.window,
+                                       name_));
+    }
+    graph->push(whole);
+    encode_ready(*graph);
   }
 
   void on_audio(AVFrame* frame) {
@@ -361,6 +424,9 @@ class OutputBranch {
   std::unique_ptr<Muxer> mux_;
   std::optional<Encoder> video_enc_, audio_enc_;
   std::optional<FilterGraph> video_graph_, audio_graph_;
+  // --reframe smart: video_graph_ runs the source chain; these draw its frames.
+  std::optional<FilterGraph> window_graph_, fill_graph_;
+  av::FramePtr whole_ = av::make_frame();
   std::shared_ptr<const FrameWindows> windows_;
   int video_stream_ = -1, audio_stream_ = -1;
   av::FramePtr frame_;
@@ -548,6 +614,8 @@ nlohmann::json to_json(const OutputPlan& plan) {
                 {"width", plan.geometry.crop.width_px}, {"height", plan.geometry.crop.height_px}}},
       {"video_filters", plan.video_filters},
       {"audio_filters", plan.audio_filters},
+      {"fill_filters", plan.smart_filters.fill.empty() ? nlohmann::json()
+                                                       : nlohmann::json(plan.smart_filters.fill)},
       {"video", {{"codec", v.codec}, {"width", v.width_px}, {"height", v.height_px},
                  {"fps", std::to_string(v.frame_rate.num) + "/" + std::to_string(v.frame_rate.den)},
                  {"profile", v.profile}, {"level", v.level}, {"preset", v.preset}, {"crf", v.crf},

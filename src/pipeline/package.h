@@ -20,6 +20,7 @@
 
 #include "media/encoder.h"
 #include "media/input.h"
+#include "pipeline/filters.h"
 #include "pipeline/geometry.h"
 #include "pipeline/ranges.h"
 #include "presets/preset.h"
@@ -59,6 +60,9 @@ struct OutputPlan {
   std::string container = "mp4";
   ReframePlan geometry;
   std::string video_filters;  // empty when the input has no video
+  // --reframe smart: the three graphs the pipeline runs (pipeline/filters.h);
+  // video_filters then reads source + window, for display.
+  SmartFilterChains smart_filters;
   std::string audio_filters;  // empty when no input audio is used
   VideoEncoderSettings video;
   AudioEncoderSettings audio;

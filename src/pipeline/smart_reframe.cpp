@@ -460,8 +460,16 @@ SmartPath solve_smart_path(const SmartAnalysis& a, Size window, const CameraPath
     if (k < a.shots.size() && motion_in[k] < kMotionSubjectShare * samples_in[k]) continue;
     in.detections.push_back({s.frame, s.box_px, s.confidence, 0.5, -1});
   }
-  const CameraPath solved = solver.solve(in);
-  return {{a.source, window}, solved.window_per_frame, solved.shots};
+  CameraPath solved = solver.solve(in);
+  // The solver leaves the centre window in fill shots; their frames show the whole picture.
+  for (const ShotPlan& shot : solved.shots) {
+    if (shot.mode != CameraMode::Fill) continue;
+    for (int64_t f = shot.start_frame; f < shot.end_frame; ++f) {
+      solved.window_per_frame[static_cast<size_t>(f)] = {0, 0, a.source.width_px,
+                                                         a.source.height_px};
+    }
+  }
+  return {{a.source, window}, std::move(solved.window_per_frame), std::move(solved.shots)};
 }
 
 // --- output frames ------------------------------------------------------------------------
@@ -571,8 +579,9 @@ void add_smart_reframe(nlohmann::json& entry, const OutputReport& r) {
 
 // --- the pipeline's side ------------------------------------------------------------------
 
-FrameWindows::FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows)
-    : pts_(std::move(pts)), windows_(std::move(windows)) {
+FrameWindows::FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows,
+                           CropGeometry geometry)
+    : pts_(std::move(pts)), windows_(std::move(windows)), geometry_(geometry) {
   if (pts_.empty() || pts_.size() != windows_.size()) {
     throw std::invalid_argument("FrameWindows: one window per frame, at least one frame");
   }
@@ -656,7 +665,7 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
                                    : read_smart_path(a, window, rate, job.crop_path_in));
     }
     smart->outputs_.push_back(
-        {path, std::make_shared<const FrameWindows>(a.pts, path->windows), rate});
+        {path, std::make_shared<const FrameWindows>(a.pts, path->windows, path->geometry), rate});
   }
   return smart;
 }

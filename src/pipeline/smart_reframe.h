@@ -21,9 +21,10 @@
 // else centred.
 //
 // In package(), SmartReframe ties this to the outputs: each smart output's frames are
-// cropped to their window (crop_to_window, per frame, before the output's filter graph,
-// whose chain then only scales), crop paths are written and read, and the per-shot camera
-// modes go into the report. Rotated inputs are refused (UsageError): the window is placed
+// cropped to their window (crop_to_window, per frame, after the output's source graph and
+// before its scaling graph) or, in blur-fill shots, drawn whole over a blurred fill (see
+// SmartFilterChains in pipeline/filters.h); crop paths are written and read, and the
+// per-shot camera modes go into the report. Rotated inputs are refused (UsageError): the window is placed
 // on the stored picture and display-orientation analysis is not done yet.
 #pragma once
 
@@ -102,7 +103,9 @@ SmartAnalysis analyse_for_reframe(const std::filesystem::path& input,
                                   const SmartAnalysisOptions& options = {},
                                   const AnalysisProgress& progress = {});
 
-// One window per analysed frame, all of `window`'s size.
+// One window per analysed frame, all of `window`'s size except in blur-fill shots (mode
+// fill: subjects too far apart to frame and none dominant), whose frames have the whole
+// picture as their window and are drawn as --reframe blur draws every frame.
 struct SmartPath {
   CropGeometry geometry;
   std::vector<Rect> windows;
@@ -147,15 +150,19 @@ SmartPath read_smart_path(const SmartAnalysis& analysis, Size window, Rational r
 // --- the pipeline's side -----------------------------------------------------------------
 
 // The window of each frame as package() hands it to an output, looked up by timestamp.
+// A blur-fill frame's window is the whole picture (see is_fill_window()).
 class FrameWindows {
  public:
-  FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows);
+  FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows, CropGeometry geometry);
   // The window of the frame with this timestamp (or of the last frame before it).
   const Rect& at(int64_t pts) const;
+  // The frame is drawn whole over a blurred fill rather than cropped to `window`.
+  bool is_fill(const Rect& window) const { return is_fill_window(window, geometry_); }
 
  private:
   std::vector<int64_t> pts_;
   std::vector<Rect> windows_;
+  CropGeometry geometry_;
 };
 
 // Crops `frame` (a reference of the output's own; the pixels are shared, not touched) to

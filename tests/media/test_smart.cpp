@@ -409,6 +409,62 @@ TEST_CASE("several presets: a crop path each, shared encodes share their path", 
   CHECK(inside(face_box({240, 240}, kFaceH), reels.front()));
 }
 
+TEST_CASE("two subjects too far apart: that shot is drawn as blur fill, and says so",
+          "[smart]") {
+  TempDir dir;
+  // Shot A (0-2 s): one face on the left, framed. Shot B (2-4 s): two faces of one size at
+  // either edge, 700 px apart: no 304-px window holds both and neither dominates.
+  const fs::path clip = drawn_clip(dir / "two.mp4", 120, [](int i, cv::Mat& img) {
+    backdrop(img, i < 60 ? 0 : 1, i);
+    if (i < 60) {
+      draw_face(img, {240, 240}, kFaceH);
+    } else {
+      draw_face(img, {130, 250}, kFaceH);
+      draw_face(img, {830, 250}, kFaceH);
+    }
+  });
+  const fs::path csv = dir / "two.crop.csv";
+  const json report = package_smart(clip, dir / "smart", {"--crop-path-out", csv.string()});
+  const json& out = report["outputs"][0];
+  REQUIRE(out["ok"] == true);
+  const json& shots = out["reframe_shots"];
+  REQUIRE(shots.size() == 2);
+  CHECK(shots[0]["mode"] != "fill");
+  CHECK(shots[1]["mode"] == "fill");
+  CHECK(shots[1]["reason"].get<std::string>().find("blur fill") != std::string::npos);
+
+  // The CSV gives fill frames the whole picture as their window.
+  const std::vector<Row> rows = read_rows(csv);
+  REQUIRE(rows.size() == 120);
+  for (int k = 0; k < 120; ++k) {
+    INFO("row " << k);
+    if (k < 60) {
+      CHECK(rows[k].w == kWinW);
+    } else {
+      CHECK((rows[k].x == 0 && rows[k].y == 0 && rows[k].w == kSrcW && rows[k].h == kSrcH));
+    }
+  }
+
+  // Fill frames are what --reframe blur draws (the whole picture, both faces, over a
+  // blurred fill); the framed shot stays a crop.
+  const RunResult blur =
+      run_reelpack(std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
+                                            (dir / "blur").string(), "--reframe", "blur"} +
+                   kSmall);
+  INFO(blur.err);
+  REQUIRE(blur.exit_code == 0);
+  const fs::path smart_video = dir / "smart" / "two.tiktok.mp4";
+  const fs::path blur_video = dir / "blur" / "two.tiktok.mp4";
+  REQUIRE(video_frames(smart_video).size() == 120);
+  for (int n : {61, 90, 119}) {
+    const double db = psnr(extract_frame(blur_video, n, dir / ("b" + std::to_string(n) + ".nut")),
+                           extract_frame(smart_video, n, dir / ("s" + std::to_string(n) + ".nut")));
+    INFO("fill frame " << n << ": " << db << " dB against --reframe blur");
+    CHECK(db >= 35.0);
+  }
+  CHECK(frame_psnr(dir, clip, 30, smart_video, 30, rows[30]) >= 30.0);
+}
+
 TEST_CASE("smart reframing errors say what to do", "[smart]") {
   TempDir dir;
   const fs::path clip = make_clip(
