@@ -82,9 +82,10 @@ int cmd_reframe(const Args& args) {
         "reelpack reframe INPUT -p PRESET [--preview OUT.mp4] [--crop-path-out FILE.csv] [options]",
         "Runs the analysis of `package --reframe smart` on its own: shots, faces (OpenCV Haar\n"
         "cascades, from Debian's opencv-data) and motion, then the virtual camera per shot\n"
-        "(stationary, pan, track, or fill when subjects are too far apart). Writes a review\n"
-        "video, the crop path (the window per output frame, in source pixels, on the source\n"
-        "timeline) and the detections; the crop path can be edited (keep only the rows you\n"
+        "(stationary, pan, track, or fill: subjects too far apart, drawn as blur fill; its\n"
+        "rows give the whole picture, 0,0,W,H). Writes a review video, the crop path (the\n"
+        "window per output frame, in source pixels as displayed, rotation applied, on the\n"
+        "source timeline) and the detections; the crop path can be edited (keep only the rows you\n"
         "want as keyframes; the rest is interpolated) and rendered with\n"
         "`package --reframe smart --crop-path-in FILE.csv`.",
         opts,
@@ -121,7 +122,7 @@ int cmd_reframe(const Args& args) {
   job.outputs.push_back({std::move(preset), job.input.stem().string() + ".mp4"});
 
   const MediaInfo info = probe(job.input);
-  const std::vector<OutputPlan> plans = plan_package(info, job);  // refuses rotated inputs
+  const std::vector<OutputPlan> plans = plan_package(info, job);
   const OutputPlan& plan = plans.front();
   const Size window{plan.geometry.crop.width_px, plan.geometry.crop.height_px};
   const Rational rate{plan.video.frame_rate.num, plan.video.frame_rate.den};

@@ -16,6 +16,7 @@ extern "C" {
 
 #include "media/av_error.h"
 #include "media/input.h"
+#include "pipeline/filters.h"
 #include "util/bounded_queue.h"
 #include "util/error.h"
 
@@ -93,32 +94,49 @@ Rect to_source(const cv::Rect2d& r, double sx, double sy, Size source) {
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
-// Scales decoded frames to BGR of one size, for analysis. Fast bilinear: plenty for a
-// few hundred pixels and several times cheaper than bicubic (as frame_sampler does).
+// Scales decoded frames to BGR of one size in display orientation, for analysis: the
+// stored picture is scaled (fast bilinear: plenty for a few hundred pixels and several
+// times cheaper than bicubic, as frame_sampler does), then turned as a player turns it
+// (rotation_deg clockwise: 90 is transpose=clock), which at this size costs little.
 class BgrScaler {
  public:
-  BgrScaler(cv::Size size, std::string file) : size_(size), file_(std::move(file)) {}
+  BgrScaler(cv::Size display_size, int rotation_deg, std::string file)
+      : size_(display_size),
+        stored_size_(rotation_deg == 90 || rotation_deg == 270
+                         ? cv::Size(display_size.height, display_size.width)
+                         : display_size),
+        rotation_deg_(rotation_deg),
+        file_(std::move(file)) {}
 
   void scale(const AVFrame* f, cv::Mat& bgr) {
     if (!sws_ || f->width != w_ || f->height != h_ || f->format != format_) {
       sws_.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format),
-                                size_.width, size_.height, AV_PIX_FMT_BGR24, SWS_FAST_BILINEAR,
-                                nullptr, nullptr, nullptr));
+                                stored_size_.width, stored_size_.height, AV_PIX_FMT_BGR24,
+                                SWS_FAST_BILINEAR, nullptr, nullptr, nullptr));
       if (!sws_) throw ProcessingError(file_ + ": cannot scale frames for analysis");
       w_ = f->width;
       h_ = f->height;
       format_ = f->format;
     }
-    bgr.create(size_, CV_8UC3);
-    uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
-    int dst_stride[4] = {static_cast<int>(bgr.step), 0, 0, 0};
+    cv::Mat& target = rotation_deg_ == 0 ? bgr : stored_;
+    target.create(stored_size_, CV_8UC3);
+    uint8_t* dst[4] = {target.data, nullptr, nullptr, nullptr};
+    int dst_stride[4] = {static_cast<int>(target.step), 0, 0, 0};
     sws_scale(sws_.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
+    switch (rotation_deg_) {
+      case 90: cv::rotate(stored_, bgr, cv::ROTATE_90_CLOCKWISE); break;
+      case 180: cv::rotate(stored_, bgr, cv::ROTATE_180); break;
+      case 270: cv::rotate(stored_, bgr, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+      default: break;
+    }
   }
 
  private:
-  cv::Size size_;
+  cv::Size size_, stored_size_;
+  int rotation_deg_ = 0;
   std::string file_;
   av::SwsPtr sws_;
+  cv::Mat stored_;
   int w_ = 0, h_ = 0, format_ = -1;
 };
 
@@ -221,13 +239,6 @@ class FaceSampler {
   std::thread worker_;
 };
 
-std::string rotated_message(const fs::path& input, int rotation_deg) {
-  return input.string() + ": --reframe smart: the input is rotated " +
-         std::to_string(rotation_deg) +
-         " degrees (phone metadata), which smart reframing does not handle yet; use "
-         "--reframe center (or pad/blur)";
-}
-
 int64_t to_us(int64_t pts, AVRational tb) {
   return av_rescale_q(pts, tb, kMicros);
 }
@@ -262,26 +273,32 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
   const MediaInfo& info = input.info();
   if (!info.video) throw UsageError(path.string() + ": has no video stream to reframe");
   const VideoInfo& v = *info.video;
-  if (v.rotation_deg != 0) throw UsageError(rotated_message(path, v.rotation_deg));
+  const int rotation = v.rotation_deg;
+  if (rotation != 0 && rotation != 90 && rotation != 180 && rotation != 270) {
+    throw UsageError(path.string() + ": --reframe smart: rotation " + std::to_string(rotation) +
+                     " degrees is not a quarter turn; re-encode it upright first");
+  }
 
   SmartAnalysis a;
   a.input = path;
-  a.source = {v.width_px, v.height_px};
+  // Everything from here on is in display orientation, as the outputs are cropped.
+  a.source = rotated_size({v.width_px, v.height_px}, rotation);
   const AVRational fr = v.avg_frame_rate.num > 0 ? v.avg_frame_rate : v.r_frame_rate;
   a.frame_rate = fr.num > 0 && fr.den > 0 ? Rational{fr.num, fr.den} : Rational{30, 1};
   a.time_base = input.video_time_base();
   a.sample_seconds = opt.face_interval_seconds;
 
   // The analysis frame keeps the displayed aspect (non-square pixels are resampled).
-  const double sar = v.sar.num > 0 && v.sar.den > 0 ? av_q2d(v.sar) : 1.0;
+  const PixelAspect par = rotated_aspect({v.sar.num, v.sar.den}, rotation);
+  const double sar = par.num > 0 && par.den > 0 ? static_cast<double>(par.num) / par.den : 1.0;
   const int aw = opt.width_px;
-  const int ah = even(aw * static_cast<double>(v.height_px) / (v.width_px * sar));
+  const int ah = even(aw * static_cast<double>(a.source.height_px) / (a.source.width_px * sar));
   const int sw = kShotAnalysisWidthPx;
   const int sh = even(sw * static_cast<double>(ah) / aw);
-  const double to_src_x = static_cast<double>(v.width_px) / aw;
-  const double to_src_y = static_cast<double>(v.height_px) / ah;
-  const double small_to_src_x = static_cast<double>(v.width_px) / sw;
-  const double small_to_src_y = static_cast<double>(v.height_px) / sh;
+  const double to_src_x = static_cast<double>(a.source.width_px) / aw;
+  const double to_src_y = static_cast<double>(a.source.height_px) / ah;
+  const double small_to_src_x = static_cast<double>(a.source.width_px) / sw;
+  const double small_to_src_y = static_cast<double>(a.source.height_px) / sh;
 
   std::optional<ShotDetector> shots;
   std::optional<FaceSampler> faces;
@@ -293,7 +310,8 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
   // Every frame at 256 px (shots, motion); sampled frames at the analysis width (faces).
   // The frame before is kept (a reference, not a copy) so that at a likely cut the
   // shot's last moments can be sampled too.
-  BgrScaler to_small({sw, sh}, path.string()), to_analysis({aw, ah}, path.string());
+  BgrScaler to_small({sw, sh}, rotation, path.string()),
+      to_analysis({aw, ah}, rotation, path.string());
   cv::Mat small, grey, previous_grey, diff;
   av::FramePtr previous_frame = av::make_frame();
   MotionMoments moments;

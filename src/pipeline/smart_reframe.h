@@ -16,9 +16,9 @@
 //    face found is followed by a scan of the region around it (a few times cheaper);
 //  - measures motion: the centroid and spread of frame-to-frame differences over each
 //    face interval, for shots where no face is seen (a person walking, a car).
-// Boxes are scaled from the 480-px frame to stored source pixels. CameraPathSolver then
-// places the window per shot: on faces where there are any, else following the motion,
-// else centred.
+// Boxes are scaled from the 480-px frame to source pixels (display orientation, see
+// below). CameraPathSolver then places the window per shot: on faces where there are
+// any, else following the motion, else centred.
 //
 // In package(), SmartReframe ties this to the outputs: each smart output's frames are
 // cropped to their window (crop_to_window, per frame, after the output's source graph and
@@ -67,7 +67,7 @@ struct SmartAnalysisOptions {
   ShotDetectorOptions shots;
 };
 
-// A subject seen in one frame, in stored source pixels.
+// A subject seen in one frame, in source pixels (display orientation).
 struct SubjectSample {
   int64_t frame = 0;  // analysed frame index
   Rect box_px;
@@ -77,7 +77,7 @@ struct SubjectSample {
 
 struct SmartAnalysis {
   std::filesystem::path input;
-  Size source;                 // the stored picture: the windows' coordinate space
+  Size source;                 // the picture as displayed (rotation applied): the windows' space
   Rational frame_rate;         // the source's nominal rate (the camera's speed limits use it)
   AVRational time_base{1, 1};  // of `pts` and `end_pts`
   // Per analysed frame, in decode (= presentation) order: the timestamp package() hands
@@ -96,8 +96,9 @@ struct SmartAnalysis {
 
 using AnalysisProgress = std::function<void(int64_t frames, int64_t position_us)>;
 
-// Decodes `input` (only `ranges` when not empty) and analyses it. Throws UsageError for a
-// rotated input or when the face cascades are missing (with detection on).
+// Decodes `input` (only `ranges` when not empty) and analyses it in display orientation.
+// Throws UsageError when the face cascades are missing (with detection on) or the rotation
+// is not a quarter turn.
 SmartAnalysis analyse_for_reframe(const std::filesystem::path& input,
                                   const std::vector<TimeRange>& ranges,
                                   const SmartAnalysisOptions& options = {},

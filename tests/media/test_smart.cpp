@@ -465,6 +465,82 @@ TEST_CASE("two subjects too far apart: that shot is drawn as blur fill, and says
   CHECK(frame_psnr(dir, clip, 30, smart_video, 30, rows[30]) >= 30.0);
 }
 
+TEST_CASE("a rotated (phone) input is analysed and cropped in display orientation",
+          "[smart]") {
+  // Stored portrait, 540x960, with a display matrix that turns it a quarter: a player
+  // shows it as the 960x540 scene of the first test. The 9:16 window then moves along
+  // the stored picture's height. (FFmpeg 5.1's mp4 muxer writes `rotate=90` as a matrix
+  // that players, ffmpeg's own autorotate included, apply as 90 degrees anticlockwise:
+  // reelpack reads it as 270 clockwise; `rotate=270` as 90 clockwise.)
+  struct Case {
+    const char* tag;
+    int rotation_deg;         // as reelpack reads it: clockwise, as shown
+    cv::RotateFlags stored;   // display -> stored: the opposite turn
+  };
+  for (const Case& c : {Case{"90", 270, cv::ROTATE_90_CLOCKWISE},
+                        Case{"270", 90, cv::ROTATE_90_COUNTERCLOCKWISE}}) {
+    INFO("rotate=" << c.tag);
+    TempDir dir;
+    const fs::path stored = drawn_clip(
+        dir / "stored.mp4", kFrames,
+        [&](int i, cv::Mat& img) {
+          cv::Mat scene(kSrcH, kSrcW, CV_8UC3);
+          draw_scene(i, scene);
+          cv::rotate(scene, img, c.stored);
+        },
+        "", kSrcH, kSrcW);
+    const fs::path clip =
+        make_clip(dir / "phone.mp4", "-i " + shell_quote(stored.string()) +
+                                         " -c copy -metadata:s:v:0 rotate=" + c.tag);
+    const RunResult probe = run_reelpack({"probe", clip.string(), "--json"});
+    REQUIRE(probe.exit_code == 0);
+    REQUIRE(json::parse(probe.out)["video"]["rotation"] == c.rotation_deg);
+
+    const fs::path csv = dir / "phone.crop.csv";
+    const json report = package_smart(clip, dir / "out", {"--crop-path-out", csv.string()});
+    const json& out = report["outputs"][0];
+    REQUIRE(out["ok"] == true);
+    const fs::path video = dir / "out" / "phone.tiktok.mp4";
+    const json v = first_stream(ffprobe(video), "video");
+    CHECK(v["width"] == kOutW);
+    CHECK(v["height"] == kOutH);
+
+    // Windows in display pixels: 304x540 across the 960-px-wide upright picture.
+    const std::vector<Row> rows = read_rows(csv);
+    REQUIRE(rows.size() == static_cast<size_t>(kFrames));
+    for (const Row& r : rows) {
+      CHECK(r.w == kWinW);
+      CHECK(r.h == kWinH);
+    }
+    const double share = inside_share(rows, [](int f) { return face_box(face_at(f), kFaceH); });
+    INFO("face inside the window on " << share * 100 << "% of frames");
+    CHECK(share >= 0.98);
+    CHECK(out["reframe_shots"].size() == 3);
+    // The picture is the upright frame cropped at the window (ffmpeg's CLI turns it too).
+    for (int n : {30, 150}) {
+      const double db = frame_psnr(dir, clip, n, video, n, rows[n]);
+      INFO("frame " << n << ": " << db << " dB");
+      CHECK(db >= 30.0);
+    }
+
+    if (c.rotation_deg != 90) continue;
+    // The review video is upright too, the window drawn where the face is.
+    const fs::path preview = dir / "review.mp4";
+    const RunResult r = run_reelpack(std::vector<std::string>{"reframe", clip.string(), "-p",
+                                                              "tiktok", "--preview",
+                                                              preview.string()} +
+                                     kSmall);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json pv = first_stream(ffprobe(preview), "video");
+    CHECK(pv["width"] == 960);
+    CHECK(pv["height"] == 540);
+    // Outside the window (the right of the frame in shot A) the preview is dimmed.
+    CHECK(luma_stats(preview, "trim=end_frame=30,crop=100:100:850:50").mean <
+          0.7 * luma_stats(clip, "trim=end_frame=30,crop=100:100:850:50").mean);
+  }
+}
+
 TEST_CASE("smart reframing errors say what to do", "[smart]") {
   TempDir dir;
   const fs::path clip = make_clip(
@@ -491,14 +567,5 @@ TEST_CASE("smart reframing errors say what to do", "[smart]") {
                       "smart", "--crop-path-in", (dir / "bad.csv").string()});
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("bad.csv:2") != std::string::npos);  // width 304 is not 360x640's window
-  }
-  SECTION("rotated input is refused with the way out") {
-    const fs::path rotated = make_clip(
-        dir / "rot.mp4", "-i " + shell_quote(clip.string()) + " -c copy -metadata:s:v:0 rotate=90");
-    const RunResult r = run_reelpack({"package", rotated.string(), "-p", "tiktok", "-o",
-                                      (dir / "out").string(), "--reframe", "smart"});
-    CHECK(r.exit_code == 2);
-    CHECK(r.err.find("rotated") != std::string::npos);
-    CHECK(r.err.find("--reframe center") != std::string::npos);
   }
 }
