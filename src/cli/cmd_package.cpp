@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "pipeline/package.h"
+#include "pipeline/smart_reframe.h"
 #include "presets/schema.h"
 #include "util/error.h"
 
@@ -90,6 +91,7 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
     bar.update(p.position_us, p.duration_us, p.frames, p.elapsed_s);
   });
   bar.done();
+  if (report.face_detector == "haar") std::cerr << "reelpack: note: " << haar_fallback_note() << "\n";
 
   if (json) {
     std::cout << to_json(report).dump(2) << "\n";

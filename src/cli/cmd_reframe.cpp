@@ -80,8 +80,9 @@ int cmd_reframe(const Args& args) {
   if (vm.count("help")) {
     print_help(
         "reelpack reframe INPUT -p PRESET [--preview OUT.mp4] [--crop-path-out FILE.csv] [options]",
-        "Runs the analysis of `package --reframe smart` on its own: shots, faces (OpenCV Haar\n"
-        "cascades, from Debian's opencv-data) and motion, then the virtual camera per shot\n"
+        "Runs the analysis of `package --reframe smart` on its own: shots, faces (BlazeFace,\n"
+        "installed by scripts/setup.sh; else OpenCV's Haar cascades from Debian's opencv-data)\n"
+        "and motion, then the virtual camera per shot\n"
         "(stationary, pan, track, or fill: subjects too far apart, drawn as blur fill; its\n"
         "rows give the whole picture, 0,0,W,H). Writes a review video, the crop path (the\n"
         "window per output frame, in source pixels as displayed, rotation applied, on the\n"
@@ -164,6 +165,7 @@ int cmd_reframe(const Args& args) {
   }
 
   const std::vector<ReframeShot> shots = report_shots(a, path);
+  if (a.face_detector == "haar") std::cerr << "reelpack: note: " << haar_fallback_note() << "\n";
   if (json) {
     OutputReport r;
     r.reframe_shots = shots;
@@ -172,6 +174,9 @@ int cmd_reframe(const Args& args) {
                         {"frames", a.frame_count()},
                         {"window", {{"width", window.width_px}, {"height", window.height_px}}},
                         {"faces", a.faces.size()},
+                        {"face_detector", a.face_detector},
+                        {"face_model", a.face_model.empty() ? nlohmann::json()
+                                                            : nlohmann::json(a.face_model.string())},
                         {"motion_samples", a.motion.size()}};
     add_smart_reframe(j, r);
     j.erase("crop_path");

@@ -703,12 +703,14 @@ nlohmann::json to_json(const PackageReport& r) {
   for (const TimeRange& t : r.ranges) {
     ranges.push_back({{"start_seconds", t.start_us / 1e6}, {"end_seconds", t.end_us / 1e6}});
   }
-  return {{"input", r.input.path.string()},
-          {"ok", r.ok()},
-          {"ranges", ranges},
-          {"frames_decoded", r.frames_decoded},
-          {"elapsed_seconds", r.elapsed_s},
-          {"outputs", outs}};
+  nlohmann::json j = {{"input", r.input.path.string()},
+                      {"ok", r.ok()},
+                      {"ranges", ranges},
+                      {"frames_decoded", r.frames_decoded},
+                      {"elapsed_seconds", r.elapsed_s},
+                      {"outputs", outs}};
+  if (!r.face_detector.empty()) j["face_detector"] = r.face_detector;
+  return j;
 }
 
 }  // namespace reelpack

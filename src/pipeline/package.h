@@ -116,6 +116,9 @@ struct PackageReport {
   std::vector<OutputReport> outputs;
   int64_t frames_decoded = 0;
   double elapsed_s = 0;
+  // --reframe smart: "blazeface" or "haar" (the face model is not installed); empty when
+  // no face detection ran.
+  std::string face_detector;
   bool ok() const;
 };
 

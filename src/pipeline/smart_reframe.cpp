@@ -170,6 +170,9 @@ class FaceSampler {
     queue_.push({frame, t_us, std::move(image), full});
   }
 
+  // The BlazeFace model the detector runs; empty when it runs the Haar cascades alone.
+  const fs::path& face_model() const { return detector_.face_model(); }
+
   // Waits for the queued frames; the faces in frame order. Rethrows a detection error.
   std::vector<SubjectSample> finish() {
     queue_.close();
@@ -305,6 +308,8 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
   if (opt.detect) {
     shots.emplace(a.frame_rate, opt.shots);
     faces.emplace(opt, to_src_x, to_src_y, a.source);
+    a.face_model = faces->face_model();
+    a.face_detector = a.face_model.empty() ? "haar" : "blazeface";
   }
 
   // Every frame at 256 px (shots, motion); sampled frames at the analysis width (faces).
@@ -398,6 +403,12 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
     actual = reader.actual();
   }
   if (a.pts.empty()) throw ProcessingError(path.string() + ": no video frame could be decoded");
+  if (opt.detect && last_sampled < a.frame_count() - 1) {
+    // The last frame too, as at a cut: else the camera holds the last sample's position
+    // for up to a sampling interval, while a walking subject walks on out of the window.
+    sample_motion(a.frame_count() - 1);
+    sample_faces(previous_frame.get(), a.frame_count() - 1, previous_us, false);
+  }
 
   // Source-timeline times, and a boundary at each join of two ranges.
   std::vector<ShotBoundary> joins;
@@ -559,6 +570,12 @@ SmartPath read_smart_path(const SmartAnalysis& a, Size window, Rational rate, co
   return path;
 }
 
+std::string haar_fallback_note() {
+  return "smart reframing used OpenCV's Haar cascades: the BlazeFace face model is not "
+         "installed (scripts/setup.sh installs it in /usr/local/share/reelpack/models), so "
+         "heads tilted past 10 degrees and faces under about 30 px are often missed";
+}
+
 std::vector<ReframeShot> report_shots(const SmartAnalysis& a, const SmartPath& path) {
   std::vector<ReframeShot> out;
   const int64_t n = a.frame_count();
@@ -700,6 +717,7 @@ fs::path SmartReframe::crop_path_for(const PackageJob& job, size_t index) {
 }
 
 void SmartReframe::finish(const PackageJob& job, PackageReport& report) const {
+  report.face_detector = analysis_.face_detector;
   for (size_t i = 0; i < report.outputs.size() && i < outputs_.size(); ++i) {
     OutputReport& r = report.outputs[i];
     const Output& o = outputs_[i];

@@ -91,6 +91,10 @@ struct SmartAnalysis {
   std::vector<SubjectSample> faces;
   std::vector<SubjectSample> motion;
   double sample_seconds = 0.2;  // faces and motion were sampled this often
+  // Which face detector ran: "blazeface" (face_model is its file), "haar" (the model is
+  // not installed: OpenCV's cascades alone), or empty (no detection: a crop path read in).
+  std::string face_detector;
+  std::filesystem::path face_model;
   int64_t frame_count() const { return static_cast<int64_t>(pts.size()); }
 };
 
@@ -208,6 +212,9 @@ class SmartReframe {
 // Adds a smart output's "reframe_shots" (start/end frame and seconds, mode, reason) and
 // "crop_path" to its entry in package()'s JSON report.
 void add_smart_reframe(nlohmann::json& entry, const OutputReport& report);
+
+// What to tell a user whose analysis ran the Haar cascades (face_detector "haar").
+std::string haar_fallback_note();
 
 // The path's shots as package() reports them.
 std::vector<ReframeShot> report_shots(const SmartAnalysis& analysis, const SmartPath& path);

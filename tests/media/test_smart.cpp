@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/blazeface_detector.h"
 #include "support/drawn_face.h"
 #include "support/media.h"
 
@@ -539,6 +540,42 @@ TEST_CASE("a rotated (phone) input is analysed and cropped in display orientatio
     CHECK(luma_stats(preview, "trim=end_frame=30,crop=100:100:850:50").mean <
           0.7 * luma_stats(clip, "trim=end_frame=30,crop=100:100:850:50").mean);
   }
+}
+
+TEST_CASE("without the BlazeFace model the Haar cascades do the work, and a note says so",
+          "[smart]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
+  fs::create_directories(dir / "no-models");
+  const fs::path csv = dir / "haar.csv";
+  // $REELPACK_MODELS, when set, is the only place the model is looked for.
+  const RunResult r = run(
+      "REELPACK_MODELS=" + shell_quote((dir / "no-models").string()) + " " +
+      reelpack_command(std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
+                                                (dir / "out").string(), "--reframe", "smart",
+                                                "--crop-path-out", csv.string(), "--json"} +
+                       kSmall));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(json::parse(r.out)["face_detector"] == "haar");
+  CHECK(r.err.find("note: smart reframing used OpenCV's Haar cascades") != std::string::npos);
+  CHECK(r.err.find("scripts/setup.sh") != std::string::npos);
+  const double share =
+      inside_share(read_rows(csv), [](int f) { return face_box(face_at(f), kFaceH); });
+  CHECK(share >= 0.98);
+
+  // With the model installed (scripts/setup.sh), BlazeFace runs and no note is printed.
+  if (reelpack::find_blazeface_model().empty()) {
+    WARN("BlazeFace is not installed (scripts/setup.sh): its run is skipped");
+    return;
+  }
+  const RunResult b = run_reelpack(std::vector<std::string>{"package", clip.string(), "-p",
+                                                            "tiktok", "-o", (dir / "b").string(),
+                                                            "--reframe", "smart", "--json"} +
+                                   kSmall);
+  REQUIRE(b.exit_code == 0);
+  CHECK(json::parse(b.out)["face_detector"] == "blazeface");
+  CHECK(b.err.find("note:") == std::string::npos);
 }
 
 TEST_CASE("smart reframing errors say what to do", "[smart]") {
