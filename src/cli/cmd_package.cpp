@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "cli/commands.h"
@@ -86,8 +87,15 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
 }
 
 int run_package(const PackageJob& job, bool json, const fs::path& outdir) {
-  ProgressBar bar(job.input.filename().string(), stderr_is_terminal() && !json);
+  // --reframe smart first analyses the input: "<file> analysing", then "<file> encoding".
+  const std::string name = job.input.filename().string();
+  ProgressBar bar(name, stderr_is_terminal() && !json);
+  std::optional<ProgressPhase> shown;
   const PackageReport report = package(job, [&](const Progress& p) {
+    if (shown != p.phase && job.reframe == ReframeMode::Smart) {
+      bar.relabel(name + (p.phase == ProgressPhase::Analysing ? " analysing" : " encoding"));
+    }
+    shown = p.phase;
     bar.update(p.position_us, p.duration_us, p.frames, p.elapsed_s);
   });
   bar.done();

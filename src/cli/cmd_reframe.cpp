@@ -129,7 +129,7 @@ int cmd_reframe(const Args& args) {
   const Rational rate{plan.video.frame_rate.num, plan.video.frame_rate.den};
   const std::vector<TimeRange> ranges = resolve_ranges(info, job);
 
-  ProgressBar bar(job.input.filename().string() + " analysis", stderr_is_terminal() && !json);
+  ProgressBar bar(job.input.filename().string() + " analysing", stderr_is_terminal() && !json);
   int64_t duration_us = info.duration_us;
   if (!ranges.empty()) {
     duration_us = 0;

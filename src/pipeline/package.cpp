@@ -493,8 +493,21 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   PackageReport report;
   report.input = input.info();
   const std::vector<OutputPlan> plans = plan_package(input.info(), job);
+  const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
+  int64_t duration_us = report.input.duration_us;
+  if (!ranges.empty()) {
+    duration_us = 0;
+    for (const TimeRange& r : ranges) duration_us += r.length_us();
+  }
   // --reframe smart: an analysis pass places every output's window before the encode.
-  const auto smart = SmartReframe::prepare(job, resolve_ranges(input.info(), job), plans);
+  AnalysisProgress analysing;
+  if (progress) {
+    analysing = [&, start_s = elapsed()](int64_t frames, int64_t position_us) {
+      progress({ProgressPhase::Analysing, position_us, duration_us, frames, elapsed() - start_s});
+    };
+  }
+  const auto smart = SmartReframe::prepare(job, ranges, plans, analysing);
+  const double encode_start_s = elapsed();
 
   // Outputs whose setup fails (encoder refuses the settings, folder not writable) are
   // reported and the others still run.
@@ -536,13 +549,8 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     if (b) b->start();
   }
 
-  const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
   Progress p;
-  p.duration_us = report.input.duration_us;
-  if (!ranges.empty()) {
-    p.duration_us = 0;
-    for (const TimeRange& r : ranges) p.duration_us += r.length_us();
-  }
+  p.duration_us = duration_us;
   std::optional<RangeReader> cutter;
   if (!ranges.empty()) cutter.emplace(input, ranges);
   const AVRational vtb = input.video_time_base();
@@ -558,7 +566,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
           ++report.frames_decoded;
           p.frames = report.frames_decoded;
           p.position_us = av_rescale_q(frame->pts, vtb, AV_TIME_BASE_Q);
-          p.elapsed_s = elapsed();
+          p.elapsed_s = elapsed() - encode_start_s;
           if (progress) progress(p);
         }
         bool any = false;

@@ -75,11 +75,16 @@ struct OutputPlan {
   std::filesystem::path same_encode_as;
 };
 
+// --reframe smart decodes the input twice: first to analyse it (faces, shots, motion),
+// then to encode. Each phase reports its own progress from 0 to the duration.
+enum class ProgressPhase { Analysing, Encoding };
+
 struct Progress {
-  int64_t position_us = 0;  // decoded so far, on the source timeline
+  ProgressPhase phase = ProgressPhase::Encoding;
+  int64_t position_us = 0;  // decoded so far in this phase (the cut's timeline from zero)
   int64_t duration_us = 0;  // 0 when unknown
-  int64_t frames = 0;       // video frames decoded
-  double elapsed_s = 0;
+  int64_t frames = 0;       // video frames decoded in this phase
+  double elapsed_s = 0;     // since this phase began
 };
 using ProgressFn = std::function<void(const Progress&)>;
 

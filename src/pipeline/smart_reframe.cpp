@@ -648,7 +648,8 @@ void crop_to_window(AVFrame* frame, const Rect& w, const std::string& file) {
 
 std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
                                                     const std::vector<TimeRange>& ranges,
-                                                    const std::vector<OutputPlan>& plans) {
+                                                    const std::vector<OutputPlan>& plans,
+                                                    const AnalysisProgress& progress) {
   if (job.reframe != ReframeMode::Smart) {
     if (!job.crop_path_in.empty() || !job.crop_path_out.empty()) {
       throw UsageError(
@@ -682,7 +683,7 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
     return p.geometry.crop.x_px > 0 || p.geometry.crop.y_px > 0;
   });
   options.detect = job.crop_path_in.empty() && can_move;
-  smart->analysis_ = analyse_for_reframe(job.input, ranges, options);
+  smart->analysis_ = analyse_for_reframe(job.input, ranges, options, progress);
   const SmartAnalysis& a = smart->analysis_;
 
   // Outputs with the same window (and, for a path read in, the same rate) share a path.

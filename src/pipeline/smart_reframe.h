@@ -181,9 +181,11 @@ class SmartReframe {
   // nullptr when the job is not smart. Checks the options (a crop path without smart
   // reframing is a UsageError), runs the analysis (timestamps only when the job reads
   // its crop path from a file) and places every smart output's windows.
+  // `progress` is told of the analysis pass as it goes.
   static std::unique_ptr<SmartReframe> prepare(const PackageJob& job,
                                                const std::vector<TimeRange>& ranges,
-                                               const std::vector<OutputPlan>& plans);
+                                               const std::vector<OutputPlan>& plans,
+                                               const AnalysisProgress& progress = {});
 
   // The windows output `index` (of the job's outputs) crops its frames to.
   std::shared_ptr<const FrameWindows> windows(size_t index) const;

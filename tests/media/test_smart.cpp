@@ -2,9 +2,15 @@
 // tests/support/drawn_face.h, or a faceless block) with a known subject path, packaged by
 // the real binary; the crop path CSV (--crop-path-out) is checked against the subject's
 // true box and for a calm camera, the picture against an ffmpeg-CLI crop at the same
-// windows (PSNR floor); crop paths read back (--crop-path-in), ranges, the review video
-// and the errors.
+// windows (PSNR floor); crop paths read back (--crop-path-in), ranges, the review video,
+// blur-fill shots, rotated inputs, the Haar fallback, the analysis phase's progress and
+// the errors.
+extern "C" {
+#include <libavutil/log.h>
+}
+
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -16,6 +22,8 @@
 #include <vector>
 
 #include "analysis/blazeface_detector.h"
+#include "pipeline/package.h"
+#include "presets/preset.h"
 #include "support/drawn_face.h"
 #include "support/media.h"
 
@@ -576,6 +584,77 @@ TEST_CASE("without the BlazeFace model the Haar cascades do the work, and a note
   REQUIRE(b.exit_code == 0);
   CHECK(json::parse(b.out)["face_detector"] == "blazeface");
   CHECK(b.err.find("note:") == std::string::npos);
+}
+
+TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][progress]") {
+  av_log_set_level(AV_LOG_QUIET);  // as the CLI runs the library: no encoder statistics
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", 90, draw_scene);
+  const reelpack::PresetLoader loader({REELPACK_PRESET_DIR});
+  const reelpack::Overrides small = {{"video.width", std::to_string(kOutW)},
+                                     {"video.height", std::to_string(kOutH)},
+                                     {"video.encoder-preset", "ultrafast"}};
+  for (const auto mode : {reelpack::ReframeMode::Smart, reelpack::ReframeMode::Center}) {
+    INFO("reframe " << reelpack::to_string(mode));
+    reelpack::PackageJob job;
+    job.input = clip;
+    job.reframe = mode;
+    job.outputs.push_back({loader.load("tiktok", small), dir / "scene.tiktok.mp4"});
+    std::vector<reelpack::Progress> seen;
+    const reelpack::PackageReport report =
+        reelpack::package(job, [&](const reelpack::Progress& p) { seen.push_back(p); });
+    REQUIRE(report.ok());
+    std::vector<reelpack::Progress> analysing, encoding;
+    for (const auto& p : seen) {
+      (p.phase == reelpack::ProgressPhase::Analysing ? analysing : encoding).push_back(p);
+    }
+    // Every analysis update comes before the first encoding update.
+    const auto first_encoding =
+        std::find_if(seen.begin(), seen.end(), [](const reelpack::Progress& p) {
+          return p.phase == reelpack::ProgressPhase::Encoding;
+        });
+    CHECK(std::all_of(first_encoding, seen.end(), [](const reelpack::Progress& p) {
+      return p.phase == reelpack::ProgressPhase::Encoding;
+    }));
+    CHECK(encoding.size() == 90);  // one per decoded frame
+    if (mode == reelpack::ReframeMode::Smart) {
+      REQUIRE(analysing.size() == 90);
+      // Each phase runs from the start to the end of the clip, frames counted from one.
+      CHECK(analysing.front().frames == 1);
+      CHECK(analysing.back().frames == 90);
+      CHECK(analysing.back().position_us == Approx(89 / 30.0 * 1e6).margin(1000));
+      CHECK(analysing.back().duration_us == Approx(3e6).margin(1e5));
+      CHECK(encoding.front().frames == 1);
+      for (size_t k = 1; k < analysing.size(); ++k) {
+        CHECK(analysing[k].position_us > analysing[k - 1].position_us);
+      }
+    } else {
+      CHECK(analysing.empty());
+    }
+    CHECK(encoding.back().position_us == Approx(89 / 30.0 * 1e6).margin(1000));
+  }
+
+  // On a terminal the bar says which phase it is in (`script` gives the run a terminal).
+  if (run("command -v script").exit_code != 0) {
+    WARN("no `script` (util-linux): the terminal check is skipped");
+    return;
+  }
+  const RunResult tty = run(
+      "script -qefc " +
+      shell_quote(reelpack_command(std::vector<std::string>{"package", clip.string(), "-p",
+                                                            "tiktok", "-o",
+                                                            (dir / "tty").string(),
+                                                            "--reframe", "smart"} +
+                                   kSmall)) +
+      " /dev/null");
+  INFO(tty.out << tty.err);
+  REQUIRE(tty.exit_code == 0);
+  const std::string all = tty.out + tty.err;
+  const size_t analysing_at = all.find("scene.mp4 analysing [");
+  const size_t encoding_at = all.find("scene.mp4 encoding [");
+  CHECK(analysing_at != std::string::npos);
+  CHECK(encoding_at != std::string::npos);
+  CHECK(analysing_at < encoding_at);
 }
 
 TEST_CASE("smart reframing errors say what to do", "[smart]") {
