@@ -24,8 +24,12 @@
 // cropped to their window (crop_to_window, per frame, after the output's source graph and
 // before its scaling graph) or, in blur-fill shots, drawn whole over a blurred fill (see
 // SmartFilterChains in pipeline/filters.h); crop paths are written and read, and the
-// per-shot camera modes go into the report. Rotated inputs are refused (UsageError): the window is placed
-// on the stored picture and display-orientation analysis is not done yet.
+// per-shot camera modes go into the report.
+//
+// Rotated (phone) inputs are analysed in display orientation (each analysis frame is
+// turned as a player turns it) and their windows are in display pixels: the outputs'
+// source graph rotates each frame before it is cropped, as --reframe center rotates
+// before its crop.
 #pragma once
 
 #include <cstdint>
