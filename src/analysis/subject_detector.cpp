@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <opencv2/imgproc.hpp>
 
+#include "analysis/blazeface_detector.h"
 #include "util/error.h"
 
 namespace reelpack {
@@ -81,6 +82,10 @@ fs::path find_cascade_dir(const fs::path& preferred) {
                    "REELPACK_CASCADES to the folder holding them)");
 }
 
+SubjectDetector::~SubjectDetector() = default;
+SubjectDetector::SubjectDetector(SubjectDetector&&) noexcept = default;
+SubjectDetector& SubjectDetector::operator=(SubjectDetector&&) noexcept = default;
+
 SubjectDetector::SubjectDetector(SubjectDetectorOptions options) : options_(std::move(options)) {
   if (options_.min_face_px < 12) throw UsageError("face detector: min_face_px must be at least 12");
   for (double step : {options_.scale_step, options_.profile_scale_step}) {
@@ -102,6 +107,10 @@ SubjectDetector::SubjectDetector(SubjectDetectorOptions options) : options_(std:
                        ": not a Haar cascade OpenCV can load; reinstall "
                        "opencv-data (apt-get install --reinstall opencv-data)");
     }
+  }
+  if (options_.use_blazeface) {
+    face_model_ = find_blazeface_model(options_.face_model);
+    if (!face_model_.empty()) blazeface_ = std::make_unique<BlazeFaceDetector>(face_model_);
   }
 }
 
@@ -160,14 +169,25 @@ std::vector<SubjectBox> SubjectDetector::detect_near(const cv::Mat& image,
   const cv::Size max_size(side * 3 / 2 + 1, side * 3 / 2 + 1);
   if (roi.width < min_size.width || roi.height < min_size.height) return {};
   const cv::Mat part = equalised_(roi);
-  std::vector<SubjectBox> found = run(frontal_, part, FaceView::Frontal, 1.0, min_size, max_size);
-  if (found.empty() && options_.profiles) found = profiles(part, min_size, max_size);
   std::vector<SubjectBox> out;
-  for (SubjectBox& b : merge(std::move(found))) {
-    b.box += roi.tl();
-    b.box &= frame;
-    if (b.box.area() > 0) out.push_back(b);
+  if (blazeface_ && image.channels() == 3) {
+    // The region alone, seen larger than in the whole frame; faces of about the same size.
+    for (const SubjectBox& b : blazeface_->detect_in(image, roi)) {
+      const int size = std::max(b.box.width, b.box.height);
+      if (size * 2 >= side && size <= side * 2) out.push_back(b);
+    }
+  } else {
+    out = run(frontal_, part, FaceView::Frontal, 1.0, min_size, max_size);
+    for (SubjectBox& b : out) b.box += roi.tl();
   }
+  if (out.empty() && options_.profiles) {
+    out = profiles(part, min_size, max_size);
+    for (SubjectBox& b : out) b.box += roi.tl();
+  }
+  out = merge(std::move(out));
+  for (SubjectBox& b : out) b.box &= frame;
+  out.erase(std::remove_if(out.begin(), out.end(), [](const SubjectBox& b) { return b.box.area() == 0; }),
+            out.end());
   // The one nearest the previous box: a face does not split in two between samples.
   if (out.size() > 1) {
     const cv::Point2f c(previous.x + previous.width / 2.0f, previous.y + previous.height / 2.0f);
@@ -188,9 +208,14 @@ std::vector<SubjectBox> SubjectDetector::detect(const cv::Mat& image, bool with_
   const cv::Rect frame(0, 0, equalised_.cols, equalised_.rows);
   const cv::Size min_size(options_.min_face_px, options_.min_face_px);
 
-  std::vector<SubjectBox> found = run(frontal_, equalised_, FaceView::Frontal, 1.0, min_size);
+  std::vector<SubjectBox> found;
+  if (blazeface_ && image.channels() == 3) {
+    found = blazeface_->detect(image);
+  } else {
+    found = run(frontal_, equalised_, FaceView::Frontal, 1.0, min_size);
+  }
   if (found.empty() && with_profiles && options_.profiles) found = profiles(equalised_, min_size);
-  if (found.empty() && with_profiles && options_.tilt_deg > 0) {
+  if (found.empty() && with_profiles && options_.tilt_deg > 0 && !blazeface_) {
     const cv::Point2f centre(equalised_.cols / 2.0f, equalised_.rows / 2.0f);
     for (double angle : {options_.tilt_deg, -options_.tilt_deg}) {
       const cv::Mat turn = cv::getRotationMatrix2D(centre, angle, 1.0);

@@ -1,12 +1,14 @@
-// Faces in small frames, for smart reframing: OpenCV's Haar cascades (Debian's
-// opencv-data package) run on a grey copy of the frame, frontal first, then profiles
-// facing either way and, optionally, the frontal cascade on the frame turned a little
-// either way for tilted heads. Plain C++ on cv::Mat; the caller decodes and downscales.
+// Faces in small frames, for smart reframing: MediaPipe's BlazeFace network when its
+// model is installed (scripts/setup.sh; see analysis/blazeface_detector.h), else OpenCV's
+// Haar cascades (Debian's opencv-data package) run on a grey copy of the frame, frontal
+// first, then, optionally, the frontal cascade on the frame turned a little either way
+// for tilted heads. Either way the profile cascade (facing either way) runs where nothing
+// else is found. Plain C++ on cv::Mat; the caller decodes and downscales.
 //
 //   SubjectDetector detector;                      // throws UsageError without opencv-data
 //   for (const SubjectBox& s : detector.detect(bgr_480px)) use(s.box, s.confidence);
 //
-// What it finds (tests/unit/test_subject_detector.cpp, on drawn faces): frontal and
+// What the cascades find (tests/unit/test_subject_detector.cpp, on drawn faces): frontal and
 // three-quarter faces from about 36 px high (at 480x270, an eighth of the frame height;
 // down to min_face_px, 20 px, only sometimes), heads tilted up to about 10 degrees (up to
 // 30 with tilt_deg = 20), profiles. What it misses: faces seen from behind or above,
@@ -16,6 +18,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,6 +54,13 @@ struct SubjectDetectorOptions {
   // > 0: when nothing upright is found, the frontal cascade also runs on the image turned
   // by +tilt_deg and -tilt_deg (two more passes). 0: off.
   double tilt_deg = 0;
+  // BlazeFace (analysis/blazeface_detector.h) replaces the frontal and tilted cascade
+  // passes when its model is installed: it finds the same faces and also three-quarter,
+  // tilted and smaller ones (tests/bench/eval_faces.cpp). The profile cascade still runs
+  // where it finds nothing. false, or no model installed: the cascades alone.
+  bool use_blazeface = true;
+  // The model file; empty: find_blazeface_model() looks in the usual places.
+  std::filesystem::path face_model;
 };
 
 // The folder holding the cascades: `preferred` when given (it must hold them), else
@@ -58,6 +68,8 @@ struct SubjectDetectorOptions {
 // /usr/local/share/opencv4/haarcascades. Throws UsageError naming the folder looked in
 // and saying to install opencv-data.
 std::filesystem::path find_cascade_dir(const std::filesystem::path& preferred = {});
+
+class BlazeFaceDetector;
 
 class SubjectDetector {
  public:
@@ -75,6 +87,12 @@ class SubjectDetector {
   std::vector<SubjectBox> detect_near(const cv::Mat& image, const cv::Rect& previous);
 
   const SubjectDetectorOptions& options() const { return options_; }
+  // The BlazeFace model in use; empty when the cascades work alone.
+  const std::filesystem::path& face_model() const { return face_model_; }
+
+  ~SubjectDetector();
+  SubjectDetector(SubjectDetector&&) noexcept;
+  SubjectDetector& operator=(SubjectDetector&&) noexcept;
 
  private:
   void prepare(const cv::Mat& image);
@@ -83,6 +101,8 @@ class SubjectDetector {
   std::vector<SubjectBox> profiles(const cv::Mat& grey, cv::Size min_size, cv::Size max_size = {});
 
   SubjectDetectorOptions options_;
+  std::filesystem::path face_model_;
+  std::unique_ptr<BlazeFaceDetector> blazeface_;
   cv::CascadeClassifier frontal_;
   cv::CascadeClassifier profile_;
   cv::Mat grey_, equalised_, scratch_;

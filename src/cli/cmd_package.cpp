@@ -3,12 +3,14 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "pipeline/covers.h"
 #include "pipeline/package.h"
+#include "pipeline/smart_reframe.h"
 #include "presets/schema.h"
 #include "util/error.h"
 
@@ -68,14 +70,18 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
             << "\ndecode once, then for each output:\n";
   for (size_t i = 0; i < plans.size(); ++i) {
     const OutputPlan& pl = plans[i];
-    std::cout << "\n"
-              << pl.path.string() << "\n  preset  " << pl.preset << " ("
-              << job.outputs[i].preset.source.string() << ")\n  video   " << pl.video.codec << " "
-              << pl.video.profile << " " << pl.video.width_px << "x" << pl.video.height_px << " @ "
-              << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den << " fps, crf "
-              << pl.video.crf << ", maxrate " << pl.video.maxrate_bps << ", bufsize "
-              << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames << " frames, "
-              << pl.video.bframes << " B-frames\n  filters " << pl.video_filters << "\n  audio   ";
+    std::cout << "\n" << pl.path.string() << "\n  preset  " << pl.preset << " ("
+              << job.outputs[i].preset.source.string() << ")\n  video   " << pl.video.codec
+              << " " << pl.video.profile << " " << pl.video.width_px << "x" << pl.video.height_px
+              << " @ " << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den
+              << " fps, crf " << pl.video.crf << ", maxrate " << pl.video.maxrate_bps
+              << ", bufsize " << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames
+              << " frames, " << pl.video.bframes << " B-frames\n  filters " << pl.video_filters;
+    if (!pl.smart_filters.fill.empty()) {
+      std::cout << " (the window moves per frame)\n  fill    " << pl.smart_filters.fill
+                << " (shots drawn as blur fill)";
+    }
+    std::cout << "\n  audio   ";
     if (!pl.has_audio) {
       std::cout << "none";
     } else {
@@ -102,11 +108,19 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
 }
 
 int run_package(const PackageJob& job, bool json, const fs::path& outdir, bool covers) {
-  ProgressBar bar(job.input.filename().string(), stderr_is_terminal() && !json);
+  // --reframe smart first analyses the input: "<file> analysing", then "<file> encoding".
+  const std::string name = job.input.filename().string();
+  ProgressBar bar(name, stderr_is_terminal() && !json);
+  std::optional<ProgressPhase> shown;
   const PackageReport report = package(job, [&](const Progress& p) {
+    if (shown != p.phase && job.reframe == ReframeMode::Smart) {
+      bar.relabel(name + (p.phase == ProgressPhase::Analysing ? " analysing" : " encoding"));
+    }
+    shown = p.phase;
     bar.update(p.position_us, p.duration_us, p.frames, p.elapsed_s);
   });
   bar.done();
+  if (report.face_detector == "haar") std::cerr << "reelpack: note: " << haar_fallback_note() << "\n";
 
   // --cover: the best frame beside each output that was written.
   std::vector<CoverFile> cover_files;

@@ -80,11 +80,13 @@ int cmd_reframe(const Args& args) {
   if (vm.count("help")) {
     print_help(
         "reelpack reframe INPUT -p PRESET [--preview OUT.mp4] [--crop-path-out FILE.csv] [options]",
-        "Runs the analysis of `package --reframe smart` on its own: shots, faces (OpenCV Haar\n"
-        "cascades, from Debian's opencv-data) and motion, then the virtual camera per shot\n"
-        "(stationary, pan, track, or fill when subjects are too far apart). Writes a review\n"
-        "video, the crop path (the window per output frame, in source pixels, on the source\n"
-        "timeline) and the detections; the crop path can be edited (keep only the rows you\n"
+        "Runs the analysis of `package --reframe smart` on its own: shots, faces (BlazeFace,\n"
+        "installed by scripts/setup.sh; else OpenCV's Haar cascades from Debian's opencv-data)\n"
+        "and motion, then the virtual camera per shot\n"
+        "(stationary, pan, track, or fill: subjects too far apart, drawn as blur fill; its\n"
+        "rows give the whole picture, 0,0,W,H). Writes a review video, the crop path (the\n"
+        "window per output frame, in source pixels as displayed, rotation applied, on the\n"
+        "source timeline) and the detections; the crop path can be edited (keep only the rows you\n"
         "want as keyframes; the rest is interpolated) and rendered with\n"
         "`package --reframe smart --crop-path-in FILE.csv`.",
         opts,
@@ -121,13 +123,13 @@ int cmd_reframe(const Args& args) {
   job.outputs.push_back({std::move(preset), job.input.stem().string() + ".mp4"});
 
   const MediaInfo info = probe(job.input);
-  const std::vector<OutputPlan> plans = plan_package(info, job);  // refuses rotated inputs
+  const std::vector<OutputPlan> plans = plan_package(info, job);
   const OutputPlan& plan = plans.front();
   const Size window{plan.geometry.crop.width_px, plan.geometry.crop.height_px};
   const Rational rate{plan.video.frame_rate.num, plan.video.frame_rate.den};
   const std::vector<TimeRange> ranges = resolve_ranges(info, job);
 
-  ProgressBar bar(job.input.filename().string() + " analysis", stderr_is_terminal() && !json);
+  ProgressBar bar(job.input.filename().string() + " analysing", stderr_is_terminal() && !json);
   int64_t duration_us = info.duration_us;
   if (!ranges.empty()) {
     duration_us = 0;
@@ -163,6 +165,7 @@ int cmd_reframe(const Args& args) {
   }
 
   const std::vector<ReframeShot> shots = report_shots(a, path);
+  if (a.face_detector == "haar") std::cerr << "reelpack: note: " << haar_fallback_note() << "\n";
   if (json) {
     OutputReport r;
     r.reframe_shots = shots;
@@ -171,6 +174,9 @@ int cmd_reframe(const Args& args) {
                         {"frames", a.frame_count()},
                         {"window", {{"width", window.width_px}, {"height", window.height_px}}},
                         {"faces", a.faces.size()},
+                        {"face_detector", a.face_detector},
+                        {"face_model", a.face_model.empty() ? nlohmann::json()
+                                                            : nlohmann::json(a.face_model.string())},
                         {"motion_samples", a.motion.size()}};
     add_smart_reframe(j, r);
     j.erase("crop_path");

@@ -34,6 +34,11 @@ void ProgressBar::update(int64_t position_us, int64_t duration_us, int64_t frame
   drawn_ = true;
 }
 
+void ProgressBar::relabel(std::string label) {
+  label_ = std::move(label);
+  last_draw_s_ = -1;
+}
+
 void ProgressBar::done() {
   if (drawn_) std::fprintf(stderr, "\r\033[K");
   drawn_ = false;

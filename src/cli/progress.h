@@ -14,6 +14,9 @@ class ProgressBar {
  public:
   explicit ProgressBar(std::string label, bool enabled);
   void update(int64_t position_us, int64_t duration_us, int64_t frames, double elapsed_s);
+  // A new phase of the same job (e.g. "ep01.mov analysing", then "ep01.mov"): the next
+  // update draws at once, under the new label.
+  void relabel(std::string label);
   void done();
 
  private:

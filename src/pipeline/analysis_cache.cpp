@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "analysis/blazeface_detector.h"
 #include "util/atomic_file.h"
 #include "util/content_hash.h"
 #include "util/error.h"
@@ -74,7 +75,9 @@ json to_json(const SmartAnalysis& a) {
           {"boundaries", boundaries},
           {"shots", shots},
           {"faces", samples_json(a.faces)},
-          {"motion", samples_json(a.motion)}};
+          {"motion", samples_json(a.motion)},
+          {"face_detector", a.face_detector},
+          {"face_model", a.face_model.string()}};
 }
 
 SmartAnalysis analysis_from(const json& j, const fs::path& input) {
@@ -87,6 +90,8 @@ SmartAnalysis analysis_from(const json& j, const fs::path& input) {
   a.source_us = j.at("source_us").get<std::vector<int64_t>>();
   a.end_pts = j.at("end_pts").get<int64_t>();
   a.sample_seconds = j.at("sample_seconds").get<double>();
+  a.face_detector = j.at("face_detector").get<std::string>();
+  a.face_model = j.at("face_model").get<std::string>();
   const int64_t frames = a.frame_count();
   if (frames == 0 || a.source_us.size() != a.pts.size() || a.source.width_px <= 0 ||
       a.source.height_px <= 0 || a.time_base.num <= 0 || a.time_base.den <= 0 ||
@@ -201,6 +206,13 @@ AnalysisKey analysis_key(const fs::path& input, const std::vector<TimeRange>& ra
     << " full scan " << o.full_scan_seconds << " empty scan " << o.empty_scan_seconds
     << " profiles every " << o.profile_interval_seconds << " detect " << o.detect;
   const SubjectDetectorOptions& f = o.faces;
+  // Which detector runs (BlazeFace when its model is installed, else the cascades) and
+  // which model file, by name and size: installing or updating the model changes results.
+  std::error_code ec;
+  const fs::path model = o.detect && f.use_blazeface ? find_blazeface_model(f.face_model) : fs::path();
+  t << "\ndetector " << (model.empty() ? std::string("haar")
+                                        : "blazeface " + model.filename().string() + " " +
+                                              std::to_string(fs::file_size(model, ec)));
   t << "\nfaces min " << f.min_face_px << " step " << f.scale_step << " profile step "
     << f.profile_scale_step << " neighbours " << f.min_neighbours << " profiles " << f.profiles
     << " tilt " << f.tilt_deg;

@@ -9,7 +9,8 @@
 //
 // The key covers what the analysis depends on: the input's content (util/content_hash.h:
 // size and three 1 MiB blocks, not its name or time), the ranges analysed, every analysis
-// option, and kSmartAnalysisVersion, which changes whenever the analysis code would give
+// option, the face detector in use (BlazeFace and its model file, or the cascades), and
+// kSmartAnalysisVersion, which changes whenever the analysis code would give
 // another result (not with every reelpack release). One JSON file per key, named by its
 // hash, holding the whole key text (compared on load) and the analysis; written through a
 // temporary renamed into place, so readers never see half a file. A file that cannot be
@@ -29,7 +30,7 @@
 namespace reelpack {
 
 // Bump when the analysis (shot detector, face sampler, motion) changes its results.
-inline constexpr const char* kSmartAnalysisVersion = "smart-analysis-1";
+inline constexpr const char* kSmartAnalysisVersion = "smart-analysis-2";
 // Bump when detect_shots() (the shot detector, its frame scaling) changes its results.
 inline constexpr const char* kShotListVersion = "shot-list-1";
 

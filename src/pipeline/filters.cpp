@@ -1,5 +1,6 @@
 #include "pipeline/filters.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "util/error.h"
@@ -23,17 +24,11 @@ std::string source_color_matrix(const std::string& tag, int height_px) {
   return height_px >= 720 ? "bt709" : "bt601";
 }
 
-std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
-                               const Rational& fps, const std::string& pix_fmt,
-                               const std::string& overlay) {
-  if (plan.mode == ReframeMode::Smart && traits.rotation_deg != 0) {
-    // The window is placed on the stored picture, before rotation; analysing in display
-    // orientation and mapping back is not done yet.
-    throw UsageError("--reframe smart: the input is rotated " +
-                     std::to_string(traits.rotation_deg) +
-                     " degrees (phone metadata), which smart reframing does not handle yet; "
-                     "use --reframe center (or pad/blur)");
-  }
+namespace {
+
+// What every chain starts with: deinterlacing, rotation to display orientation, the
+// constant output rate (first, so dropped frames are never scaled). No trailing comma.
+std::string source_chain(const VideoSourceTraits& traits, const Rational& fps) {
   std::ostringstream f;
   // Deinterlace only frames flagged interlaced; keep one output frame per input frame.
   if (traits.deinterlace) f << "bwdif=mode=send_frame:parity=auto:deint=interlaced,";
@@ -43,9 +38,15 @@ std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits&
     case 270: f << "transpose=cclock,"; break;
     default: break;
   }
-  // Constant output rate first, so dropped frames are never scaled.
-  f << "fps=fps=" << fps.num << "/" << fps.den << ",";
+  f << "fps=fps=" << fps.num << "/" << fps.den;
+  return f.str();
+}
 
+// The reframing to the output size and the output's pixel format, on frames in display
+// orientation at the output rate.
+std::string reframe_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
+                          const std::string& pix_fmt, const std::string& overlay) {
+  std::ostringstream f;
   const std::string scale_opts = ":flags=bicubic:in_color_matrix=" + traits.color_matrix +
                                  ":out_color_matrix=bt709:out_range=tv";
   const Rect& c = plan.crop;
@@ -83,6 +84,21 @@ std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits&
   if (!overlay.empty()) f << "," << overlay;
   f << ",format=" << pix_fmt << ",setsar=1";
   return f.str();
+}
+
+}  // namespace
+
+std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
+                               const Rational& fps, const std::string& pix_fmt,
+                               const std::string& overlay) {
+  return source_chain(traits, fps) + "," + reframe_chain(plan, traits, pix_fmt, overlay);
+}
+
+SmartFilterChains smart_filter_chains(const ReframePlan& window_plan, const ReframePlan& fill_plan,
+                                      const VideoSourceTraits& traits, const Rational& fps,
+                                      const std::string& pix_fmt, const std::string& overlay) {
+  return {source_chain(traits, fps), reframe_chain(window_plan, traits, pix_fmt, overlay),
+          reframe_chain(fill_plan, traits, pix_fmt, overlay)};
 }
 
 std::string audio_filter_chain(const AudioPreset& a) {

@@ -22,13 +22,27 @@ struct VideoSourceTraits {
 Size rotated_size(Size stored, int rotation_deg);
 PixelAspect rotated_aspect(PixelAspect sar, int rotation_deg);
 
-// Smart: no crop (frames arrive cropped to their window), only the scale. Throws
-// UsageError for smart on a rotated source.
+// Smart: no crop (frames arrive cropped to their window), only the scale; the pipeline
+// runs it as smart_filter_chains() splits it.
 // `overlay`: a filter drawn on the reframed picture at the output size (burnt-in
 // subtitles), before the pixel format conversion; empty: none.
 std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
                                const Rational& fps, const std::string& pix_fmt,
                                const std::string& overlay = {});
+
+// --reframe smart runs three graphs: `source` (deinterlace, rotate to display orientation,
+// constant rate) on the whole decoded frames; then per frame either `window` (the frame
+// cropped to its window in display pixels, scaled to the output) or, in blur-fill shots,
+// `fill` (the whole frame over a blurred fill, as --reframe blur draws it).
+struct SmartFilterChains {
+  std::string source;
+  std::string window;
+  std::string fill;
+};
+SmartFilterChains smart_filter_chains(const ReframePlan& window_plan, const ReframePlan& fill_plan,
+                                      const VideoSourceTraits& traits, const Rational& fps,
+                                      const std::string& pix_fmt,
+                                      const std::string& overlay = {});
 std::string audio_filter_chain(const AudioPreset& audio);
 
 // The YCbCr matrix a source uses, for scale's in_color_matrix: its tag when it has one,

@@ -98,6 +98,12 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
       }
       plan.video_filters =
           video_filter_chain(plan.geometry, traits, p.video.fps, p.video.pix_fmt, overlay);
+      if (job.reframe == ReframeMode::Smart) {
+        // Shots the camera cannot frame are drawn as --reframe blur draws every frame.
+        const ReframePlan fill = plan_reframe(src, sar, out, ReframeMode::Blur);
+        plan.smart_filters = smart_filter_chains(plan.geometry, fill, traits, p.video.fps,
+                                                 p.video.pix_fmt, overlay);
+      }
     }
 
     VideoEncoderSettings& ve = plan.video;
@@ -473,9 +479,10 @@ class OutputBranch {
   }
 
   void on_video(AVFrame* frame) {
-    // `frame` is this encode's own reference (offer() cloned it): cropping it moves only
-    // its data pointers, never the pixels the other encodes share.
-    if (frame && windows_) crop_to_window(frame, windows_->at(frame->pts), name_);
+    if (windows_) {
+      on_smart_video(frame);
+      return;
+    }
     if (!video_graph_) {
       if (!frame) {
         video_done_ = true;
@@ -487,11 +494,21 @@ class OutputBranch {
           FilterGraph::video(frame, input_video_tb_, sar_, video_.video_filters, name_));
     }
     video_graph_->push(frame);
-    while (video_graph_->pull(frame_.get())) {
-      for (OutputBranch* f : followers_)
-        f->offer_filtered(frame_.get(), video_graph_->output_time_base());
-      frame_->pts = av_rescale_q(frame_->pts, video_graph_->output_time_base(),
-                                 video_enc_->time_base());
+    encode_ready(*video_graph_);
+    if (!frame) {
+      video_done_ = true;
+      for (OutputBranch* f : followers_) f->offer_filtered(nullptr, {1, 1});
+      flush_video();
+    }
+  }
+
+  // Encodes every frame `graph` has ready (and hands it to the branches this one scales
+  // for).
+  void encode_ready(FilterGraph& graph) {
+    while (graph.pull(frame_.get())) {
+      for (OutputBranch* f : followers_) f->offer_filtered(frame_.get(), graph.output_time_base());
+      frame_->pts =
+          av_rescale_q(frame_->pts, graph.output_time_base(), video_enc_->time_base());
       frame_->pict_type = AV_PICTURE_TYPE_NONE;
       encode_video(frame_.get());
       video_end_pts_ = frame_->pts + 1;
@@ -501,7 +518,36 @@ class OutputBranch {
           for_member(*m, [&](Member& mm) { add_silence_until(mm, video_end_pts_); });
       }
     }
+  }
+
+  // --reframe smart: the source graph (rotation, rate) on whole frames; then each frame
+  // it passes is cropped to its window and scaled (window graph), or in a blur-fill shot
+  // drawn whole over a blurred fill (fill graph). Both are one frame in, one frame out,
+  // so frames reach the encoder in order whichever graph draws them.
+  void on_smart_video(AVFrame* frame) {
+    if (frame) {
+      // The source graph re-times frames to the output rate; the frame's own timestamp
+      // (which its window is looked up by) travels in `opaque`, which filters copy.
+      frame->opaque = reinterpret_cast<void*>(static_cast<intptr_t>(frame->pts));
+      if (!video_graph_) {
+        video_graph_.emplace(FilterGraph::video(frame, input_video_tb_, sar_,
+                                                video_.smart_filters.source, name_));
+      }
+    }
+    if (video_graph_) {
+      video_graph_->push(frame);
+      while (video_graph_->pull(whole_.get())) {
+        draw_smart(whole_.get());
+        av_frame_unref(whole_.get());
+      }
+    }
     if (!frame) {
+      for (auto* g : {&window_graph_, &fill_graph_}) {
+        if (*g) {
+          (*g)->push(nullptr);
+          encode_ready(**g);
+        }
+      }
       video_done_ = true;
       for (OutputBranch* f : followers_) f->offer_filtered(nullptr, {1, 1});
       flush_video();
@@ -523,6 +569,24 @@ class OutputBranch {
       if (m->plan.silent_audio)
         for_member(*m, [&](Member& mm) { add_silence_until(mm, video_end_pts_); });
     }
+  }
+
+  void draw_smart(AVFrame* whole) {
+    const auto source_pts = static_cast<int64_t>(reinterpret_cast<intptr_t>(whole->opaque));
+    const Rect& window = windows_->at(source_pts);
+    const bool fill = windows_->is_fill(window);
+    // `whole` is this encode's own reference: cropping it moves only its data pointers,
+    // never pixels another encode shares.
+    if (!fill) crop_to_window(whole, window, name_);
+    std::optional<FilterGraph>& graph = fill ? fill_graph_ : window_graph_;
+    if (!graph) {
+      graph.emplace(FilterGraph::video(whole, video_graph_->output_time_base(),
+                                       whole->sample_aspect_ratio,
+                                       fill ? video_.smart_filters.fill : video_.smart_filters.window,
+                                       name_));
+    }
+    graph->push(whole);
+    encode_ready(*graph);
   }
 
   void on_audio(Member& m, AVFrame* frame) {
@@ -616,6 +680,9 @@ class OutputBranch {
   std::vector<std::unique_ptr<Member>> members_;
   std::optional<Encoder> video_enc_;
   std::optional<FilterGraph> video_graph_;
+  // --reframe smart: video_graph_ runs the source chain; these draw its frames.
+  std::optional<FilterGraph> window_graph_, fill_graph_;
+  av::FramePtr whole_ = av::make_frame();
   std::shared_ptr<const FrameWindows> windows_;
   av::FramePtr frame_;
   av::PacketPtr shared_ = av::make_packet();
@@ -705,7 +772,14 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   };
   const std::vector<OutputPlan> plans = plan_package(input.info(), job, burn_script);
   // --reframe smart: an analysis pass places every output's window before the encode.
-  const auto smart = SmartReframe::prepare(job, resolve_ranges(input.info(), job), plans);
+  AnalysisProgress analysing;
+  if (progress) {
+    analysing = [&, start_s = elapsed()](int64_t frames, int64_t position_us) {
+      progress({ProgressPhase::Analysing, position_us, output_duration_us, frames, elapsed() - start_s});
+    };
+  }
+  const auto smart = SmartReframe::prepare(job, ranges, plans, analysing);
+  const double encode_start_s = elapsed();
 
   // Outputs whose setup fails (encoder refuses the settings, folder not writable) are
   // reported and the others still run. Outputs that share another's whole encode get no
@@ -786,7 +860,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
           ++report.frames_decoded;
           p.frames = report.frames_decoded;
           p.position_us = av_rescale_q(frame->pts, vtb, AV_TIME_BASE_Q);
-          p.elapsed_s = elapsed();
+          p.elapsed_s = elapsed() - encode_start_s;
           if (progress) progress(p);
         }
         bool any = false;
@@ -854,6 +928,8 @@ nlohmann::json to_json(const OutputPlan& plan) {
         {"height", plan.geometry.crop.height_px}}},
       {"video_filters", plan.video_filters},
       {"audio_filters", plan.audio_filters},
+      {"fill_filters", plan.smart_filters.fill.empty() ? nlohmann::json()
+                                                       : nlohmann::json(plan.smart_filters.fill)},
       {"video",
        {{"codec", v.codec},
         {"width", v.width_px},
@@ -966,13 +1042,15 @@ nlohmann::json to_json(const PackageReport& r) {
                                    : nlohmann::json(r.analysis.cache_file.string())},
                 {"warnings", r.analysis.warnings}};
   }
-  return {{"input", r.input.path.string()},
-          {"ok", r.ok()},
-          {"analysis", analysis},
-          {"ranges", ranges},
-          {"frames_decoded", r.frames_decoded},
-          {"elapsed_seconds", r.elapsed_s},
-          {"outputs", outs}};
+  nlohmann::json j = {{"input", r.input.path.string()},
+                      {"ok", r.ok()},
+                      {"analysis", analysis},
+                      {"ranges", ranges},
+                      {"frames_decoded", r.frames_decoded},
+                      {"elapsed_seconds", r.elapsed_s},
+                      {"outputs", outs}};
+  if (!r.face_detector.empty()) j["face_detector"] = r.face_detector;
+  return j;
 }
 
 }  // namespace reelpack

@@ -21,6 +21,7 @@
 
 #include "media/encoder.h"
 #include "media/input.h"
+#include "pipeline/filters.h"
 #include "pipeline/geometry.h"
 #include "pipeline/ranges.h"
 #include "pipeline/subtitles.h"
@@ -69,6 +70,9 @@ struct OutputPlan {
   std::string container = "mp4";
   ReframePlan geometry;
   std::string video_filters;  // empty when the input has no video
+  // --reframe smart: the three graphs the pipeline runs (pipeline/filters.h);
+  // video_filters then reads source + window, for display.
+  SmartFilterChains smart_filters;
   std::string audio_filters;  // empty when no input audio is used
   VideoEncoderSettings video;
   AudioEncoderSettings audio;
@@ -86,11 +90,16 @@ struct OutputPlan {
   std::filesystem::path same_video_as;
 };
 
+// --reframe smart decodes the input twice: first to analyse it (faces, shots, motion),
+// then to encode. Each phase reports its own progress from 0 to the duration.
+enum class ProgressPhase { Analysing, Encoding };
+
 struct Progress {
-  int64_t position_us = 0;  // decoded so far, on the source timeline
+  ProgressPhase phase = ProgressPhase::Encoding;
+  int64_t position_us = 0;  // decoded so far in this phase (the cut's timeline from zero)
   int64_t duration_us = 0;  // 0 when unknown
-  int64_t frames = 0;       // video frames decoded
-  double elapsed_s = 0;
+  int64_t frames = 0;       // video frames decoded in this phase
+  double elapsed_s = 0;     // since this phase began
 };
 using ProgressFn = std::function<void(const Progress&)>;
 
@@ -137,6 +146,9 @@ struct PackageReport {
   std::vector<OutputReport> outputs;
   int64_t frames_decoded = 0;
   double elapsed_s = 0;
+  // --reframe smart: "blazeface" or "haar" (the face model is not installed); empty when
+  // no face detection ran.
+  std::string face_detector;
   bool ok() const;
 };
 

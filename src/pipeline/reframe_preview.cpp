@@ -99,9 +99,15 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
   const std::string name = output.string();
   InputFile input(a.input, DecodeOptions{true, false, false});
   const VideoInfo& v = *input.info().video;
+  // Drawn in display orientation, as the analysis and the windows are.
+  const int rotation = v.rotation_deg;
+  const bool quarter = rotation == 90 || rotation == 270;
   const double sar = v.sar.num > 0 && v.sar.den > 0 ? av_q2d(v.sar) : 1.0;
+  const double display_sar = quarter ? 1.0 / sar : sar;
   const int pw = opt.width_px;
-  const int ph = even(pw * static_cast<double>(v.height_px) / (v.width_px * sar));
+  const int ph =
+      even(pw * static_cast<double>(a.source.height_px) / (a.source.width_px * display_sar));
+  const int stored_w = quarter ? ph : pw, stored_h = quarter ? pw : ph;
   const double sx = static_cast<double>(pw) / a.source.width_px;
   const double sy = static_cast<double>(ph) / a.source.height_px;
   const double fps = a.frame_rate.to_double();
@@ -125,7 +131,7 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
                                            SWS_BILINEAR, nullptr, nullptr, nullptr));
   if (!to_yuv) throw ProcessingError(name + ": cannot set up colour conversion");
   int bgr_w = 0, bgr_h = 0, bgr_fmt = -1;
-  cv::Mat img(ph, pw, CV_8UC3);
+  cv::Mat img(ph, pw, CV_8UC3), stored(stored_h, stored_w, CV_8UC3);
   av::FramePtr yuv = av::make_frame();
   yuv->format = AV_PIX_FMT_YUV420P;
   yuv->width = pw;
@@ -143,16 +149,21 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
     if (kind != StreamKind::Video || !f) return;
     const int64_t i = std::min(index, a.frame_count() - 1);
     if (!to_bgr || f->width != bgr_w || f->height != bgr_h || f->format != bgr_fmt) {
-      to_bgr.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format), pw,
-                                  ph, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr));
+      to_bgr.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format),
+                                  stored_w, stored_h, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr,
+                                  nullptr, nullptr));
       if (!to_bgr) throw ProcessingError(name + ": cannot scale frames for the preview");
       bgr_w = f->width;
       bgr_h = f->height;
       bgr_fmt = f->format;
     }
-    uint8_t* dst[4] = {img.data, nullptr, nullptr, nullptr};
-    int dst_stride[4] = {static_cast<int>(img.step), 0, 0, 0};
+    cv::Mat& target = rotation == 0 ? img : stored;
+    uint8_t* dst[4] = {target.data, nullptr, nullptr, nullptr};
+    int dst_stride[4] = {static_cast<int>(target.step), 0, 0, 0};
     sws_scale(to_bgr.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
+    if (rotation == 90) cv::rotate(stored, img, cv::ROTATE_90_CLOCKWISE);
+    if (rotation == 180) cv::rotate(stored, img, cv::ROTATE_180);
+    if (rotation == 270) cv::rotate(stored, img, cv::ROTATE_90_COUNTERCLOCKWISE);
 
     const cv::Rect window = to_preview(path.windows[i], sx, sy);
     dim_outside(img, window);

@@ -18,6 +18,7 @@ extern "C" {
 
 #include "media/av_error.h"
 #include "media/input.h"
+#include "pipeline/filters.h"
 #include "util/bounded_queue.h"
 #include "util/error.h"
 
@@ -95,32 +96,49 @@ Rect to_source(const cv::Rect2d& r, double sx, double sy, Size source) {
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
-// Scales decoded frames to BGR of one size, for analysis. Fast bilinear: plenty for a
-// few hundred pixels and several times cheaper than bicubic (as frame_sampler does).
+// Scales decoded frames to BGR of one size in display orientation, for analysis: the
+// stored picture is scaled (fast bilinear: plenty for a few hundred pixels and several
+// times cheaper than bicubic, as frame_sampler does), then turned as a player turns it
+// (rotation_deg clockwise: 90 is transpose=clock), which at this size costs little.
 class BgrScaler {
  public:
-  BgrScaler(cv::Size size, std::string file) : size_(size), file_(std::move(file)) {}
+  BgrScaler(cv::Size display_size, int rotation_deg, std::string file)
+      : size_(display_size),
+        stored_size_(rotation_deg == 90 || rotation_deg == 270
+                         ? cv::Size(display_size.height, display_size.width)
+                         : display_size),
+        rotation_deg_(rotation_deg),
+        file_(std::move(file)) {}
 
   void scale(const AVFrame* f, cv::Mat& bgr) {
     if (!sws_ || f->width != w_ || f->height != h_ || f->format != format_) {
       sws_.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format),
-                                size_.width, size_.height, AV_PIX_FMT_BGR24, SWS_FAST_BILINEAR,
-                                nullptr, nullptr, nullptr));
+                                stored_size_.width, stored_size_.height, AV_PIX_FMT_BGR24,
+                                SWS_FAST_BILINEAR, nullptr, nullptr, nullptr));
       if (!sws_) throw ProcessingError(file_ + ": cannot scale frames for analysis");
       w_ = f->width;
       h_ = f->height;
       format_ = f->format;
     }
-    bgr.create(size_, CV_8UC3);
-    uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
-    int dst_stride[4] = {static_cast<int>(bgr.step), 0, 0, 0};
+    cv::Mat& target = rotation_deg_ == 0 ? bgr : stored_;
+    target.create(stored_size_, CV_8UC3);
+    uint8_t* dst[4] = {target.data, nullptr, nullptr, nullptr};
+    int dst_stride[4] = {static_cast<int>(target.step), 0, 0, 0};
     sws_scale(sws_.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
+    switch (rotation_deg_) {
+      case 90: cv::rotate(stored_, bgr, cv::ROTATE_90_CLOCKWISE); break;
+      case 180: cv::rotate(stored_, bgr, cv::ROTATE_180); break;
+      case 270: cv::rotate(stored_, bgr, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+      default: break;
+    }
   }
 
  private:
-  cv::Size size_;
+  cv::Size size_, stored_size_;
+  int rotation_deg_ = 0;
   std::string file_;
   av::SwsPtr sws_;
+  cv::Mat stored_;
   int w_ = 0, h_ = 0, format_ = -1;
 };
 
@@ -153,6 +171,9 @@ class FaceSampler {
   void submit(int64_t frame, int64_t t_us, cv::Mat image, bool full) {
     queue_.push({frame, t_us, std::move(image), full});
   }
+
+  // The BlazeFace model the detector runs; empty when it runs the Haar cascades alone.
+  const fs::path& face_model() const { return detector_.face_model(); }
 
   // Waits for the queued frames; the faces in frame order. Rethrows a detection error.
   std::vector<SubjectSample> finish() {
@@ -223,13 +244,6 @@ class FaceSampler {
   std::thread worker_;
 };
 
-std::string rotated_message(const fs::path& input, int rotation_deg) {
-  return input.string() + ": --reframe smart: the input is rotated " +
-         std::to_string(rotation_deg) +
-         " degrees (phone metadata), which smart reframing does not handle yet; use "
-         "--reframe center (or pad/blur)";
-}
-
 int64_t to_us(int64_t pts, AVRational tb) {
   return av_rescale_q(pts, tb, kMicros);
 }
@@ -264,38 +278,47 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
   const MediaInfo& info = input.info();
   if (!info.video) throw UsageError(path.string() + ": has no video stream to reframe");
   const VideoInfo& v = *info.video;
-  if (v.rotation_deg != 0) throw UsageError(rotated_message(path, v.rotation_deg));
+  const int rotation = v.rotation_deg;
+  if (rotation != 0 && rotation != 90 && rotation != 180 && rotation != 270) {
+    throw UsageError(path.string() + ": --reframe smart: rotation " + std::to_string(rotation) +
+                     " degrees is not a quarter turn; re-encode it upright first");
+  }
 
   SmartAnalysis a;
   a.input = path;
-  a.source = {v.width_px, v.height_px};
+  // Everything from here on is in display orientation, as the outputs are cropped.
+  a.source = rotated_size({v.width_px, v.height_px}, rotation);
   const AVRational fr = v.avg_frame_rate.num > 0 ? v.avg_frame_rate : v.r_frame_rate;
   a.frame_rate = fr.num > 0 && fr.den > 0 ? Rational{fr.num, fr.den} : Rational{30, 1};
   a.time_base = input.video_time_base();
   a.sample_seconds = opt.face_interval_seconds;
 
   // The analysis frame keeps the displayed aspect (non-square pixels are resampled).
-  const double sar = v.sar.num > 0 && v.sar.den > 0 ? av_q2d(v.sar) : 1.0;
+  const PixelAspect par = rotated_aspect({v.sar.num, v.sar.den}, rotation);
+  const double sar = par.num > 0 && par.den > 0 ? static_cast<double>(par.num) / par.den : 1.0;
   const int aw = opt.width_px;
-  const int ah = even(aw * static_cast<double>(v.height_px) / (v.width_px * sar));
+  const int ah = even(aw * static_cast<double>(a.source.height_px) / (a.source.width_px * sar));
   const int sw = kShotAnalysisWidthPx;
   const int sh = even(sw * static_cast<double>(ah) / aw);
-  const double to_src_x = static_cast<double>(v.width_px) / aw;
-  const double to_src_y = static_cast<double>(v.height_px) / ah;
-  const double small_to_src_x = static_cast<double>(v.width_px) / sw;
-  const double small_to_src_y = static_cast<double>(v.height_px) / sh;
+  const double to_src_x = static_cast<double>(a.source.width_px) / aw;
+  const double to_src_y = static_cast<double>(a.source.height_px) / ah;
+  const double small_to_src_x = static_cast<double>(a.source.width_px) / sw;
+  const double small_to_src_y = static_cast<double>(a.source.height_px) / sh;
 
   std::optional<ShotDetector> shots;
   std::optional<FaceSampler> faces;
   if (opt.detect) {
     shots.emplace(a.frame_rate, opt.shots);
     faces.emplace(opt, to_src_x, to_src_y, a.source);
+    a.face_model = faces->face_model();
+    a.face_detector = a.face_model.empty() ? "haar" : "blazeface";
   }
 
   // Every frame at 256 px (shots, motion); sampled frames at the analysis width (faces).
   // The frame before is kept (a reference, not a copy) so that at a likely cut the
   // shot's last moments can be sampled too.
-  BgrScaler to_small({sw, sh}, path.string()), to_analysis({aw, ah}, path.string());
+  BgrScaler to_small({sw, sh}, rotation, path.string()),
+      to_analysis({aw, ah}, rotation, path.string());
   cv::Mat small, grey, previous_grey, diff;
   av::FramePtr previous_frame = av::make_frame();
   MotionMoments moments;
@@ -382,6 +405,12 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
     actual = reader.actual();
   }
   if (a.pts.empty()) throw ProcessingError(path.string() + ": no video frame could be decoded");
+  if (opt.detect && last_sampled < a.frame_count() - 1) {
+    // The last frame too, as at a cut: else the camera holds the last sample's position
+    // for up to a sampling interval, while a walking subject walks on out of the window.
+    sample_motion(a.frame_count() - 1);
+    sample_faces(previous_frame.get(), a.frame_count() - 1, previous_us, false);
+  }
 
   // Source-timeline times, and a boundary at each join of two ranges.
   std::vector<ShotBoundary> joins;
@@ -462,8 +491,16 @@ SmartPath solve_smart_path(const SmartAnalysis& a, Size window, const CameraPath
     if (k < a.shots.size() && motion_in[k] < kMotionSubjectShare * samples_in[k]) continue;
     in.detections.push_back({s.frame, s.box_px, s.confidence, 0.5, -1});
   }
-  const CameraPath solved = solver.solve(in);
-  return {{a.source, window}, solved.window_per_frame, solved.shots};
+  CameraPath solved = solver.solve(in);
+  // The solver leaves the centre window in fill shots; their frames show the whole picture.
+  for (const ShotPlan& shot : solved.shots) {
+    if (shot.mode != CameraMode::Fill) continue;
+    for (int64_t f = shot.start_frame; f < shot.end_frame; ++f) {
+      solved.window_per_frame[static_cast<size_t>(f)] = {0, 0, a.source.width_px,
+                                                         a.source.height_px};
+    }
+  }
+  return {{a.source, window}, std::move(solved.window_per_frame), std::move(solved.shots)};
 }
 
 // --- output frames ------------------------------------------------------------------------
@@ -535,6 +572,12 @@ SmartPath read_smart_path(const SmartAnalysis& a, Size window, Rational rate, co
   return path;
 }
 
+std::string haar_fallback_note() {
+  return "smart reframing used OpenCV's Haar cascades: the BlazeFace face model is not "
+         "installed (scripts/setup.sh installs it in /usr/local/share/reelpack/models), so "
+         "heads tilted past 10 degrees and faces under about 30 px are often missed";
+}
+
 std::vector<ReframeShot> report_shots(const SmartAnalysis& a, const SmartPath& path) {
   std::vector<ReframeShot> out;
   const int64_t n = a.frame_count();
@@ -573,8 +616,9 @@ void add_smart_reframe(nlohmann::json& entry, const OutputReport& r) {
 
 // --- the pipeline's side ------------------------------------------------------------------
 
-FrameWindows::FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows)
-    : pts_(std::move(pts)), windows_(std::move(windows)) {
+FrameWindows::FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows,
+                           CropGeometry geometry)
+    : pts_(std::move(pts)), windows_(std::move(windows)), geometry_(geometry) {
   if (pts_.empty() || pts_.size() != windows_.size()) {
     throw std::invalid_argument("FrameWindows: one window per frame, at least one frame");
   }
@@ -606,7 +650,8 @@ void crop_to_window(AVFrame* frame, const Rect& w, const std::string& file) {
 
 std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
                                                     const std::vector<TimeRange>& ranges,
-                                                    const std::vector<OutputPlan>& plans) {
+                                                    const std::vector<OutputPlan>& plans,
+                                                    const AnalysisProgress& progress) {
   if (job.reframe != ReframeMode::Smart) {
     if (!job.crop_path_in.empty() || !job.crop_path_out.empty()) {
       throw UsageError(
@@ -651,12 +696,12 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
       smart->analysis_ = std::move(*hit);
       used.cache = "hit";
     } else {
-      smart->analysis_ = analyse_for_reframe(job.input, ranges, options);
+      smart->analysis_ = analyse_for_reframe(job.input, ranges, options, progress);
       cache.store(key, smart->analysis_, used.warnings);
       used.cache = "miss";
     }
   } else {
-    smart->analysis_ = analyse_for_reframe(job.input, ranges, options);
+    smart->analysis_ = analyse_for_reframe(job.input, ranges, options, progress);
   }
   const SmartAnalysis& a = smart->analysis_;
 
@@ -675,7 +720,7 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
                                    : read_smart_path(a, window, rate, job.crop_path_in));
     }
     smart->outputs_.push_back(
-        {path, std::make_shared<const FrameWindows>(a.pts, path->windows), rate});
+        {path, std::make_shared<const FrameWindows>(a.pts, path->windows, path->geometry), rate});
   }
   return smart;
 }
@@ -693,6 +738,7 @@ fs::path SmartReframe::crop_path_for(const PackageJob& job, size_t index) {
 
 void SmartReframe::finish(const PackageJob& job, PackageReport& report) const {
   report.analysis = analysis_report_;
+  report.face_detector = analysis_.face_detector;
   for (size_t i = 0; i < report.outputs.size() && i < outputs_.size(); ++i) {
     OutputReport& r = report.outputs[i];
     const Output& o = outputs_[i];

@@ -16,15 +16,20 @@
 //    face found is followed by a scan of the region around it (a few times cheaper);
 //  - measures motion: the centroid and spread of frame-to-frame differences over each
 //    face interval, for shots where no face is seen (a person walking, a car).
-// Boxes are scaled from the 480-px frame to stored source pixels. CameraPathSolver then
-// places the window per shot: on faces where there are any, else following the motion,
-// else centred.
+// Boxes are scaled from the 480-px frame to source pixels (display orientation, see
+// below). CameraPathSolver then places the window per shot: on faces where there are
+// any, else following the motion, else centred.
 //
 // In package(), SmartReframe ties this to the outputs: each smart output's frames are
-// cropped to their window (crop_to_window, per frame, before the output's filter graph,
-// whose chain then only scales), crop paths are written and read, and the per-shot camera
-// modes go into the report. Rotated inputs are refused (UsageError): the window is placed
-// on the stored picture and display-orientation analysis is not done yet.
+// cropped to their window (crop_to_window, per frame, after the output's source graph and
+// before its scaling graph) or, in blur-fill shots, drawn whole over a blurred fill (see
+// SmartFilterChains in pipeline/filters.h); crop paths are written and read, and the
+// per-shot camera modes go into the report.
+//
+// Rotated (phone) inputs are analysed in display orientation (each analysis frame is
+// turned as a player turns it) and their windows are in display pixels: the outputs'
+// source graph rotates each frame before it is cropped, as --reframe center rotates
+// before its crop.
 #pragma once
 
 #include <cstdint>
@@ -66,7 +71,7 @@ struct SmartAnalysisOptions {
   ShotDetectorOptions shots;
 };
 
-// A subject seen in one frame, in stored source pixels.
+// A subject seen in one frame, in source pixels (display orientation).
 struct SubjectSample {
   int64_t frame = 0;  // analysed frame index
   Rect box_px;
@@ -76,7 +81,7 @@ struct SubjectSample {
 
 struct SmartAnalysis {
   std::filesystem::path input;
-  Size source;                 // the stored picture: the windows' coordinate space
+  Size source;                 // the picture as displayed (rotation applied): the windows' space
   Rational frame_rate;         // the source's nominal rate (the camera's speed limits use it)
   AVRational time_base{1, 1};  // of `pts` and `end_pts`
   // Per analysed frame, in decode (= presentation) order: the timestamp package() hands
@@ -90,19 +95,26 @@ struct SmartAnalysis {
   std::vector<SubjectSample> faces;
   std::vector<SubjectSample> motion;
   double sample_seconds = 0.2;  // faces and motion were sampled this often
+  // Which face detector ran: "blazeface" (face_model is its file), "haar" (the model is
+  // not installed: OpenCV's cascades alone), or empty (no detection: a crop path read in).
+  std::string face_detector;
+  std::filesystem::path face_model;
   int64_t frame_count() const { return static_cast<int64_t>(pts.size()); }
 };
 
 using AnalysisProgress = std::function<void(int64_t frames, int64_t position_us)>;
 
-// Decodes `input` (only `ranges` when not empty) and analyses it. Throws UsageError for a
-// rotated input or when the face cascades are missing (with detection on).
+// Decodes `input` (only `ranges` when not empty) and analyses it in display orientation.
+// Throws UsageError when the face cascades are missing (with detection on) or the rotation
+// is not a quarter turn.
 SmartAnalysis analyse_for_reframe(const std::filesystem::path& input,
                                   const std::vector<TimeRange>& ranges,
                                   const SmartAnalysisOptions& options = {},
                                   const AnalysisProgress& progress = {});
 
-// One window per analysed frame, all of `window`'s size.
+// One window per analysed frame, all of `window`'s size except in blur-fill shots (mode
+// fill: subjects too far apart to frame and none dominant), whose frames have the whole
+// picture as their window and are drawn as --reframe blur draws every frame.
 struct SmartPath {
   CropGeometry geometry;
   std::vector<Rect> windows;
@@ -147,15 +159,19 @@ SmartPath read_smart_path(const SmartAnalysis& analysis, Size window, Rational r
 // --- the pipeline's side -----------------------------------------------------------------
 
 // The window of each frame as package() hands it to an output, looked up by timestamp.
+// A blur-fill frame's window is the whole picture (see is_fill_window()).
 class FrameWindows {
  public:
-  FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows);
+  FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows, CropGeometry geometry);
   // The window of the frame with this timestamp (or of the last frame before it).
   const Rect& at(int64_t pts) const;
+  // The frame is drawn whole over a blurred fill rather than cropped to `window`.
+  bool is_fill(const Rect& window) const { return is_fill_window(window, geometry_); }
 
  private:
   std::vector<int64_t> pts_;
   std::vector<Rect> windows_;
+  CropGeometry geometry_;
 };
 
 // Crops `frame` (a reference of the output's own; the pixels are shared, not touched) to
@@ -169,10 +185,11 @@ class SmartReframe {
   // nullptr when the job is not smart. Checks the options (a crop path without smart
   // reframing is a UsageError), runs the analysis (timestamps only when the job reads
   // its crop path from a file, read from job.analysis_cache_dir when cached there) and
-  // places every smart output's windows.
+  // places every smart output's windows. `progress` is told of the analysis pass as it goes.
   static std::unique_ptr<SmartReframe> prepare(const PackageJob& job,
                                                const std::vector<TimeRange>& ranges,
-                                               const std::vector<OutputPlan>& plans);
+                                               const std::vector<OutputPlan>& plans,
+                                               const AnalysisProgress& progress = {});
 
   // The windows output `index` (of the job's outputs) crops its frames to.
   std::shared_ptr<const FrameWindows> windows(size_t index) const;
@@ -202,6 +219,9 @@ class SmartReframe {
 // Adds a smart output's "reframe_shots" (start/end frame and seconds, mode, reason) and
 // "crop_path" to its entry in package()'s JSON report.
 void add_smart_reframe(nlohmann::json& entry, const OutputReport& report);
+
+// What to tell a user whose analysis ran the Haar cascades (face_detector "haar").
+std::string haar_fallback_note();
 
 // The path's shots as package() reports them.
 std::vector<ReframeShot> report_shots(const SmartAnalysis& analysis, const SmartPath& path);

@@ -4,13 +4,14 @@
 #   r="$(bench_timed bench_thumbs "$WORK/run.log" reelpack thumbs ...)"   # "wall KiB cpu"
 #   bench_face_pam "$WORK/face.pam"
 
-# Runs a command under GNU time, its output in LOG; prints "<wall s> <max RSS KiB> <CPU s>"
-# (CPU = user + sys). On failure prints the log's tail and exits 1, naming the benchmark.
+# Runs a command under GNU time, its stdout in LOG (a --json report stays parseable) and
+# its stderr in LOG.err; prints "<wall s> <max RSS KiB> <CPU s>" (CPU = user + sys). On
+# failure prints the logs' tails and exits 1, naming the benchmark.
 bench_timed() {
   local name="$1" log="$2"; shift 2
-  if ! /usr/bin/time -f '%e %M %U %S' -o "$WORK/time.txt" "$@" >"$log" 2>&1; then
+  if ! /usr/bin/time -f '%e %M %U %S' -o "$WORK/time.txt" "$@" >"$log" 2>"$log.err"; then
     echo "$name: command failed: $*" >&2
-    tail -n 20 "$log" >&2
+    tail -n 20 "$log" "$log.err" >&2
     exit 1
   fi
   tail -n 1 "$WORK/time.txt" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'

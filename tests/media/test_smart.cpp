@@ -2,9 +2,15 @@
 // tests/support/drawn_face.h, or a faceless block) with a known subject path, packaged by
 // the real binary; the crop path CSV (--crop-path-out) is checked against the subject's
 // true box and for a calm camera, the picture against an ffmpeg-CLI crop at the same
-// windows (PSNR floor); crop paths read back (--crop-path-in), ranges, the review video
-// and the errors.
+// windows (PSNR floor); crop paths read back (--crop-path-in), ranges, the review video,
+// blur-fill shots, rotated inputs, the Haar fallback, the analysis phase's progress and
+// the errors.
+extern "C" {
+#include <libavutil/log.h>
+}
+
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -15,6 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "analysis/blazeface_detector.h"
+#include "pipeline/package.h"
+#include "presets/preset.h"
 #include "support/drawn_face.h"
 #include "support/media.h"
 
@@ -498,6 +507,245 @@ TEST_CASE("the smart analysis is cached by input content and reused", "[smart][c
   }
 }
 
+TEST_CASE("two subjects too far apart: that shot is drawn as blur fill, and says so",
+          "[smart]") {
+  TempDir dir;
+  // Shot A (0-2 s): one face on the left, framed. Shot B (2-4 s): two faces of one size at
+  // either edge, 700 px apart: no 304-px window holds both and neither dominates.
+  const fs::path clip = drawn_clip(dir / "two.mp4", 120, [](int i, cv::Mat& img) {
+    backdrop(img, i < 60 ? 0 : 1, i);
+    if (i < 60) {
+      draw_face(img, {240, 240}, kFaceH);
+    } else {
+      draw_face(img, {130, 250}, kFaceH);
+      draw_face(img, {830, 250}, kFaceH);
+    }
+  });
+  const fs::path csv = dir / "two.crop.csv";
+  const json report = package_smart(clip, dir / "smart", {"--crop-path-out", csv.string()});
+  const json& out = report["outputs"][0];
+  REQUIRE(out["ok"] == true);
+  const json& shots = out["reframe_shots"];
+  REQUIRE(shots.size() == 2);
+  CHECK(shots[0]["mode"] != "fill");
+  CHECK(shots[1]["mode"] == "fill");
+  CHECK(shots[1]["reason"].get<std::string>().find("blur fill") != std::string::npos);
+
+  // The CSV gives fill frames the whole picture as their window.
+  const std::vector<Row> rows = read_rows(csv);
+  REQUIRE(rows.size() == 120);
+  for (int k = 0; k < 120; ++k) {
+    INFO("row " << k);
+    if (k < 60) {
+      CHECK(rows[k].w == kWinW);
+    } else {
+      CHECK((rows[k].x == 0 && rows[k].y == 0 && rows[k].w == kSrcW && rows[k].h == kSrcH));
+    }
+  }
+
+  // Fill frames are what --reframe blur draws (the whole picture, both faces, over a
+  // blurred fill); the framed shot stays a crop.
+  const RunResult blur =
+      run_reelpack(std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
+                                            (dir / "blur").string(), "--reframe", "blur"} +
+                   kSmall);
+  INFO(blur.err);
+  REQUIRE(blur.exit_code == 0);
+  const fs::path smart_video = dir / "smart" / "two.tiktok.mp4";
+  const fs::path blur_video = dir / "blur" / "two.tiktok.mp4";
+  REQUIRE(video_frames(smart_video).size() == 120);
+  for (int n : {61, 90, 119}) {
+    const double db = psnr(extract_frame(blur_video, n, dir / ("b" + std::to_string(n) + ".nut")),
+                           extract_frame(smart_video, n, dir / ("s" + std::to_string(n) + ".nut")));
+    INFO("fill frame " << n << ": " << db << " dB against --reframe blur");
+    CHECK(db >= 35.0);
+  }
+  CHECK(frame_psnr(dir, clip, 30, smart_video, 30, rows[30]) >= 30.0);
+}
+
+TEST_CASE("a rotated (phone) input is analysed and cropped in display orientation",
+          "[smart]") {
+  // Stored portrait, 540x960, with a display matrix that turns it a quarter: a player
+  // shows it as the 960x540 scene of the first test. The 9:16 window then moves along
+  // the stored picture's height. (FFmpeg 5.1's mp4 muxer writes `rotate=90` as a matrix
+  // that players, ffmpeg's own autorotate included, apply as 90 degrees anticlockwise:
+  // reelpack reads it as 270 clockwise; `rotate=270` as 90 clockwise.)
+  struct Case {
+    const char* tag;
+    int rotation_deg;         // as reelpack reads it: clockwise, as shown
+    cv::RotateFlags stored;   // display -> stored: the opposite turn
+  };
+  for (const Case& c : {Case{"90", 270, cv::ROTATE_90_CLOCKWISE},
+                        Case{"270", 90, cv::ROTATE_90_COUNTERCLOCKWISE}}) {
+    INFO("rotate=" << c.tag);
+    TempDir dir;
+    const fs::path stored = drawn_clip(
+        dir / "stored.mp4", kFrames,
+        [&](int i, cv::Mat& img) {
+          cv::Mat scene(kSrcH, kSrcW, CV_8UC3);
+          draw_scene(i, scene);
+          cv::rotate(scene, img, c.stored);
+        },
+        "", kSrcH, kSrcW);
+    const fs::path clip =
+        make_clip(dir / "phone.mp4", "-i " + shell_quote(stored.string()) +
+                                         " -c copy -metadata:s:v:0 rotate=" + c.tag);
+    const RunResult probe = run_reelpack({"probe", clip.string(), "--json"});
+    REQUIRE(probe.exit_code == 0);
+    REQUIRE(json::parse(probe.out)["video"]["rotation"] == c.rotation_deg);
+
+    const fs::path csv = dir / "phone.crop.csv";
+    const json report = package_smart(clip, dir / "out", {"--crop-path-out", csv.string()});
+    const json& out = report["outputs"][0];
+    REQUIRE(out["ok"] == true);
+    const fs::path video = dir / "out" / "phone.tiktok.mp4";
+    const json v = first_stream(ffprobe(video), "video");
+    CHECK(v["width"] == kOutW);
+    CHECK(v["height"] == kOutH);
+
+    // Windows in display pixels: 304x540 across the 960-px-wide upright picture.
+    const std::vector<Row> rows = read_rows(csv);
+    REQUIRE(rows.size() == static_cast<size_t>(kFrames));
+    for (const Row& r : rows) {
+      CHECK(r.w == kWinW);
+      CHECK(r.h == kWinH);
+    }
+    const double share = inside_share(rows, [](int f) { return face_box(face_at(f), kFaceH); });
+    INFO("face inside the window on " << share * 100 << "% of frames");
+    CHECK(share >= 0.98);
+    CHECK(out["reframe_shots"].size() == 3);
+    // The picture is the upright frame cropped at the window (ffmpeg's CLI turns it too).
+    for (int n : {30, 150}) {
+      const double db = frame_psnr(dir, clip, n, video, n, rows[n]);
+      INFO("frame " << n << ": " << db << " dB");
+      CHECK(db >= 30.0);
+    }
+
+    if (c.rotation_deg != 90) continue;
+    // The review video is upright too, the window drawn where the face is.
+    const fs::path preview = dir / "review.mp4";
+    const RunResult r = run_reelpack(std::vector<std::string>{"reframe", clip.string(), "-p",
+                                                              "tiktok", "--preview",
+                                                              preview.string()} +
+                                     kSmall);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json pv = first_stream(ffprobe(preview), "video");
+    CHECK(pv["width"] == 960);
+    CHECK(pv["height"] == 540);
+    // Outside the window (the right of the frame in shot A) the preview is dimmed.
+    CHECK(luma_stats(preview, "trim=end_frame=30,crop=100:100:850:50").mean <
+          0.7 * luma_stats(clip, "trim=end_frame=30,crop=100:100:850:50").mean);
+  }
+}
+
+TEST_CASE("without the BlazeFace model the Haar cascades do the work, and a note says so",
+          "[smart]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
+  fs::create_directories(dir / "no-models");
+  const fs::path csv = dir / "haar.csv";
+  // $REELPACK_MODELS, when set, is the only place the model is looked for.
+  const RunResult r = run(
+      "REELPACK_MODELS=" + shell_quote((dir / "no-models").string()) + " " +
+      reelpack_command(std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
+                                                (dir / "out").string(), "--reframe", "smart",
+                                                "--crop-path-out", csv.string(), "--json"} +
+                       kSmall));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(json::parse(r.out)["face_detector"] == "haar");
+  CHECK(r.err.find("note: smart reframing used OpenCV's Haar cascades") != std::string::npos);
+  CHECK(r.err.find("scripts/setup.sh") != std::string::npos);
+  const double share =
+      inside_share(read_rows(csv), [](int f) { return face_box(face_at(f), kFaceH); });
+  CHECK(share >= 0.98);
+
+  // With the model installed (scripts/setup.sh), BlazeFace runs and no note is printed.
+  if (reelpack::find_blazeface_model().empty()) {
+    WARN("BlazeFace is not installed (scripts/setup.sh): its run is skipped");
+    return;
+  }
+  const RunResult b = run_reelpack(std::vector<std::string>{"package", clip.string(), "-p",
+                                                            "tiktok", "-o", (dir / "b").string(),
+                                                            "--reframe", "smart", "--json"} +
+                                   kSmall);
+  REQUIRE(b.exit_code == 0);
+  CHECK(json::parse(b.out)["face_detector"] == "blazeface");
+  CHECK(b.err.find("note:") == std::string::npos);
+}
+
+TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][progress]") {
+  av_log_set_level(AV_LOG_QUIET);  // as the CLI runs the library: no encoder statistics
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", 90, draw_scene);
+  const reelpack::PresetLoader loader({REELPACK_PRESET_DIR});
+  const reelpack::Overrides small = {{"video.width", std::to_string(kOutW)},
+                                     {"video.height", std::to_string(kOutH)},
+                                     {"video.encoder-preset", "ultrafast"}};
+  for (const auto mode : {reelpack::ReframeMode::Smart, reelpack::ReframeMode::Center}) {
+    INFO("reframe " << reelpack::to_string(mode));
+    reelpack::PackageJob job;
+    job.input = clip;
+    job.reframe = mode;
+    job.outputs.push_back({loader.load("tiktok", small), dir / "scene.tiktok.mp4"});
+    std::vector<reelpack::Progress> seen;
+    const reelpack::PackageReport report =
+        reelpack::package(job, [&](const reelpack::Progress& p) { seen.push_back(p); });
+    REQUIRE(report.ok());
+    std::vector<reelpack::Progress> analysing, encoding;
+    for (const auto& p : seen) {
+      (p.phase == reelpack::ProgressPhase::Analysing ? analysing : encoding).push_back(p);
+    }
+    // Every analysis update comes before the first encoding update.
+    const auto first_encoding =
+        std::find_if(seen.begin(), seen.end(), [](const reelpack::Progress& p) {
+          return p.phase == reelpack::ProgressPhase::Encoding;
+        });
+    CHECK(std::all_of(first_encoding, seen.end(), [](const reelpack::Progress& p) {
+      return p.phase == reelpack::ProgressPhase::Encoding;
+    }));
+    CHECK(encoding.size() == 90);  // one per decoded frame
+    if (mode == reelpack::ReframeMode::Smart) {
+      REQUIRE(analysing.size() == 90);
+      // Each phase runs from the start to the end of the clip, frames counted from one.
+      CHECK(analysing.front().frames == 1);
+      CHECK(analysing.back().frames == 90);
+      CHECK(analysing.back().position_us == Approx(89 / 30.0 * 1e6).margin(1000));
+      CHECK(analysing.back().duration_us == Approx(3e6).margin(1e5));
+      CHECK(encoding.front().frames == 1);
+      for (size_t k = 1; k < analysing.size(); ++k) {
+        CHECK(analysing[k].position_us > analysing[k - 1].position_us);
+      }
+    } else {
+      CHECK(analysing.empty());
+    }
+    CHECK(encoding.back().position_us == Approx(89 / 30.0 * 1e6).margin(1000));
+  }
+
+  // On a terminal the bar says which phase it is in (`script` gives the run a terminal).
+  if (run("command -v script").exit_code != 0) {
+    WARN("no `script` (util-linux): the terminal check is skipped");
+    return;
+  }
+  const RunResult tty = run(
+      "script -qefc " +
+      shell_quote(reelpack_command(std::vector<std::string>{"package", clip.string(), "-p",
+                                                            "tiktok", "-o",
+                                                            (dir / "tty").string(),
+                                                            "--reframe", "smart"} +
+                                   kSmall)) +
+      " /dev/null");
+  INFO(tty.out << tty.err);
+  REQUIRE(tty.exit_code == 0);
+  const std::string all = tty.out + tty.err;
+  const size_t analysing_at = all.find("scene.mp4 analysing [");
+  const size_t encoding_at = all.find("scene.mp4 encoding [");
+  CHECK(analysing_at != std::string::npos);
+  CHECK(encoding_at != std::string::npos);
+  CHECK(analysing_at < encoding_at);
+}
+
 TEST_CASE("smart reframing errors say what to do", "[smart]") {
   TempDir dir;
   const fs::path clip = make_clip(
@@ -524,14 +772,5 @@ TEST_CASE("smart reframing errors say what to do", "[smart]") {
                       "smart", "--crop-path-in", (dir / "bad.csv").string()});
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("bad.csv:2") != std::string::npos);  // width 304 is not 360x640's window
-  }
-  SECTION("rotated input is refused with the way out") {
-    const fs::path rotated = make_clip(
-        dir / "rot.mp4", "-i " + shell_quote(clip.string()) + " -c copy -metadata:s:v:0 rotate=90");
-    const RunResult r = run_reelpack({"package", rotated.string(), "-p", "tiktok", "-o",
-                                      (dir / "out").string(), "--reframe", "smart"});
-    CHECK(r.exit_code == 2);
-    CHECK(r.err.find("rotated") != std::string::npos);
-    CHECK(r.err.find("--reframe center") != std::string::npos);
   }
 }

@@ -639,6 +639,35 @@ TEST_CASE("sparse keyframes in any order are interpolated, held, snapped and cla
   }
 }
 
+TEST_CASE("blur-fill rows (the whole picture) hold until the next keyframe", "[crop_path]") {
+  const FrameTimes times = FrameTimes::constant_rate(kFps, 40);
+  const Rect whole{0, 0, 1920, 1080};
+  const std::vector<Rect> w = read_text(
+      "frame,pts_seconds,x,y,width,height\n"
+      "0,,100,0,608,1080\n"
+      "10,,300,0,,\n"
+      "20,,0,0,1920,1080\n"  // fill from here...
+      "30,,900,0,608,1080\n",  // ...until a window again
+      times);
+  REQUIRE(w.size() == 40);
+  CHECK(w[5].x_px == 200);    // windows interpolate between window keyframes
+  CHECK(w[15].x_px == 300);   // but not towards a fill keyframe: held
+  for (int f = 20; f < 30; ++f) CHECK(w[size_t(f)] == whole);  // and not out of one
+  CHECK(w[30] == Rect{900, 0, 608, 1080});
+  for (const Rect& r : w) CHECK(is_fill_window(r, kVertical) == (r == whole));
+  // A written path with fill frames reads back exactly.
+  std::vector<Rect> path(40, Rect{656, 0, 608, 1080});
+  for (size_t f = 12; f < 25; ++f) path[f] = whole;
+  std::ostringstream out;
+  write_crop_path(out, path, times);
+  CHECK(read_text(out.str(), times) == path);
+  // A fill row is the whole picture at 0,0; a source-sized window is no fill.
+  CHECK(error_of("frame,pts_seconds,x,y,width,height\n0,,10,0,1920,1080\n", times)
+            .find("edit.csv:2: a blur-fill row") != std::string::npos);
+  const CropGeometry same{{1080, 1920}, {1080, 1920}};
+  CHECK(!is_fill_window({0, 0, 1080, 1920}, same));
+}
+
 TEST_CASE("malformed crop path rows are reported with their line numbers", "[crop_path]") {
   const FrameTimes times = FrameTimes::constant_rate(kFps, 40);
   const std::string header = "frame,pts_seconds,x,y,width,height\n";
