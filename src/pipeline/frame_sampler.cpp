@@ -7,6 +7,7 @@ extern "C" {
 
 #include "media/av_ptr.h"
 #include "pipeline/geometry.h"
+#include "pipeline/stills.h"
 #include "util/error.h"
 
 namespace reelpack {
@@ -19,14 +20,16 @@ SampleSummary sample_frames(const std::filesystem::path& path, const SamplerOpti
   const AVRational tb = input.video_time_base();
   const double sar = av_q2d(info.video->sar);
   const int out_w = options.width_px;
-  const int out_h = even(out_w * info.video->height_px / (info.video->width_px * (sar > 0 ? sar : 1)));
+  const int out_h =
+      even(out_w * info.video->height_px / (info.video->width_px * (sar > 0 ? sar : 1)));
 
   av::SwsPtr sws;
   int sws_w = 0, sws_h = 0, sws_fmt = -1;
-  cv::Mat bgr(out_h, out_w, CV_8UC3);
+  cv::Mat bgr;
+  make_swscale_bgr(bgr, cv::Size(out_w, out_h));
   SampleSummary summary;
-  const AVRational fr = info.video->avg_frame_rate.num > 0 ? info.video->avg_frame_rate
-                                                           : info.video->r_frame_rate;
+  const AVRational fr =
+      info.video->avg_frame_rate.num > 0 ? info.video->avg_frame_rate : info.video->r_frame_rate;
   summary.fps = fr.den > 0 ? av_q2d(fr) : 0;
 
   input.decode([&](StreamKind kind, AVFrame* f) {

@@ -14,6 +14,7 @@ extern "C" {
 #include "media/encoder.h"
 #include "media/input.h"
 #include "media/output.h"
+#include "pipeline/stills.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -131,7 +132,9 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
                                            SWS_BILINEAR, nullptr, nullptr, nullptr));
   if (!to_yuv) throw ProcessingError(name + ": cannot set up colour conversion");
   int bgr_w = 0, bgr_h = 0, bgr_fmt = -1;
-  cv::Mat img(ph, pw, CV_8UC3), stored(stored_h, stored_w, CV_8UC3);
+  cv::Mat img, stored;  // both written or read by swscale
+  make_swscale_bgr(img, cv::Size(pw, ph));
+  make_swscale_bgr(stored, cv::Size(stored_w, stored_h));
   av::FramePtr yuv = av::make_frame();
   yuv->format = AV_PIX_FMT_YUV420P;
   yuv->width = pw;

@@ -19,6 +19,7 @@ extern "C" {
 #include "media/av_error.h"
 #include "media/input.h"
 #include "pipeline/filters.h"
+#include "pipeline/stills.h"
 #include "util/bounded_queue.h"
 #include "util/error.h"
 
@@ -121,7 +122,7 @@ class BgrScaler {
       format_ = f->format;
     }
     cv::Mat& target = rotation_deg_ == 0 ? bgr : stored_;
-    target.create(stored_size_, CV_8UC3);
+    make_swscale_bgr(target, stored_size_);
     uint8_t* dst[4] = {target.data, nullptr, nullptr, nullptr};
     int dst_stride[4] = {static_cast<int>(target.step), 0, 0, 0};
     sws_scale(sws_.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);

@@ -70,6 +70,19 @@ void resize_into(const cv::Mat& src, cv::Mat& dst, cv::Size size) {
 
 }  // namespace
 
+void make_swscale_bgr(cv::Mat& picture, cv::Size size) {
+  if (picture.size() == size && picture.type() == CV_8UC3 && picture.isSubmatrix()) {
+    cv::Size whole;
+    cv::Point offset;
+    picture.locateROI(whole, offset);
+    if (offset == cv::Point(0, 0) && whole.width == size.width && whole.height == size.height + 1) {
+      return;
+    }
+  }
+  cv::Mat buffer(size.height + 1, size.width, CV_8UC3);
+  picture = buffer(cv::Rect(0, 0, size.width, size.height));
+}
+
 const cv::Mat& BgrConverter::convert(const AVFrame* f, cv::Size display) {
   const bool swap = rotation_deg_ == 90 || rotation_deg_ == 270;
   int out_w = f->width, out_h = f->height;
@@ -103,7 +116,7 @@ const cv::Mat& BgrConverter::convert(const AVFrame* f, cv::Size display) {
     sws_space_ = space;
     sws_range_ = range;
   }
-  scaled_.create(out_h, out_w, CV_8UC3);
+  make_swscale_bgr(scaled_, cv::Size(out_w, out_h));
   uint8_t* dst[4] = {scaled_.data, nullptr, nullptr, nullptr};
   int dst_stride[4] = {static_cast<int>(scaled_.step), 0, 0, 0};
   sws_scale(sws_.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);

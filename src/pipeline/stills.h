@@ -21,6 +21,13 @@
 
 namespace reelpack {
 
+// Makes `picture` an 8-bit BGR image of `size` that sws_scale() may write into (or read
+// from). swscale's SIMD code moves whole vectors and can touch up to 16 bytes past the
+// end of the last row (valgrind showed an 8-byte write 4 bytes past a plain cv::Mat), so
+// the picture is a view of a buffer one row taller. Keeps the buffer when `picture`
+// already is such a view of this size.
+void make_swscale_bgr(cv::Mat& picture, cv::Size size);
+
 class BgrConverter {
  public:
   explicit BgrConverter(int rotation_deg = 0) : rotation_deg_(rotation_deg) {}

@@ -261,3 +261,26 @@ TEST_CASE("sprite cues cover the whole duration and lie inside their sheets", "[
   o.interval_us = 10;
   CHECK_THROWS_AS(plan_sprite(duration_us, tile, o), UsageError);
 }
+
+TEST_CASE("pictures that swscale writes into have a spare row after the last", "[covers][stills]") {
+  cv::Mat picture;
+  make_swscale_bgr(picture, {7, 5});
+  CHECK(picture.cols == 7);
+  CHECK(picture.rows == 5);
+  CHECK(picture.type() == CV_8UC3);
+  cv::Size whole;
+  cv::Point offset;
+  picture.locateROI(whole, offset);
+  CHECK(whole == cv::Size(7, 6));
+  CHECK(offset == cv::Point(0, 0));
+  const uchar* data = picture.data;
+  make_swscale_bgr(picture, {7, 5});  // kept
+  CHECK(picture.data == data);
+  make_swscale_bgr(picture, {8, 5});  // another size: a new buffer
+  picture.locateROI(whole, offset);
+  CHECK(whole == cv::Size(8, 6));
+  cv::Mat plain(5, 7, CV_8UC3);
+  make_swscale_bgr(plain, {7, 5});  // a plain picture of the size is not enough
+  plain.locateROI(whole, offset);
+  CHECK(whole == cv::Size(7, 6));
+}
