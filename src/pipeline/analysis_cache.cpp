@@ -209,10 +209,12 @@ AnalysisKey analysis_key(const fs::path& input, const std::vector<TimeRange>& ra
   // Which detector runs (BlazeFace when its model is installed, else the cascades) and
   // which model file, by name and size: installing or updating the model changes results.
   std::error_code ec;
-  const fs::path model = o.detect && f.use_blazeface ? find_blazeface_model(f.face_model) : fs::path();
-  t << "\ndetector " << (model.empty() ? std::string("haar")
-                                        : "blazeface " + model.filename().string() + " " +
-                                              std::to_string(fs::file_size(model, ec)));
+  const fs::path model =
+      o.detect && f.use_blazeface ? find_blazeface_model(f.face_model) : fs::path();
+  t << "\ndetector "
+    << (model.empty() ? std::string("haar")
+                      : "blazeface " + model.filename().string() + " " +
+                            std::to_string(fs::file_size(model, ec)));
   t << "\nfaces min " << f.min_face_px << " step " << f.scale_step << " profile step "
     << f.profile_scale_step << " neighbours " << f.min_neighbours << " profiles " << f.profiles
     << " tilt " << f.tilt_deg;
@@ -274,18 +276,25 @@ void AnalysisCache::write_entry(const fs::path& file, const AnalysisKey& key, co
   }
 }
 
-std::optional<SmartAnalysis> AnalysisCache::load(const AnalysisKey& key, const fs::path& input,
-                                                 std::vector<std::string>& warnings) const {
-  const fs::path file = file_for(key);
+template <class T>
+std::optional<T> AnalysisCache::load_entry(const fs::path& file, const AnalysisKey& key,
+                                           const fs::path& input,
+                                           std::vector<std::string>& warnings,
+                                           T (*from)(const json&, const fs::path&)) const {
   const auto j = read_entry(file, key, warnings);
   if (!j) return std::nullopt;
   try {
-    return analysis_from(*j, input);
+    return from(*j, input);
   } catch (const std::exception& e) {
     warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
                        "); analysing again and replacing it");
     return std::nullopt;
   }
+}
+
+std::optional<SmartAnalysis> AnalysisCache::load(const AnalysisKey& key, const fs::path& input,
+                                                 std::vector<std::string>& warnings) const {
+  return load_entry(file_for(key), key, input, warnings, analysis_from);
 }
 
 void AnalysisCache::store(const AnalysisKey& key, const SmartAnalysis& a,
@@ -295,16 +304,7 @@ void AnalysisCache::store(const AnalysisKey& key, const SmartAnalysis& a,
 
 std::optional<ShotList> AnalysisCache::load_shots(const AnalysisKey& key, const fs::path& input,
                                                   std::vector<std::string>& warnings) const {
-  const fs::path file = shots_file_for(key);
-  const auto j = read_entry(file, key, warnings);
-  if (!j) return std::nullopt;
-  try {
-    return shots_from(*j, input);
-  } catch (const std::exception& e) {
-    warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
-                       "); analysing again and replacing it");
-    return std::nullopt;
-  }
+  return load_entry(shots_file_for(key), key, input, warnings, shots_from);
 }
 
 void AnalysisCache::store_shots(const AnalysisKey& key, const ShotList& shots,

@@ -71,6 +71,13 @@ class AnalysisCache {
   std::optional<nlohmann::json> read_entry(const std::filesystem::path& file,
                                            const AnalysisKey& key,
                                            std::vector<std::string>& warnings) const;
+  // An entry read back with `from`; nullopt (and a warning) when it is missing, of another
+  // key, or damaged.
+  template <class T>
+  std::optional<T> load_entry(const std::filesystem::path& file, const AnalysisKey& key,
+                              const std::filesystem::path& input,
+                              std::vector<std::string>& warnings,
+                              T (*from)(const nlohmann::json&, const std::filesystem::path&)) const;
   void write_entry(const std::filesystem::path& file, const AnalysisKey& key,
                    const nlohmann::json& value, std::vector<std::string>& warnings) const;
   std::filesystem::path dir_;

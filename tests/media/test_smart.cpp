@@ -9,8 +9,8 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -24,6 +24,7 @@ extern "C" {
 #include "analysis/blazeface_detector.h"
 #include "pipeline/package.h"
 #include "presets/preset.h"
+#include "support/drawn_clip.h"
 #include "support/drawn_face.h"
 #include "support/media.h"
 
@@ -46,25 +47,11 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
   return a;
 }
 
-// Encodes frames drawn by `draw(index, image)` (BGR, w x h) with the ffmpeg command line.
+// Frames drawn by `draw(index, image)`, kSrcW x kSrcH at kFps unless told
+// (support/drawn_clip.h).
 fs::path drawn_clip(const fs::path& out, int frames, const std::function<void(int, cv::Mat&)>& draw,
                     const std::string& extra = "", int w = kSrcW, int h = kSrcH) {
-  const std::string cmd = "ffmpeg -nostdin -y -v error -f rawvideo -pix_fmt bgr24 -s " +
-                          std::to_string(w) + "x" + std::to_string(h) + " -r " +
-                          std::to_string(kFps) + " -i - " + extra +
-                          " -c:v libx264 -preset ultrafast -crf 16 -pix_fmt yuv420p"
-                          " -colorspace bt709 -color_primaries bt709 -color_trc bt709 " +
-                          shell_quote(out.string());
-  FILE* pipe = popen(cmd.c_str(), "w");
-  REQUIRE(pipe);
-  cv::Mat img(h, w, CV_8UC3);
-  for (int i = 0; i < frames; ++i) {
-    draw(i, img);
-    REQUIRE(std::fwrite(img.data, 1, img.total() * img.elemSize(), pipe) ==
-            img.total() * img.elemSize());
-  }
-  REQUIRE(pclose(pipe) == 0);
-  return out;
+  return reelpack::test::drawn_clip(out, frames, w, h, kFps, draw, extra);
 }
 
 // A scene's backdrop: a colour and stripes per shot (so cuts are cuts), light grain.
@@ -507,8 +494,7 @@ TEST_CASE("the smart analysis is cached by input content and reused", "[smart][c
   }
 }
 
-TEST_CASE("two subjects too far apart: that shot is drawn as blur fill, and says so",
-          "[smart]") {
+TEST_CASE("two subjects too far apart: that shot is drawn as blur fill, and says so", "[smart]") {
   TempDir dir;
   // Shot A (0-2 s): one face on the left, framed. Shot B (2-4 s): two faces of one size at
   // either edge, 700 px apart: no 304-px window holds both and neither dominates.
@@ -563,8 +549,7 @@ TEST_CASE("two subjects too far apart: that shot is drawn as blur fill, and says
   CHECK(frame_psnr(dir, clip, 30, smart_video, 30, rows[30]) >= 30.0);
 }
 
-TEST_CASE("a rotated (phone) input is analysed and cropped in display orientation",
-          "[smart]") {
+TEST_CASE("a rotated (phone) input is analysed and cropped in display orientation", "[smart]") {
   // Stored portrait, 540x960, with a display matrix that turns it a quarter: a player
   // shows it as the 960x540 scene of the first test. The 9:16 window then moves along
   // the stored picture's height. (FFmpeg 5.1's mp4 muxer writes `rotate=90` as a matrix
@@ -572,8 +557,8 @@ TEST_CASE("a rotated (phone) input is analysed and cropped in display orientatio
   // reelpack reads it as 270 clockwise; `rotate=270` as 90 clockwise.)
   struct Case {
     const char* tag;
-    int rotation_deg;         // as reelpack reads it: clockwise, as shown
-    cv::RotateFlags stored;   // display -> stored: the opposite turn
+    int rotation_deg;        // as reelpack reads it: clockwise, as shown
+    cv::RotateFlags stored;  // display -> stored: the opposite turn
   };
   for (const Case& c : {Case{"90", 270, cv::ROTATE_90_CLOCKWISE},
                         Case{"270", 90, cv::ROTATE_90_COUNTERCLOCKWISE}}) {
@@ -624,10 +609,10 @@ TEST_CASE("a rotated (phone) input is analysed and cropped in display orientatio
     if (c.rotation_deg != 90) continue;
     // The review video is upright too, the window drawn where the face is.
     const fs::path preview = dir / "review.mp4";
-    const RunResult r = run_reelpack(std::vector<std::string>{"reframe", clip.string(), "-p",
-                                                              "tiktok", "--preview",
-                                                              preview.string()} +
-                                     kSmall);
+    const RunResult r =
+        run_reelpack(std::vector<std::string>{"reframe", clip.string(), "-p", "tiktok", "--preview",
+                                              preview.string()} +
+                     kSmall);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     const json pv = first_stream(ffprobe(preview), "video");
@@ -646,12 +631,12 @@ TEST_CASE("without the BlazeFace model the Haar cascades do the work, and a note
   fs::create_directories(dir / "no-models");
   const fs::path csv = dir / "haar.csv";
   // $REELPACK_MODELS, when set, is the only place the model is looked for.
-  const RunResult r = run(
-      "REELPACK_MODELS=" + shell_quote((dir / "no-models").string()) + " " +
-      reelpack_command(std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
-                                                (dir / "out").string(), "--reframe", "smart",
-                                                "--crop-path-out", csv.string(), "--json"} +
-                       kSmall));
+  const RunResult r =
+      run("REELPACK_MODELS=" + shell_quote((dir / "no-models").string()) + " " +
+          reelpack_command(std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
+                                                    (dir / "out").string(), "--reframe", "smart",
+                                                    "--crop-path-out", csv.string(), "--json"} +
+                           kSmall));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(json::parse(r.out)["face_detector"] == "haar");
@@ -666,10 +651,10 @@ TEST_CASE("without the BlazeFace model the Haar cascades do the work, and a note
     WARN("BlazeFace is not installed (scripts/setup.sh): its run is skipped");
     return;
   }
-  const RunResult b = run_reelpack(std::vector<std::string>{"package", clip.string(), "-p",
-                                                            "tiktok", "-o", (dir / "b").string(),
-                                                            "--reframe", "smart", "--json"} +
-                                   kSmall);
+  const RunResult b =
+      run_reelpack(std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
+                                            (dir / "b").string(), "--reframe", "smart", "--json"} +
+                   kSmall);
   REQUIRE(b.exit_code == 0);
   CHECK(json::parse(b.out)["face_detector"] == "blazeface");
   CHECK(b.err.find("note:") == std::string::npos);
@@ -698,10 +683,9 @@ TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][p
       (p.phase == reelpack::ProgressPhase::Analysing ? analysing : encoding).push_back(p);
     }
     // Every analysis update comes before the first encoding update.
-    const auto first_encoding =
-        std::find_if(seen.begin(), seen.end(), [](const reelpack::Progress& p) {
-          return p.phase == reelpack::ProgressPhase::Encoding;
-        });
+    const auto first_encoding = std::find_if(
+        seen.begin(), seen.end(),
+        [](const reelpack::Progress& p) { return p.phase == reelpack::ProgressPhase::Encoding; });
     CHECK(std::all_of(first_encoding, seen.end(), [](const reelpack::Progress& p) {
       return p.phase == reelpack::ProgressPhase::Encoding;
     }));
@@ -728,14 +712,13 @@ TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][p
     WARN("no `script` (util-linux): the terminal check is skipped");
     return;
   }
-  const RunResult tty = run(
-      "script -qefc " +
-      shell_quote(reelpack_command(std::vector<std::string>{"package", clip.string(), "-p",
-                                                            "tiktok", "-o",
-                                                            (dir / "tty").string(),
-                                                            "--reframe", "smart"} +
-                                   kSmall)) +
-      " /dev/null");
+  const RunResult tty =
+      run("script -qefc " +
+          shell_quote(reelpack_command(
+              std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
+                                       (dir / "tty").string(), "--reframe", "smart"} +
+              kSmall)) +
+          " /dev/null");
   INFO(tty.out << tty.err);
   REQUIRE(tty.exit_code == 0);
   const std::string all = tty.out + tty.err;
