@@ -2,11 +2,11 @@
 // and whether their eyes are open. Plain C++ on cv::Mat; the caller decodes and downscales.
 //
 //   FaceDetector faces;                            // throws UsageError without opencv-data
-//   for (const Face& f : faces.detect(bgr_384px)) use(f.box, f.view, f.eyes);
+//   for (const Face& f : faces.detect(bgr_480px)) use(f.box, f.view, f.eyes);
 //
-// Faces come from SubjectDetector (OpenCV's frontal Haar cascade, then the profile cascade
-// facing either way, optionally the frontal one on the picture turned a little for tilted
-// heads), so smart reframing and covers agree on what a face is. On top of that, each
+// Faces come from SubjectDetector (BlazeFace when its model is installed, else OpenCV's
+// frontal Haar cascade; the profile cascade where those find nothing), so smart reframing
+// and covers agree on what a face is. On top of that, each
 // frontal face large enough to hold eyes is searched with OpenCV's eye cascade
 // (haarcascade_eye.xml) in the upper part of its box, scaled up to a fixed size: two eyes
 // found is "eyes open". Closed eyes, sunglasses and small faces find none, so `eyes` is a
