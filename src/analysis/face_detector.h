@@ -42,6 +42,8 @@ struct FaceDetectorOptions {
     o.scale_step = 1.15;
     o.profile_scale_step = 1.2;
     o.min_neighbours = 3;
+    // One BlazeFace square for the whole frame: a cover's faces are large.
+    o.blazeface_tiles = 1;
     return o;
   }();
   // Wider images are searched for faces at this width (the cascades' cost grows with the

@@ -110,7 +110,11 @@ SubjectDetector::SubjectDetector(SubjectDetectorOptions options) : options_(std:
   }
   if (options_.use_blazeface) {
     face_model_ = find_blazeface_model(options_.face_model);
-    if (!face_model_.empty()) blazeface_ = std::make_unique<BlazeFaceDetector>(face_model_);
+    if (!face_model_.empty()) {
+      BlazeFaceOptions b;
+      b.tiles = options_.blazeface_tiles;
+      blazeface_ = std::make_unique<BlazeFaceDetector>(face_model_, b);
+    }
   }
 }
 
@@ -186,8 +190,9 @@ std::vector<SubjectBox> SubjectDetector::detect_near(const cv::Mat& image,
   }
   out = merge(std::move(out));
   for (SubjectBox& b : out) b.box &= frame;
-  out.erase(std::remove_if(out.begin(), out.end(), [](const SubjectBox& b) { return b.box.area() == 0; }),
-            out.end());
+  out.erase(
+      std::remove_if(out.begin(), out.end(), [](const SubjectBox& b) { return b.box.area() == 0; }),
+      out.end());
   // The one nearest the previous box: a face does not split in two between samples.
   if (out.size() > 1) {
     const cv::Point2f c(previous.x + previous.width / 2.0f, previous.y + previous.height / 2.0f);

@@ -61,6 +61,9 @@ struct SubjectDetectorOptions {
   bool use_blazeface = true;
   // The model file; empty: find_blazeface_model() looks in the usual places.
   std::filesystem::path face_model;
+  // BlazeFaceOptions::tiles: 2 scans a wide frame as two squares (faces half the size are
+  // found, for twice the time); 1 as one.
+  int blazeface_tiles = 2;
 };
 
 // The folder holding the cascades: `preferred` when given (it must hold them), else

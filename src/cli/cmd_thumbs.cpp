@@ -56,7 +56,7 @@ int cmd_thumbs(const Args& args) {
       "with --sprite: tile width (height follows the picture's aspect)")(
       "columns", po::value<int>()->default_value(10)->value_name("N"),
       "with --sprite: tiles per row, at most")(
-      "candidates", po::value<int>()->default_value(16)->value_name("N"),
+      "candidates", po::value<int>()->default_value(12)->value_name("N"),
       "keyframes to score, about (more: a wider search, slower)")(
       "no-faces", "do not look for faces (faster; covers then favour sharp, bright frames)")(
       "dry-run", "analyse and print what would be written; write nothing")(

@@ -19,15 +19,17 @@ struct InputFile::Decoder {
   int stream_index = -1;
   av::CodecContextPtr ctx;
   av::FramePtr frame = av::make_frame();
-  int64_t offset = 0;        // start offset in the stream's time base
-  int64_t last_end = 0;      // end of the last decoded frame, stream time base
+  int64_t offset = 0;    // start offset in the stream's time base
+  int64_t last_end = 0;  // end of the last decoded frame, stream time base
   int64_t frames = 0;
   int64_t bad_packets = 0;
 };
 
 namespace {
 
-std::string str_or(const char* s, const char* fallback = "unknown") { return s ? s : fallback; }
+std::string str_or(const char* s, const char* fallback = "unknown") {
+  return s ? s : fallback;
+}
 
 // Clockwise degrees a player rotates the picture by, from the display matrix side data.
 int rotation_of(const AVStream* st) {
@@ -115,7 +117,8 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
     vi.r_frame_rate = st->r_frame_rate;
     vi.time_base = st->time_base;
     vi.rotation_deg = rotation_of(st);
-    vi.interlaced = par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN;
+    vi.interlaced =
+        par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN;
     if (vi.avg_frame_rate.num > 0 && vi.r_frame_rate.num > 0) {
       const double ratio = av_q2d(vi.avg_frame_rate) / av_q2d(vi.r_frame_rate);
       vi.variable_frame_rate = std::abs(ratio - 1.0) > 0.01;
@@ -132,7 +135,8 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
     vi.color_range = str_or(av_color_range_name(par->color_range));
     info_.video = vi;
   }
-  const int a = av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_AUDIO, -1, v >= 0 ? v : -1, nullptr, 0);
+  const int a =
+      av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_AUDIO, -1, v >= 0 ? v : -1, nullptr, 0);
   if (a >= 0) {
     const AVStream* st = fmt_->streams[a];
     const AVCodecParameters* par = st->codecpar;
@@ -182,8 +186,12 @@ void InputFile::open_decoder(Decoder& d, int stream_index, bool fast) {
   d.ctx->thread_count = 0;  // libav picks one thread per core
   d.ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   if (fast) d.ctx->skip_loop_filter = AVDISCARD_ALL;
-  if (options_.keyframes_only && st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
-    d.ctx->skip_frame = AVDISCARD_NONKEY;
+  if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+    if (options_.keyframes_only) {
+      d.ctx->skip_frame = AVDISCARD_NONKEY;
+    } else if (options_.skip_nonref) {
+      d.ctx->skip_frame = AVDISCARD_NONREF;
+    }
   }
   av::check(avcodec_open2(d.ctx.get(), codec, nullptr), "open the decoder", path_text_);
   d.offset = av_rescale_q(info_.start_us, AV_TIME_BASE_Q, st->time_base);
@@ -249,7 +257,8 @@ bool InputFile::skip_video_packet(const AVPacket* pkt) {
   if (!options_.keyframes_only) return false;
   if (!(pkt->flags & AV_PKT_FLAG_KEY)) return true;
   const int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-  if (ts != AV_NOPTS_VALUE && last_keyframe_sent_ != AV_NOPTS_VALUE && options_.keyframe_spacing_us > 0) {
+  if (ts != AV_NOPTS_VALUE && last_keyframe_sent_ != AV_NOPTS_VALUE &&
+      options_.keyframe_spacing_us > 0) {
     const AVRational tb = fmt_->streams[pkt->stream_index]->time_base;
     if (av_rescale_q(ts - last_keyframe_sent_, tb, AV_TIME_BASE_Q) < options_.keyframe_spacing_us) {
       return true;
@@ -261,8 +270,8 @@ bool InputFile::skip_video_packet(const AVPacket* pkt) {
 
 void InputFile::flush_decoders(const FrameSink& sink) {
   // A null packet, then drain to EOF; the decoders are reset for a later seek.
-  for (auto [d, kind] : {std::pair{video_.get(), StreamKind::Video},
-                         std::pair{audio_.get(), StreamKind::Audio}}) {
+  for (auto [d, kind] :
+       {std::pair{video_.get(), StreamKind::Video}, std::pair{audio_.get(), StreamKind::Audio}}) {
     if (!d) continue;
     avcodec_send_packet(d->ctx.get(), nullptr);
     drain(*d, kind, sink);
@@ -277,8 +286,10 @@ void InputFile::seek_to(int64_t time_us) {
   const int ret = av_seek_frame(fmt_.get(), index, ts, AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {
     // Some streams cannot seek backward to a keyframe; the start of the file always works.
-    av::check(avformat_seek_file(fmt_.get(), -1, INT64_MIN, fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time, INT64_MAX, 0),
-              "seek", path_text_);
+    av::check(
+        avformat_seek_file(fmt_.get(), -1, INT64_MIN,
+                           fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time, INT64_MAX, 0),
+        "seek", path_text_);
   }
   for (Decoder* dec : {video_.get(), audio_.get()}) {
     if (dec) avcodec_flush_buffers(dec->ctx.get());
@@ -313,14 +324,15 @@ void InputFile::decode(const FrameSink& sink) {
     const AVRational tb = fmt_->streams[video_->stream_index]->time_base;
     const int64_t got_us = av_rescale_q(video_->last_end, tb, AV_TIME_BASE_Q);
     if (got_us + 500'000 < info_.duration_us * 9 / 10) {
-      throw ProcessingError(path_text_ + ": truncated: video ends at " +
-                            std::to_string(got_us / 1000) + " ms of " +
-                            std::to_string(info_.duration_us / 1000) +
-                            " ms the file declares; copy the file again");
+      throw ProcessingError(
+          path_text_ + ": truncated: video ends at " + std::to_string(got_us / 1000) + " ms of " +
+          std::to_string(info_.duration_us / 1000) + " ms the file declares; copy the file again");
     }
   }
 }
 
-MediaInfo probe(const fs::path& path) { return InputFile(path, DecodeOptions::none()).info(); }
+MediaInfo probe(const fs::path& path) {
+  return InputFile(path, DecodeOptions::none()).info();
+}
 
 }  // namespace reelpack

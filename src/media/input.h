@@ -3,7 +3,8 @@
 //
 //   InputFile in("episode.mov");
 //   const MediaInfo& info = in.info();
-//   in.decode([](StreamKind kind, AVFrame* frame) { ... });   // frame == nullptr: that stream ended
+//   in.decode([](StreamKind kind, AVFrame* frame) { ... });   // frame == nullptr: that stream
+//   ended
 //
 // Timestamps handed out are the decoder's best-effort timestamps in the stream's time
 // base, shifted so the file starts at zero (MPEG-TS and camera files often start late).
@@ -27,17 +28,17 @@ struct VideoInfo {
   std::string codec;
   std::string profile;
   std::string pix_fmt;
-  int width_px = 0;   // coded picture size, before rotation
+  int width_px = 0;  // coded picture size, before rotation
   int height_px = 0;
-  AVRational sar{1, 1};           // sample aspect ratio (1:1 when unknown)
+  AVRational sar{1, 1};  // sample aspect ratio (1:1 when unknown)
   AVRational avg_frame_rate{0, 1};
   AVRational r_frame_rate{0, 1};
   AVRational time_base{1, 1};
-  int rotation_deg = 0;           // clockwise rotation a player applies: 0, 90, 180, 270
-  bool interlaced = false;        // field order says interlaced
+  int rotation_deg = 0;              // clockwise rotation a player applies: 0, 90, 180, 270
+  bool interlaced = false;           // field order says interlaced
   bool variable_frame_rate = false;  // average and nominal rates disagree
-  int64_t frame_count = 0;        // from the container, 0 when unknown
-  int64_t start_us = 0;           // first frame's time after the container's start (>= 0)
+  int64_t frame_count = 0;           // from the container, 0 when unknown
+  int64_t start_us = 0;              // first frame's time after the container's start (>= 0)
   int64_t bit_rate = 0;
   std::string color_space, color_primaries, color_transfer, color_range;
   // Display size after rotation and SAR, as a player shows it.
@@ -86,6 +87,9 @@ struct DecodeOptions {
   // the first keyframe is always sent.
   bool keyframes_only = false;
   int64_t keyframe_spacing_us = 0;
+  // For sampling a stretch of frames: frames no other frame refers to (most B-frames)
+  // are not decoded (skip_frame = AVDISCARD_NONREF); every frame that is comes out whole.
+  bool skip_nonref = false;
   static DecodeOptions none() { return {false, false, false}; }
 };
 

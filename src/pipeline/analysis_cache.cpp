@@ -217,7 +217,7 @@ AnalysisKey analysis_key(const fs::path& input, const std::vector<TimeRange>& ra
                             std::to_string(fs::file_size(model, ec)));
   t << "\nfaces min " << f.min_face_px << " step " << f.scale_step << " profile step "
     << f.profile_scale_step << " neighbours " << f.min_neighbours << " profiles " << f.profiles
-    << " tilt " << f.tilt_deg;
+    << " tilt " << f.tilt_deg << " blazeface tiles " << f.blazeface_tiles;
   const ShotDetectorOptions& s = o.shots;
   t << "\nshots min " << s.min_shot_seconds << " adaptive " << s.adaptive_threshold << " content "
     << s.min_content_score << " window " << s.adaptive_window_frames << " flash "

@@ -267,7 +267,8 @@ CoverSearch CoverFinder::find(const fs::path& path) {
     for (size_t i : shortlist(search.candidates, wanted)) {
       const cv::Mat& frame = set.frames[i];
       if (frame.empty()) continue;
-      add_faces(search.candidates[i].score, detector.detect(frame), frame.size(), score_options);
+      add_faces(search.candidates[i].score, detector.detect(frame, o.profile_faces), frame.size(),
+                score_options);
     }
     rank_candidates(search.candidates, score_options, o.pick);
   }
@@ -288,14 +289,18 @@ CoverSearch CoverFinder::find(const fs::path& path) {
     const int64_t middle_us = c.time_us + (end_us - c.time_us) / 2;
     std::vector<WindowSample> w;
     if (search.dense) {
+      // The candidate itself first: the pass sampled on its own grid, which may start
+      // after a cut that follows the candidate closely.
+      w.push_back({c.time_us, c.score.luma_mean, c.histogram});
       for (const WindowSample& sample : window_samples) {
-        if (sample.time_us >= c.time_us && sample.time_us <= end_us) w.push_back(sample);
+        if (sample.time_us > c.time_us && sample.time_us <= end_us) w.push_back(sample);
       }
     } else {
       if (!window_input) {
         DecodeOptions d;
         d.audio = false;
         d.fast_video = !keep_frames;  // a kept frame is a cover: full quality
+        d.skip_nonref = true;         // five samples a second need no B-frames
         window_input = std::make_unique<InputFile>(path, d);
       }
       const AVRational tb = window_input->video_time_base();

@@ -56,10 +56,15 @@ struct PackageJob;
 struct CoverSearchOptions {
   int count = 1;             // covers wanted
   int score_width_px = 480;  // width of the frames scored and searched for faces
-  int max_candidates = 16;
+  int max_candidates = 12;
   int64_t min_spacing_us = 1'000'000;
   int min_keyframe_candidates = 4;
   bool faces = true;
+  // Also look for faces in profile (the profile cascade, facing either way) where no
+  // frontal or three-quarter face is found. Off: a profile makes a weak cover (it weighs
+  // 0.6 of a frontal face), and on a faceless frame the profile passes cost more than
+  // everything else the search does.
+  bool profile_faces = false;
   FaceDetectorOptions face_options;
   FrameScoreOptions score;
   // The covers that will be made: when given, find() sets score.cover_region to what the
