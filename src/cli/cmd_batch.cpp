@@ -258,53 +258,45 @@ int cmd_batch(const Args& args) {
       "burn-subtitles",
       "also draw each row's subtitles into the picture (they are always "
       "added as a soft mov_text track)")(
-      "cover", "also write the best frame as a cover beside each output: <name>.<preset>.jpg "
-               "(made again only when its output is; see `reelpack thumbs`)")(
+      "cover",
+      "also write the best frame as a cover beside each output: <name>.<preset>.jpg "
+      "(made again only when its output is; see `reelpack thumbs`)")(
       "strict", "an output that fails its conformance check fails its row (exit 1)")(
       "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(
       "json", "print the report (or the plan) as JSON on stdout")(
       "merge-reports", po::value<std::string>()->value_name("DIR"),
       "merge DIR/report.shard-K-of-N.json into DIR/report.json and print it")(
       "verbose,v", "show FFmpeg's own warnings");
-  const po::options_description overrides = preset_options(true);
-  po::options_description all;
-  all.add(opts).add(overrides).add_options()("manifest", po::value<std::string>());
-  po::positional_options_description pos;
-  pos.add("manifest", 1);
-  const auto vm = parse_args("batch", args, all, pos);
-  if (vm.count("help")) {
-    po::options_description shown;
-    shown.add(opts).add(overrides);
-    print_help(
-        "reelpack batch MANIFEST -o OUTDIR [-j JOBS] [--shard K/N | --shard auto] [--force]\n"
-        "                      [--dry-run] [--json] [--SECTION.KEY VALUE ...]\n"
-        "       reelpack batch --merge-reports OUTDIR",
-        "Packages every row of MANIFEST (CSV with a header row, or JSON Lines) for its presets:\n"
-        "  input,presets,ranges,reframe,subtitles,title,episode,name\n"
-        "  ep01.mov,tiktok;douyin;youtube-shorts,,,,My Drama,1,my-drama-e01\n"
-        "Paths are relative to the manifest's folder; presets and ranges are separated by ';'.\n"
-        "subtitles is an SRT or WebVTT file, FILE or FILE:LANG (ISO 639-2, e.g. ep01.srt:eng):\n"
-        "a soft mov_text track timed with the ranges, burnt in too with --burn-subtitles.\n"
-        "Each input is decoded once; presets that encode identically share one encode. Outputs\n"
-        "up to date with the last run (same input content, preset values, ranges, reframe,\n"
-        "metadata, reelpack version) are skipped, so an interrupted batch resumes on rerun.\n"
-        "A bad row fails alone. Every output is checked against its preset (`reelpack check`).\n"
-        "Smart-reframe analyses are cached (OUTDIR/.reelpack-cache/) by input content and\n"
-        "settings, so --force, reruns and other presets of the same input skip the analysis.\n"
-        "The report goes to OUTDIR/report.json (report.shard-K-of-N.json for a shard).\n"
-        "Exit codes: 1 when any row failed, 2 for a malformed manifest.",
-        shown,
-        "  reelpack batch season1.csv -o out/\n"
-        "  reelpack batch season1.jsonl -o out/ -j 4 --video.crf 20\n"
-        "  reelpack batch season1.csv -o out/ --dry-run\n"
-        "  reelpack batch season1.csv -o out/ --force --cache-dir /shared/reelpack-cache\n"
-        "  reelpack batch season1.csv -o out/ --burn-subtitles --cover\n"
-        "  reelpack batch season1.csv -o /shared/out --shard 3/8\n"
-        "  reelpack batch season1.csv -o /shared/out --shard auto --shard-count 8   # k8s Indexed "
-        "Job\n"
-        "  reelpack batch --merge-reports /shared/out\n");
-    return kExitOk;
-  }
+  const auto parsed = parse_verb(
+      "batch", args, opts, "manifest",
+      {"reelpack batch MANIFEST -o OUTDIR [-j JOBS] [--shard K/N | --shard auto] [--force]\n"
+       "                      [--dry-run] [--json] [--SECTION.KEY VALUE ...]\n"
+       "       reelpack batch --merge-reports OUTDIR",
+       "Packages every row of MANIFEST (CSV with a header row, or JSON Lines) for its presets:\n"
+       "  input,presets,ranges,reframe,subtitles,title,episode,name\n"
+       "  ep01.mov,tiktok;douyin;youtube-shorts,,,,My Drama,1,my-drama-e01\n"
+       "Paths are relative to the manifest's folder; presets and ranges are separated by ';'.\n"
+       "subtitles is an SRT or WebVTT file, FILE or FILE:LANG (ISO 639-2, e.g. ep01.srt:eng):\n"
+       "a soft mov_text track timed with the ranges, burnt in too with --burn-subtitles.\n"
+       "Each input is decoded once; presets that encode identically share one encode. Outputs\n"
+       "up to date with the last run (same input content, preset values, ranges, reframe,\n"
+       "metadata, reelpack version) are skipped, so an interrupted batch resumes on rerun.\n"
+       "A bad row fails alone. Every output is checked against its preset (`reelpack check`).\n"
+       "Smart-reframe analyses are cached (OUTDIR/.reelpack-cache/) by input content and\n"
+       "settings, so --force, reruns and other presets of the same input skip the analysis.\n"
+       "The report goes to OUTDIR/report.json (report.shard-K-of-N.json for a shard).\n"
+       "Exit codes: 1 when any row failed, 2 for a malformed manifest.",
+       "  reelpack batch season1.csv -o out/\n"
+       "  reelpack batch season1.jsonl -o out/ -j 4 --video.crf 20\n"
+       "  reelpack batch season1.csv -o out/ --dry-run\n"
+       "  reelpack batch season1.csv -o out/ --force --cache-dir /shared/reelpack-cache\n"
+       "  reelpack batch season1.csv -o out/ --burn-subtitles --cover\n"
+       "  reelpack batch season1.csv -o /shared/out --shard 3/8\n"
+       "  reelpack batch season1.csv -o /shared/out --shard auto --shard-count 8   # k8s Indexed "
+       "Job\n"
+       "  reelpack batch --merge-reports /shared/out\n"});
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   if (vm.count("verbose")) set_verbosity(1);
   const bool json_out = vm.count("json") > 0;
   if (vm.count("merge-reports")) return merge(vm["merge-reports"].as<std::string>(), json_out);

@@ -18,29 +18,21 @@ int cmd_check(const Args& args) {
       "the preset to check against (`reelpack presets list`)")(
       "json", "print every rule with status, measured and expected values as JSON")(
       "verbose,v", "show FFmpeg's own warnings");
-  const po::options_description overrides = preset_options(true);
-  po::options_description all;
-  all.add(opts).add(overrides).add_options()("input", po::value<std::string>());
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  const auto vm = parse_args("check", args, all, pos);
-  if (vm.count("help")) {
-    po::options_description shown;
-    shown.add(opts).add(overrides);
-    print_help("reelpack check FILE -p PRESET [--json] [--SECTION.KEY VALUE ...]",
-               "Checks any media file against a preset's delivery rules and names each rule that\n"
-               "fails: size, codec, profile, pixel format, frame rate, keyframe interval (largest\n"
-               "gap between key frames <= gop-seconds + half a frame), duration and file-size\n"
-               "limits, bitrate cap (peak video bitrate over any 1 s window <= 1.5 x maxrate),\n"
-               "audio (present if required, AAC, sample rate, channels), integrated loudness\n"
-               "(EBU R128, within 2 LU of the preset's target) and faststart (moov before mdat).\n"
-               "Exit code 0 when every rule passes, 1 when any fails.",
-               shown,
-               "  reelpack check out/ep01.tiktok.mp4 -p tiktok\n"
-               "  reelpack check upload.mp4 -p youtube-shorts --json\n"
-               "  reelpack check small.mp4 -p tiktok --video.width 540 --video.height 960\n");
-    return kExitOk;
-  }
+  const auto parsed = parse_verb(
+      "check", args, opts, "input",
+      {"reelpack check FILE -p PRESET [--json] [--SECTION.KEY VALUE ...]",
+       "Checks any media file against a preset's delivery rules and names each rule that\n"
+       "fails: size, codec, profile, pixel format, frame rate, keyframe interval (largest\n"
+       "gap between key frames <= gop-seconds + half a frame), duration and file-size\n"
+       "limits, bitrate cap (peak video bitrate over any 1 s window <= 1.5 x maxrate),\n"
+       "audio (present if required, AAC, sample rate, channels), integrated loudness\n"
+       "(EBU R128, within 2 LU of the preset's target) and faststart (moov before mdat).\n"
+       "Exit code 0 when every rule passes, 1 when any fails.",
+       "  reelpack check out/ep01.tiktok.mp4 -p tiktok\n"
+       "  reelpack check upload.mp4 -p youtube-shorts --json\n"
+       "  reelpack check small.mp4 -p tiktok --video.width 540 --video.height 960\n"});
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   if (vm.count("verbose")) set_verbosity(1);
   if (!vm.count("input")) throw UsageError("reelpack check: no FILE; see `reelpack check --help`");
   if (!vm.count("preset")) {

@@ -15,38 +15,30 @@ namespace reelpack::cli {
 
 int cmd_cut(const Args& args) {
   po::options_description opts("Options");
-  opts.add_options()("help,h", "show this help")(
-      "output,o", po::value<std::string>()->value_name("FILE"), "output file (.mp4; .mov/.mkv with --copy)")(
+  opts.add_options()("help,h", "show this help")("output,o",
+                                                 po::value<std::string>()->value_name("FILE"),
+                                                 "output file (.mp4; .mov/.mkv with --copy)")(
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
       "range to keep, repeatable, joined in order: 12.5, 00:01:02.500 or frame f300")(
       "copy", "cut without re-encoding: ranges snap to keyframes (reported)")(
       "preset,p", po::value<std::string>()->value_name("NAME|FILE"),
       "encode with this preset (default: the source's size and rate at CRF 18)")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
-      "with -p: center, pad, blur or smart")(
-      "dry-run,n", "print the plan; write nothing")("json", "print a JSON summary on stdout")(
-      "verbose,v", "show FFmpeg's own warnings");
-  const po::options_description overrides = preset_options(true);
-  po::options_description all;
-  all.add(opts).add(overrides).add_options()("input", po::value<std::string>());
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  const auto vm = parse_args("cut", args, all, pos);
-  if (vm.count("help")) {
-    po::options_description shown;
-    shown.add(opts).add(overrides);
-    print_help("reelpack cut INPUT -o OUT --range START-END [--range START-END ...] [--copy]",
-               "Frame-accurate trims and cut lists. The first frame is the source frame shown at\n"
-               "START, the last the one before END; ranges are joined in order with audio cut\n"
-               "on the same instants and a 5 ms fade at each join. --copy cuts without\n"
-               "re-encoding and says which keyframes each range snapped to.",
-               shown,
-               "  reelpack cut master.mov -o ep01.mp4 --range 00:00:10.000-00:01:40.000\n"
-               "  reelpack cut master.mov -o ep01.mp4 --range f300-f2100 --range f2400-f4000\n"
-               "  reelpack cut master.mp4 -o ep01.mp4 --range 10-100 --copy\n"
-               "  reelpack cut master.mov -o ep01.tiktok.mp4 --range 10-100 -p tiktok --reframe blur\n");
-    return kExitOk;
-  }
+      "with -p: center, pad, blur or smart")("dry-run,n", "print the plan; write nothing")(
+      "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
+  const auto parsed = parse_verb(
+      "cut", args, opts, "input",
+      {"reelpack cut INPUT -o OUT --range START-END [--range START-END ...] [--copy]",
+       "Frame-accurate trims and cut lists. The first frame is the source frame shown at\n"
+       "START, the last the one before END; ranges are joined in order with audio cut\n"
+       "on the same instants and a 5 ms fade at each join. --copy cuts without\n"
+       "re-encoding and says which keyframes each range snapped to.",
+       "  reelpack cut master.mov -o ep01.mp4 --range 00:00:10.000-00:01:40.000\n"
+       "  reelpack cut master.mov -o ep01.mp4 --range f300-f2100 --range f2400-f4000\n"
+       "  reelpack cut master.mp4 -o ep01.mp4 --range 10-100 --copy\n"
+       "  reelpack cut master.mov -o ep01.tiktok.mp4 --range 10-100 -p tiktok --reframe blur\n"});
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   if (vm.count("verbose")) set_verbosity(1);
   if (!vm.count("input")) throw UsageError("reelpack cut: no INPUT; see `reelpack cut --help`");
   if (!vm.count("output")) throw UsageError("reelpack cut: no output; add -o FILE");

@@ -70,13 +70,14 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
             << "\ndecode once, then for each output:\n";
   for (size_t i = 0; i < plans.size(); ++i) {
     const OutputPlan& pl = plans[i];
-    std::cout << "\n" << pl.path.string() << "\n  preset  " << pl.preset << " ("
-              << job.outputs[i].preset.source.string() << ")\n  video   " << pl.video.codec
-              << " " << pl.video.profile << " " << pl.video.width_px << "x" << pl.video.height_px
-              << " @ " << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den
-              << " fps, crf " << pl.video.crf << ", maxrate " << pl.video.maxrate_bps
-              << ", bufsize " << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames
-              << " frames, " << pl.video.bframes << " B-frames\n  filters " << pl.video_filters;
+    std::cout << "\n"
+              << pl.path.string() << "\n  preset  " << pl.preset << " ("
+              << job.outputs[i].preset.source.string() << ")\n  video   " << pl.video.codec << " "
+              << pl.video.profile << " " << pl.video.width_px << "x" << pl.video.height_px << " @ "
+              << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den << " fps, crf "
+              << pl.video.crf << ", maxrate " << pl.video.maxrate_bps << ", bufsize "
+              << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames << " frames, "
+              << pl.video.bframes << " B-frames\n  filters " << pl.video_filters;
     if (!pl.smart_filters.fill.empty()) {
       std::cout << " (the window moves per frame)\n  fill    " << pl.smart_filters.fill
                 << " (shots drawn as blur fill)";
@@ -120,7 +121,8 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir, bool c
     bar.update(p.position_us, p.duration_us, p.frames, p.elapsed_s);
   });
   bar.done();
-  if (report.face_detector == "haar") std::cerr << "reelpack: note: " << haar_fallback_note() << "\n";
+  if (report.face_detector == "haar")
+    std::cerr << "reelpack: note: " << haar_fallback_note() << "\n";
 
   // --cover: the best frame beside each output that was written.
   std::vector<CoverFile> cover_files;
@@ -210,40 +212,31 @@ int cmd_package(const Args& args) {
       "dry-run,n", "print the resolved presets and the plan; write nothing")(
       "json", "print a JSON summary (or plan) on stdout")("verbose,v",
                                                           "show FFmpeg's own warnings");
-  const po::options_description overrides = preset_options(true);
-  po::options_description all;
-  all.add(opts).add(overrides).add_options()("input", po::value<std::string>());
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  const auto vm = parse_args("package", args, all, pos);
-  if (vm.count("help")) {
-    po::options_description shown;
-    shown.add(opts).add(overrides);
-    print_help(
-        "reelpack package INPUT -p PRESET [-p PRESET ...] -o OUTDIR [options]",
-        "Decodes INPUT once and writes one vertical episode per preset: reframed to the\n"
-        "preset's size, encoded with its codec, rate cap and GOP, AAC audio (silence when the\n"
-        "input has none), MP4 with moov first. Any preset key can be overridden for this run\n"
-        "with --SECTION.KEY VALUE. Outputs appear only when complete.",
-        shown,
-        "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
-        "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
-        "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o "
-        "out/\n"
-        "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
-        "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out "
-        "ep01.crop.csv\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in "
-        "ep01.edited.csv\n"
-        "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir "
-        "~/.cache/reelpack\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --subtitles "
-        "ep01.zh.vtt:zho\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng "
-        "--burn-subtitles\n");
-    return kExitOk;
-  }
+  const auto parsed = parse_verb(
+      "package", args, opts, "input",
+      {"reelpack package INPUT -p PRESET [-p PRESET ...] -o OUTDIR [options]",
+       "Decodes INPUT once and writes one vertical episode per preset: reframed to the\n"
+       "preset's size, encoded with its codec, rate cap and GOP, AAC audio (silence when the\n"
+       "input has none), MP4 with moov first. Any preset key can be overridden for this run\n"
+       "with --SECTION.KEY VALUE. Outputs appear only when complete.",
+       "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
+       "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
+       "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o "
+       "out/\n"
+       "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
+       "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
+       "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out "
+       "ep01.crop.csv\n"
+       "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in "
+       "ep01.edited.csv\n"
+       "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir "
+       "~/.cache/reelpack\n"
+       "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --subtitles "
+       "ep01.zh.vtt:zho\n"
+       "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng "
+       "--burn-subtitles\n"});
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   if (vm.count("verbose")) set_verbosity(1);
   if (!vm.count("input"))
     throw UsageError("reelpack package: no INPUT; see `reelpack package --help`");

@@ -71,31 +71,24 @@ int cmd_reframe(const Args& args) {
       "analyse only these ranges (as `package --range`), joined in order")(
       "json", "print the shots, their camera modes and the detection counts as JSON on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
-  const po::options_description overrides = preset_options(true);
-  po::options_description all;
-  all.add(opts).add(overrides).add_options()("input", po::value<std::string>());
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  const auto vm = parse_args("reframe", args, all, pos);
-  if (vm.count("help")) {
-    print_help(
-        "reelpack reframe INPUT -p PRESET [--preview OUT.mp4] [--crop-path-out FILE.csv] [options]",
-        "Runs the analysis of `package --reframe smart` on its own: shots, faces (BlazeFace,\n"
-        "installed by scripts/setup.sh; else OpenCV's Haar cascades from Debian's opencv-data)\n"
-        "and motion, then the virtual camera per shot\n"
-        "(stationary, pan, track, or fill: subjects too far apart, drawn as blur fill; its\n"
-        "rows give the whole picture, 0,0,W,H). Writes a review video, the crop path (the\n"
-        "window per output frame, in source pixels as displayed, rotation applied, on the\n"
-        "source timeline) and the detections; the crop path can be edited (keep only the rows you\n"
-        "want as keyframes; the rest is interpolated) and rendered with\n"
-        "`package --reframe smart --crop-path-in FILE.csv`.",
-        opts,
-        "  reelpack reframe ep01.mov -p tiktok --preview ep01.review.mp4\n"
-        "  reelpack reframe ep01.mov -p tiktok --crop-path-out ep01.crop.csv\n"
-        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in "
-        "ep01.crop.csv\n");
-    return kExitOk;
-  }
+  const auto parsed = parse_verb(
+      "reframe", args, opts, "input",
+      {"reelpack reframe INPUT -p PRESET [--preview OUT.mp4] [--crop-path-out FILE.csv] [options]",
+       "Runs the analysis of `package --reframe smart` on its own: shots, faces (BlazeFace,\n"
+       "installed by scripts/setup.sh; else OpenCV's Haar cascades from Debian's opencv-data)\n"
+       "and motion, then the virtual camera per shot\n"
+       "(stationary, pan, track, or fill: subjects too far apart, drawn as blur fill; its\n"
+       "rows give the whole picture, 0,0,W,H). Writes a review video, the crop path (the\n"
+       "window per output frame, in source pixels as displayed, rotation applied, on the\n"
+       "source timeline) and the detections; the crop path can be edited (keep only the rows you\n"
+       "want as keyframes; the rest is interpolated) and rendered with\n"
+       "`package --reframe smart --crop-path-in FILE.csv`.",
+       "  reelpack reframe ep01.mov -p tiktok --preview ep01.review.mp4\n"
+       "  reelpack reframe ep01.mov -p tiktok --crop-path-out ep01.crop.csv\n"
+       "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in "
+       "ep01.crop.csv\n"});
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   if (vm.count("verbose")) set_verbosity(1);
   if (!vm.count("input"))
     throw UsageError("reelpack reframe: no INPUT; see `reelpack reframe --help`");
@@ -169,15 +162,16 @@ int cmd_reframe(const Args& args) {
   if (json) {
     OutputReport r;
     r.reframe_shots = shots;
-    nlohmann::json j = {{"input", job.input.string()},
-                        {"preset", plan.preset},
-                        {"frames", a.frame_count()},
-                        {"window", {{"width", window.width_px}, {"height", window.height_px}}},
-                        {"faces", a.faces.size()},
-                        {"face_detector", a.face_detector},
-                        {"face_model", a.face_model.empty() ? nlohmann::json()
-                                                            : nlohmann::json(a.face_model.string())},
-                        {"motion_samples", a.motion.size()}};
+    nlohmann::json j = {
+        {"input", job.input.string()},
+        {"preset", plan.preset},
+        {"frames", a.frame_count()},
+        {"window", {{"width", window.width_px}, {"height", window.height_px}}},
+        {"faces", a.faces.size()},
+        {"face_detector", a.face_detector},
+        {"face_model",
+         a.face_model.empty() ? nlohmann::json() : nlohmann::json(a.face_model.string())},
+        {"motion_samples", a.motion.size()}};
     add_smart_reframe(j, r);
     j.erase("crop_path");
     std::cout << j.dump(2) << "\n";

@@ -42,30 +42,21 @@ int cmd_split(const Args& args) {
       "it for the same input and settings")("dry-run,n", "print the episode plan; write nothing")(
       "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
   add_shot_options(opts);
-  const po::options_description overrides = preset_options(true);
-  po::options_description all;
-  all.add(opts).add(overrides).add_options()("input", po::value<std::string>());
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  const auto vm = parse_args("split", args, all, pos);
-  if (vm.count("help")) {
-    po::options_description shown;
-    shown.add(opts).add(overrides);
-    print_help(
-        "reelpack split INPUT -o DIR --target S [--min S] [--max S] [-p PRESET ...]",
-        "Splits a long master into episodes that end on shot boundaries, each as close to\n"
-        "the target length as --min/--max allow. Writes DIR/ep001.<preset>.mp4 ... through\n"
-        "the preset pipeline (frame-exact), or DIR/ep001.mp4 ... copied without re-encoding\n"
-        "(ends snap to keyframes) when no preset is given, plus DIR/cutlist.csv.",
-        shown,
-        "  reelpack split master.mov -o season1/ --target 120 --min 60 --max 180 -p douyin -p "
-        "tiktok\n"
-        "  reelpack split master.mp4 -o eps/ --target 90            # lossless copies\n"
-        "  reelpack split master.mov -o eps/ --target 120 --dry-run\n"
-        "  reelpack split master.mov -o eps/ --target 120 --dry-run --cache-dir "
-        "~/.cache/reelpack\n");
-    return kExitOk;
-  }
+  const auto parsed = parse_verb(
+      "split", args, opts, "input",
+      {"reelpack split INPUT -o DIR --target S [--min S] [--max S] [-p PRESET ...]",
+       "Splits a long master into episodes that end on shot boundaries, each as close to\n"
+       "the target length as --min/--max allow. Writes DIR/ep001.<preset>.mp4 ... through\n"
+       "the preset pipeline (frame-exact), or DIR/ep001.mp4 ... copied without re-encoding\n"
+       "(ends snap to keyframes) when no preset is given, plus DIR/cutlist.csv.",
+       "  reelpack split master.mov -o season1/ --target 120 --min 60 --max 180 -p douyin -p "
+       "tiktok\n"
+       "  reelpack split master.mp4 -o eps/ --target 90            # lossless copies\n"
+       "  reelpack split master.mov -o eps/ --target 120 --dry-run\n"
+       "  reelpack split master.mov -o eps/ --target 120 --dry-run --cache-dir "
+       "~/.cache/reelpack\n"});
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   if (vm.count("verbose")) set_verbosity(1);
   if (!vm.count("input")) throw UsageError("reelpack split: no INPUT; see `reelpack split --help`");
   if (!vm.count("output")) throw UsageError("reelpack split: no output folder; add -o DIR");
@@ -136,7 +127,8 @@ int cmd_split(const Args& args) {
       rows.push_back(row);
       continue;
     }
-    const RangeSpec range{{false, ep.start_us, 0}, {false, ep.end_us, 0},
+    const RangeSpec range{{false, ep.start_us, 0},
+                          {false, ep.end_us, 0},
                           format_time(ep.start_us) + "-" + format_time(ep.end_us)};
     try {
       if (presets.empty()) {
@@ -212,8 +204,8 @@ int cmd_split(const Args& args) {
     if (json) {
       std::cout << j.dump(2) << "\n";
     } else {
-      std::cout << "dry run: " << shots.shots.size() << " shots, " << rows.size()
-                << " episodes\n" << csv.str();
+      std::cout << "dry run: " << shots.shots.size() << " shots, " << rows.size() << " episodes\n"
+                << csv.str();
     }
     return kExitOk;
   }

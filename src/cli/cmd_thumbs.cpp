@@ -62,32 +62,23 @@ int cmd_thumbs(const Args& args) {
       "dry-run", "analyse and print what would be written; write nothing")(
       "json", "print a JSON summary (every candidate's scores) on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
-  const po::options_description overrides = preset_options(true);
-  po::options_description all;
-  all.add(opts).add(overrides).add_options()("input", po::value<std::string>());
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  const auto vm = parse_args("thumbs", args, all, pos);
-  if (vm.count("help")) {
-    po::options_description shown;
-    shown.add(opts).add(overrides);
-    print_help(
-        "reelpack thumbs INPUT -o DIR [-n N] [-p PRESET ...] [--sprite] [--format jpg|webp|png]",
-        "Picks the frames a viewer would click on: sharp, well exposed, with contrast, not in\n"
-        "or next to a cut or fade, showing large frontal faces with open eyes, and not the\n"
-        "same moment twice. Only keyframes are decoded to choose; the winners are decoded\n"
-        "again at full size. Writes DIR/<stem>.<preset>.<rank>.<format> at each preset's\n"
-        "[cover] size, reframed like `package` (rank 1 is the best; without -p:\n"
-        "DIR/<stem>.<rank>.jpg at the source's size), and DIR/scores.csv with every\n"
-        "candidate's scores. --sprite adds DIR/sprite.jpg and DIR/sprite.vtt, the thumbnail\n"
-        "track web players show while scrubbing.",
-        shown,
-        "  reelpack thumbs ep01.mp4 -o covers/ -p tiktok -p bilibili-vertical\n"
-        "  reelpack thumbs ep01.mp4 -o covers/ -n 1 -p douyin --reframe blur --format webp\n"
-        "  reelpack thumbs ep01.mp4 -o web/ -n 1 --sprite --interval 5\n"
-        "  reelpack thumbs ep01.mp4 -o covers/ --dry-run --json\n");
-    return kExitOk;
-  }
+  const auto parsed = parse_verb(
+      "thumbs", args, opts, "input",
+      {"reelpack thumbs INPUT -o DIR [-n N] [-p PRESET ...] [--sprite] [--format jpg|webp|png]",
+       "Picks the frames a viewer would click on: sharp, well exposed, with contrast, not in\n"
+       "or next to a cut or fade, showing large frontal faces with open eyes, and not the\n"
+       "same moment twice. Only keyframes are decoded to choose; the winners are decoded\n"
+       "again at full size. Writes DIR/<stem>.<preset>.<rank>.<format> at each preset's\n"
+       "[cover] size, reframed like `package` (rank 1 is the best; without -p:\n"
+       "DIR/<stem>.<rank>.jpg at the source's size), and DIR/scores.csv with every\n"
+       "candidate's scores. --sprite adds DIR/sprite.jpg and DIR/sprite.vtt, the thumbnail\n"
+       "track web players show while scrubbing.",
+       "  reelpack thumbs ep01.mp4 -o covers/ -p tiktok -p bilibili-vertical\n"
+       "  reelpack thumbs ep01.mp4 -o covers/ -n 1 -p douyin --reframe blur --format webp\n"
+       "  reelpack thumbs ep01.mp4 -o web/ -n 1 --sprite --interval 5\n"
+       "  reelpack thumbs ep01.mp4 -o covers/ --dry-run --json\n"});
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   if (vm.count("verbose")) set_verbosity(1);
   if (!vm.count("input"))
     throw UsageError("reelpack thumbs: no INPUT; see `reelpack thumbs --help`");

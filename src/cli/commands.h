@@ -28,6 +28,7 @@ void set_verbosity(int level);
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 namespace reelpack::cli {
 
@@ -37,13 +38,29 @@ boost::program_options::variables_map parse_args(
     const boost::program_options::options_description& options,
     const boost::program_options::positional_options_description& positional);
 
+// What `reelpack VERB --help` prints around the options: the usage line(s), what the verb
+// does, and examples (one per line, indented).
+struct VerbHelp {
+  std::string usage;
+  std::string summary;
+  std::string examples;
+};
+
+// A verb's command line: its `options`, the preset overrides (--SECTION.KEY VALUE) and
+// one positional argument stored as `positional`. With --help prints the help (the
+// options and the overrides) and returns nullopt.
+std::optional<boost::program_options::variables_map> parse_verb(
+    const std::string& verb, const Args& args,
+    const boost::program_options::options_description& options, const std::string& positional,
+    const VerbHelp& help);
+
 }  // namespace reelpack::cli
 
 // Shared by package, cut and split.
 namespace reelpack {
 struct PackageJob;
 struct MediaInfo;
-}
+}  // namespace reelpack
 namespace reelpack::cli {
 // Creates the output folder if needed and checks it is writable, before any work.
 void prepare_output_dir(const std::filesystem::path& dir);

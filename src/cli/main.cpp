@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include "cli/commands.h"
+#include "presets/schema.h"
 #include "util/cancel.h"
 #include "util/error.h"
 
@@ -45,12 +46,34 @@ std::map<std::string, std::string> preset_overrides(const po::variables_map& vm)
 
 void print_help(const std::string& usage, const std::string& summary,
                 const po::options_description& options, const std::string& examples) {
-  std::cout << "Usage: " << usage << "\n\n" << summary << "\n\n" << options << "\nExamples:\n"
-            << examples << "\nExit codes: 0 ok, 1 processing failure, 2 usage error, 130 interrupted.\n";
+  std::cout << "Usage: " << usage << "\n\n"
+            << summary << "\n\n"
+            << options << "\nExamples:\n"
+            << examples
+            << "\nExit codes: 0 ok, 1 processing failure, 2 usage error, 130 interrupted.\n";
+}
+
+std::optional<po::variables_map> parse_verb(const std::string& verb, const Args& args,
+                                            const po::options_description& options,
+                                            const std::string& positional, const VerbHelp& help) {
+  const po::options_description overrides = preset_options(true);
+  po::options_description all;
+  all.add(options).add(overrides).add_options()(positional.c_str(), po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add(positional.c_str(), 1);
+  po::variables_map vm = parse_args(verb, args, all, pos);
+  if (vm.count("help")) {
+    po::options_description shown;
+    shown.add(options).add(overrides);
+    print_help(help.usage, help.summary, shown, help.examples);
+    return std::nullopt;
+  }
+  return vm;
 }
 
 namespace {
-const char* kTopHelp = R"(reelpack: package drama footage into vertical short-form episodes per platform.
+const char* kTopHelp =
+    R"(reelpack: package drama footage into vertical short-form episodes per platform.
 
 Usage: reelpack VERB [OPTIONS]
 
