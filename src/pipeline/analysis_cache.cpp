@@ -54,15 +54,32 @@ TransitionKind kind_from(const std::string& s) {
   throw std::runtime_error("unknown transition kind '" + s + "'");
 }
 
-json to_json(const SmartAnalysis& a) {
-  json boundaries = json::array();
-  for (const ShotBoundary& b : a.boundaries) {
-    boundaries.push_back({{"frame", b.frame},
-                          {"kind", to_string(b.kind)},
-                          {"span_start", b.span_start},
-                          {"span_end", b.span_end},
-                          {"score", b.score}});
+json boundaries_json(const std::vector<ShotBoundary>& boundaries) {
+  json out = json::array();
+  for (const ShotBoundary& b : boundaries) {
+    out.push_back({{"frame", b.frame},
+                   {"kind", to_string(b.kind)},
+                   {"span_start", b.span_start},
+                   {"span_end", b.span_end},
+                   {"score", b.score}});
   }
+  return out;
+}
+
+std::vector<ShotBoundary> boundaries_from(const json& j, int64_t frames) {
+  std::vector<ShotBoundary> out;
+  for (const json& b : j) {
+    out.push_back({b.at("frame").get<int64_t>(), kind_from(b.at("kind").get<std::string>()),
+                   b.at("span_start").get<int64_t>(), b.at("span_end").get<int64_t>(),
+                   b.at("score").get<double>()});
+    if (out.back().frame < 0 || out.back().frame > frames) {
+      throw std::runtime_error("a shot boundary is out of range");
+    }
+  }
+  return out;
+}
+
+json to_json(const SmartAnalysis& a) {
   json shots = json::array();
   for (const Shot& s : a.shots) shots.push_back(json::array({s.start_frame, s.end_frame}));
   return {{"source", {a.source.width_px, a.source.height_px}},
@@ -72,7 +89,7 @@ json to_json(const SmartAnalysis& a) {
           {"source_us", a.source_us},
           {"end_pts", a.end_pts},
           {"sample_seconds", a.sample_seconds},
-          {"boundaries", boundaries},
+          {"boundaries", boundaries_json(a.boundaries)},
           {"shots", shots},
           {"faces", samples_json(a.faces)},
           {"motion", samples_json(a.motion)},
@@ -98,15 +115,7 @@ SmartAnalysis analysis_from(const json& j, const fs::path& input) {
       a.frame_rate.num <= 0 || a.frame_rate.den <= 0) {
     throw std::runtime_error("inconsistent sizes or rates");
   }
-  for (const json& b : j.at("boundaries")) {
-    a.boundaries.push_back({b.at("frame").get<int64_t>(),
-                            kind_from(b.at("kind").get<std::string>()),
-                            b.at("span_start").get<int64_t>(), b.at("span_end").get<int64_t>(),
-                            b.at("score").get<double>()});
-    if (a.boundaries.back().frame < 0 || a.boundaries.back().frame > frames) {
-      throw std::runtime_error("a shot boundary is out of range");
-    }
-  }
+  a.boundaries = boundaries_from(j.at("boundaries"), frames);
   int64_t expect = 0;
   for (const json& s : j.at("shots")) {
     a.shots.push_back({s.at(0).get<int64_t>(), s.at(1).get<int64_t>()});
@@ -119,31 +128,6 @@ SmartAnalysis analysis_from(const json& j, const fs::path& input) {
   a.faces = samples_from(j.at("faces"), frames);
   a.motion = samples_from(j.at("motion"), frames);
   return a;
-}
-
-json boundaries_json(const std::vector<ShotBoundary>& boundaries) {
-  json out = json::array();
-  for (const ShotBoundary& b : boundaries) {
-    out.push_back({{"frame", b.frame},
-                   {"kind", to_string(b.kind)},
-                   {"span_start", b.span_start},
-                   {"span_end", b.span_end},
-                   {"score", b.score}});
-  }
-  return out;
-}
-
-std::vector<ShotBoundary> boundaries_from(const json& j, int64_t frames) {
-  std::vector<ShotBoundary> out;
-  for (const json& b : j) {
-    out.push_back({b.at("frame").get<int64_t>(), kind_from(b.at("kind").get<std::string>()),
-                   b.at("span_start").get<int64_t>(), b.at("span_end").get<int64_t>(),
-                   b.at("score").get<double>()});
-    if (out.back().frame < 0 || out.back().frame > frames) {
-      throw std::runtime_error("a shot boundary is out of range");
-    }
-  }
-  return out;
 }
 
 json shots_json(const ShotList& s) {
@@ -178,29 +162,42 @@ ShotList shots_from(const json& j, const fs::path& input) {
   return s;
 }
 
-}  // namespace
-
-AnalysisKey shots_key(const fs::path& input, const ShotDetectorOptions& s) {
-  std::ostringstream t;
+// Every key opens with what it is for (and its version) and the input's content.
+void start_key(std::ostringstream& t, const char* version, const fs::path& input) {
   t.precision(17);
-  t << kShotListVersion << "\ncontent " << Fnv64().add(sample_content_hash(input)).hex()
-    << "\nshots min " << s.min_shot_seconds << " adaptive " << s.adaptive_threshold << " content "
+  t << version << "\ncontent " << Fnv64().add(sample_content_hash(input)).hex();
+}
+
+// The shot detector's options: shot lists and smart analyses both depend on them.
+void write_shot_options(std::ostringstream& t, const ShotDetectorOptions& s) {
+  t << "\nshots min " << s.min_shot_seconds << " adaptive " << s.adaptive_threshold << " content "
     << s.min_content_score << " window " << s.adaptive_window_frames << " flash "
     << s.max_flash_frames << " " << s.flash_similarity << " black " << s.fade_black_level
     << " gradual " << s.gradual_window_seconds << " " << s.gradual_min_distance << " "
     << s.gradual_adaptive_threshold << " transition " << s.max_transition_seconds << "\n";
+}
+
+AnalysisKey key_of(const std::ostringstream& t) {
   AnalysisKey key;
   key.text = t.str();
   key.hash = Fnv64().field(key.text).hex();
   return key;
 }
 
+}  // namespace
+
+AnalysisKey shots_key(const fs::path& input, const ShotDetectorOptions& s) {
+  std::ostringstream t;
+  start_key(t, kShotListVersion, input);
+  write_shot_options(t, s);
+  return key_of(t);
+}
+
 AnalysisKey analysis_key(const fs::path& input, const std::vector<TimeRange>& ranges,
                          const SmartAnalysisOptions& o) {
   std::ostringstream t;
-  t.precision(17);
-  t << kSmartAnalysisVersion << "\ncontent " << Fnv64().add(sample_content_hash(input)).hex()
-    << "\nranges";
+  start_key(t, kSmartAnalysisVersion, input);
+  t << "\nranges";
   for (const TimeRange& r : ranges) t << " " << r.start_us << "-" << r.end_us;
   t << "\nanalysis width " << o.width_px << " faces every " << o.face_interval_seconds
     << " full scan " << o.full_scan_seconds << " empty scan " << o.empty_scan_seconds
@@ -218,16 +215,8 @@ AnalysisKey analysis_key(const fs::path& input, const std::vector<TimeRange>& ra
   t << "\nfaces min " << f.min_face_px << " step " << f.scale_step << " profile step "
     << f.profile_scale_step << " neighbours " << f.min_neighbours << " profiles " << f.profiles
     << " tilt " << f.tilt_deg << " blazeface tiles " << f.blazeface_tiles;
-  const ShotDetectorOptions& s = o.shots;
-  t << "\nshots min " << s.min_shot_seconds << " adaptive " << s.adaptive_threshold << " content "
-    << s.min_content_score << " window " << s.adaptive_window_frames << " flash "
-    << s.max_flash_frames << " " << s.flash_similarity << " black " << s.fade_black_level
-    << " gradual " << s.gradual_window_seconds << " " << s.gradual_min_distance << " "
-    << s.gradual_adaptive_threshold << " transition " << s.max_transition_seconds << "\n";
-  AnalysisKey key;
-  key.text = t.str();
-  key.hash = Fnv64().field(key.text).hex();
-  return key;
+  write_shot_options(t, o.shots);
+  return key_of(t);
 }
 
 fs::path AnalysisCache::file_for(const AnalysisKey& key) const {
