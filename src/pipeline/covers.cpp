@@ -25,13 +25,6 @@ constexpr int kWindowWidthPx = 128;
 // render() (a 1080p frame is 6 MiB).
 constexpr int kMaxHeldFrames = 8;
 
-// The scoring frame's size: score_width_px wide, the source's display aspect.
-cv::Size score_size(const VideoInfo& v, int width_px) {
-  const double aspect =
-      static_cast<double>(std::max(1, v.display_width_px())) / std::max(1, v.display_height_px());
-  return {width_px, even(width_px / aspect)};
-}
-
 int64_t frame_time_us(const AVFrame* f, AVRational tb) {
   return av_rescale_q(f->pts, tb, AV_TIME_BASE_Q);
 }
@@ -169,7 +162,7 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   }
   key_input.set_keyframe_spacing_us(
       std::max(o.min_spacing_us, span_us > 0 ? span_us / o.max_candidates : int64_t{0}));
-  const cv::Size small_size = score_size(v, o.score_width_px);
+  const cv::Size small_size = display_size_at_width(v, o.score_width_px);
   FrameScoreOptions score_options = o.score;
   if (!o.cover_sizes.empty()) {
     const Size source{v.display_width_px(), v.display_height_px()};
@@ -186,7 +179,7 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   // Small frames after the candidates (window_verdict()): from the dense pass when there
   // is one, else decoded for each candidate worth a cover (verify, below).
   std::vector<WindowSample> window_samples;
-  const cv::Size window_size = score_size(v, kWindowWidthPx);
+  const cv::Size window_size = display_size_at_width(v, kWindowWidthPx);
   const auto run = [&](InputFile& in, const std::function<void(int64_t, const AVFrame*)>& take) {
     const AVRational tb = in.video_time_base();
     const auto sink = [&](StreamKind kind, AVFrame* f) {
@@ -389,7 +382,7 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
   const CoverSearchOptions& o = options_;
   const VideoInfo& v = *search.info.video;
   const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, v.rotation_deg);
-  const cv::Size small_size = score_size(v, o.score_width_px);
+  const cv::Size small_size = display_size_at_width(v, o.score_width_px);
   const Size display{v.display_width_px(), v.display_height_px()};
   const std::vector<CoverCandidate>& all = search.candidates;
   const auto cover_frame_us = [&](size_t idx) {
@@ -559,6 +552,11 @@ nlohmann::json to_json(const CoverSearch& s) {
           {"warnings", s.warnings}};
 }
 
+CoverSpec cover_spec(const Preset& preset, ReframeMode mode, const std::string& format) {
+  const CoverPreset& c = preset.cover;
+  return {preset.name, {c.width_px, c.height_px}, format.empty() ? c.format : format, mode};
+}
+
 fs::path cover_path(const fs::path& output, const Preset& preset) {
   return fs::path(output).replace_extension(preset.cover.format);
 }
@@ -574,9 +572,8 @@ std::vector<CoverFile> write_package_covers(const PackageJob& job) {
   std::vector<CoverSpec> specs;
   std::map<std::string, fs::path> paths;
   for (const OutputRequest& out : job.outputs) {
-    const CoverPreset& c = out.preset.cover;
-    o.cover_sizes.push_back({c.width_px, c.height_px});
-    specs.push_back({out.preset.name, {c.width_px, c.height_px}, c.format, job.reframe});
+    specs.push_back(cover_spec(out.preset, job.reframe));
+    o.cover_sizes.push_back(specs.back().size);
     paths[out.preset.name] = cover_path(out.path, out.preset);
   }
   CoverFinder finder(o);

@@ -110,6 +110,10 @@ struct CoverFile {
   std::string format;
 };
 
+// The cover `preset` asks for ([cover] width, height and format; `format` instead when
+// given), reframed with `mode`.
+CoverSpec cover_spec(const Preset& preset, ReframeMode mode, const std::string& format = {});
+
 using CoverPath = std::function<std::filesystem::path(int rank, const CoverSpec& spec)>;
 
 // Finds and renders covers; keeps the face cascades loaded between the two steps (and

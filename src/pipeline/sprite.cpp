@@ -102,13 +102,11 @@ SpriteReport write_sprite(const fs::path& path, const fs::path& dir, const Sprit
 
   SpriteReport report;
   report.duration_us = info.duration_us > 0 ? info.duration_us : scan_duration_us(path);
-  const double aspect =
-      static_cast<double>(std::max(1, v.display_width_px())) / std::max(1, v.display_height_px());
-  report.tile = {even(o.tile_width_px), even(o.tile_width_px / aspect)};
+  const cv::Size tile = display_size_at_width(v, even(o.tile_width_px));
+  report.tile = {tile.width, tile.height};
   const std::vector<SpriteCue> cues = plan_sprite(report.duration_us, report.tile, o);
   report.tiles = static_cast<int>(cues.size());
   report.columns = std::min<int>(o.columns, report.tiles);
-  const cv::Size tile(report.tile.width_px, report.tile.height_px);
 
   // One sheet at a time: its size from the cues it holds.
   cv::Mat sheet;

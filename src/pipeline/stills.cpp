@@ -70,6 +70,12 @@ void resize_into(const cv::Mat& src, cv::Mat& dst, cv::Size size) {
 
 }  // namespace
 
+cv::Size display_size_at_width(const VideoInfo& video, int width_px) {
+  const double aspect = static_cast<double>(std::max(1, video.display_width_px())) /
+                        std::max(1, video.display_height_px());
+  return {width_px, even(width_px / aspect)};
+}
+
 void make_swscale_bgr(cv::Mat& picture, cv::Size size) {
   if (picture.size() == size && picture.type() == CV_8UC3 && picture.isSubmatrix()) {
     cv::Size whole;

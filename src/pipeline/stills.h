@@ -17,6 +17,7 @@
 #include <opencv2/core.hpp>
 
 #include "media/av_ptr.h"
+#include "media/input.h"
 #include "pipeline/geometry.h"
 
 namespace reelpack {
@@ -27,6 +28,10 @@ namespace reelpack {
 // the picture is a view of a buffer one row taller. Keeps the buffer when `picture`
 // already is such a view of this size.
 void make_swscale_bgr(cv::Mat& picture, cv::Size size);
+
+// A picture `width_px` wide with the display aspect of `video` (rotation and sample
+// aspect applied), its height even: the size of scoring frames and sprite tiles.
+cv::Size display_size_at_width(const VideoInfo& video, int width_px);
 
 class BgrConverter {
  public:

@@ -15,12 +15,7 @@ namespace {
 
 std::vector<CoverSpec> cover_specs(const ThumbsJob& job) {
   std::vector<CoverSpec> specs;
-  for (const Preset& p : job.presets) {
-    specs.push_back({p.name,
-                     {p.cover.width_px, p.cover.height_px},
-                     job.format.empty() ? p.cover.format : job.format,
-                     job.reframe});
-  }
+  for (const Preset& p : job.presets) specs.push_back(cover_spec(p, job.reframe, job.format));
   if (specs.empty())
     specs.push_back({"", {0, 0}, job.format.empty() ? "jpg" : job.format, job.reframe});
   for (const CoverSpec& s : specs) {
