@@ -97,52 +97,6 @@ Rect to_source(const cv::Rect2d& r, double sx, double sy, Size source) {
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
-// Scales decoded frames to BGR of one size in display orientation, for analysis: the
-// stored picture is scaled (fast bilinear: plenty for a few hundred pixels and several
-// times cheaper than bicubic, as frame_sampler does), then turned as a player turns it
-// (rotation_deg clockwise: 90 is transpose=clock), which at this size costs little.
-class BgrScaler {
- public:
-  BgrScaler(cv::Size display_size, int rotation_deg, std::string file)
-      : size_(display_size),
-        stored_size_(rotation_deg == 90 || rotation_deg == 270
-                         ? cv::Size(display_size.height, display_size.width)
-                         : display_size),
-        rotation_deg_(rotation_deg),
-        file_(std::move(file)) {}
-
-  void scale(const AVFrame* f, cv::Mat& bgr) {
-    if (!sws_ || f->width != w_ || f->height != h_ || f->format != format_) {
-      sws_.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format),
-                                stored_size_.width, stored_size_.height, AV_PIX_FMT_BGR24,
-                                SWS_FAST_BILINEAR, nullptr, nullptr, nullptr));
-      if (!sws_) throw ProcessingError(file_ + ": cannot scale frames for analysis");
-      w_ = f->width;
-      h_ = f->height;
-      format_ = f->format;
-    }
-    cv::Mat& target = rotation_deg_ == 0 ? bgr : stored_;
-    make_swscale_bgr(target, stored_size_);
-    uint8_t* dst[4] = {target.data, nullptr, nullptr, nullptr};
-    int dst_stride[4] = {static_cast<int>(target.step), 0, 0, 0};
-    sws_scale(sws_.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
-    switch (rotation_deg_) {
-      case 90: cv::rotate(stored_, bgr, cv::ROTATE_90_CLOCKWISE); break;
-      case 180: cv::rotate(stored_, bgr, cv::ROTATE_180); break;
-      case 270: cv::rotate(stored_, bgr, cv::ROTATE_90_COUNTERCLOCKWISE); break;
-      default: break;
-    }
-  }
-
- private:
-  cv::Size size_, stored_size_;
-  int rotation_deg_ = 0;
-  std::string file_;
-  av::SwsPtr sws_;
-  cv::Mat stored_;
-  int w_ = 0, h_ = 0, format_ = -1;
-};
-
 // Faces in the sampled frames, found on a worker thread so that detection runs beside
 // the decoder instead of after it (the decode callback only scales and queues a frame).
 // Frames are handled in the order they are submitted; the scheduling (which frames to
@@ -318,8 +272,9 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
   // Every frame at 256 px (shots, motion); sampled frames at the analysis width (faces).
   // The frame before is kept (a reference, not a copy) so that at a likely cut the
   // shot's last moments can be sampled too.
-  BgrScaler to_small({sw, sh}, rotation, path.string()),
-      to_analysis({aw, ah}, rotation, path.string());
+  // Analysis frames in display orientation (turned as a player turns them), scaled fast.
+  BgrConverter to_small(rotation, BgrConverter::Scaling::Fast, path.string()),
+      to_analysis(rotation, BgrConverter::Scaling::Fast, path.string());
   cv::Mat small, grey, previous_grey, diff;
   av::FramePtr previous_frame = av::make_frame();
   MotionMoments moments;
@@ -332,9 +287,7 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
   int64_t previous_us = 0;  // the time of previous_frame
 
   const auto sample_faces = [&](const AVFrame* frame, int64_t index, int64_t t_us, bool full) {
-    cv::Mat image;
-    to_analysis.scale(frame, image);
-    faces->submit(index, t_us, std::move(image), full);
+    faces->submit(index, t_us, to_analysis.convert(frame, {aw, ah}).clone(), full);
     last_sampled = index;
   };
   const auto sample_motion = [&](int64_t frame) {
@@ -360,7 +313,7 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
     if (progress) progress(index + 1, t_us);
     if (!opt.detect) return;
 
-    to_small.scale(f, small);
+    small = to_small.convert(f, {sw, sh});
     shots->push(small);
     cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
     bool likely_cut = false;

@@ -35,7 +35,14 @@ cv::Size display_size_at_width(const VideoInfo& video, int width_px);
 
 class BgrConverter {
  public:
-  explicit BgrConverter(int rotation_deg = 0) : rotation_deg_(rotation_deg) {}
+  // Quality: area averaging for large reductions, else bicubic with full chroma, and the
+  // frame's own YCbCr matrix and range (covers, tiles, scores). Fast: fast bilinear with
+  // swscale's default matrix (analysis frames of a few hundred pixels, every frame).
+  enum class Scaling { Quality, Fast };
+  // `file` names the input in errors.
+  explicit BgrConverter(int rotation_deg = 0, Scaling scaling = Scaling::Quality,
+                        std::string file = {})
+      : rotation_deg_(rotation_deg), scaling_(scaling), file_(std::move(file)) {}
 
   // The frame as 8-bit BGR (full range, converted with the frame's own YCbCr matrix, or
   // what players assume when it has none), turned by the rotation. `display` is the size
@@ -45,6 +52,8 @@ class BgrConverter {
 
  private:
   int rotation_deg_ = 0;
+  Scaling scaling_ = Scaling::Quality;
+  std::string file_;
   av::SwsPtr sws_;
   int sws_w_ = 0, sws_h_ = 0, sws_fmt_ = -1, sws_out_w_ = 0, sws_out_h_ = 0;
   int sws_space_ = -1, sws_range_ = -1;
