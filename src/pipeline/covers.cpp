@@ -204,7 +204,7 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   };
 
   {
-    BgrConverter to_bgr(v.rotation_deg);
+    BgrConverter to_bgr(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
     run(key_input, [&](int64_t t_us, const AVFrame* f) {
       if (inside(o.ranges, t_us))
         set.add(t_us, f->key_frame != 0, to_bgr.convert(f, small_size), score_options);
@@ -232,7 +232,8 @@ CoverSearch CoverFinder::find(const fs::path& path) {
     d.audio = false;
     d.fast_video = true;
     InputFile in(path, d);
-    BgrConverter to_bgr(v.rotation_deg), to_window(v.rotation_deg);
+    BgrConverter to_bgr(v.rotation_deg, BgrConverter::Scaling::Quality, path.string()),
+        to_window(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
     size_t next = 0;
     int64_t next_window_us = INT64_MIN;
     run(in, [&](int64_t t_us, const AVFrame* f) {
@@ -270,12 +271,12 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   // the frame in the middle of that window. Picks that fail are replaced and checked in
   // turn, within a budget.
   std::unique_ptr<InputFile> window_input;
-  BgrConverter to_window(v.rotation_deg);
+  BgrConverter to_window(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
   // With a few covers wanted, the frame in the middle of each window is kept at full
   // size for render(), which then decodes nothing again.
   const bool keep_frames = o.count <= kMaxHeldFrames;
   held_frames_.clear();
-  BgrConverter to_full(v.rotation_deg);
+  BgrConverter to_full(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
   const auto verify = [&](CoverCandidate& c) {
     const int64_t end_us = std::min(c.time_us + o.pick.window_us,
                                     range_end(o.ranges, c.time_us, search.info.duration_us));
@@ -398,7 +399,7 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
     return cover_frame_us(search.picked[a]) < cover_frame_us(search.picked[b]);
   });
   std::unique_ptr<InputFile> in;  // opened when a frame must be decoded again
-  BgrConverter to_bgr(v.rotation_deg);
+  BgrConverter to_bgr(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
   std::vector<CoverFile> files;
   for (size_t rank_index : by_time) {
     const size_t idx = search.picked[rank_index];

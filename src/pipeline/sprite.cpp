@@ -136,7 +136,7 @@ SpriteReport write_sprite(const fs::path& path, const fs::path& dir, const Sprit
   };
 
   const AVRational tb = in.video_time_base();
-  BgrConverter to_bgr(v.rotation_deg);
+  BgrConverter to_bgr(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
   cv::Mat last = cv::Mat(tile, CV_8UC3, cv::Scalar(0, 0, 0));
   int64_t position_us = 0;  // where the decoder is
   bool eof = false;
