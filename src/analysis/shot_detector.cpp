@@ -543,15 +543,7 @@ std::vector<ShotBoundary> ShotDetector::enforce_min_shot(std::vector<ShotBoundar
   return kept;
 }
 
-std::vector<ShotBoundary> ShotDetector::finish() {
-  if (finished_) throw std::logic_error("ShotDetector::finish called twice");
-  finished_ = true;
-  // The last candidates, judged on the frames there are.
-  for (int64_t c = std::max<int64_t>(1, frame_count_ - cut_latency_frames_); c < frame_count_;
-       ++c) {
-    evaluate_cut(c);
-  }
-
+std::vector<ShotBoundary> ShotDetector::candidates() const {
   std::vector<FrameRange> absorbed;
   std::vector<ShotBoundary> all = find_fades(absorbed);
   const auto in_fade = [&](int64_t first, int64_t last) {
@@ -569,7 +561,55 @@ std::vector<ShotBoundary> ShotDetector::finish() {
     });
     if (!is_cut && !in_fade(g.span_start - 1, g.span_end + 1)) all.push_back(g);
   }
-  return enforce_min_shot(std::move(all));
+  return all;
+}
+
+std::vector<ShotBoundary> ShotDetector::finish() {
+  if (finished_) throw std::logic_error("ShotDetector::finish called twice");
+  finished_ = true;
+  // The last candidates, judged on the frames there are.
+  for (int64_t c = std::max<int64_t>(1, frame_count_ - cut_latency_frames_); c < frame_count_;
+       ++c) {
+    evaluate_cut(c);
+  }
+  return enforce_min_shot(candidates());
+}
+
+ShotDetector::Settled ShotDetector::settled() const {
+  Settled out;
+  const int64_t n = frame_count_;
+  const int64_t lag = gradual_lag_frames_;
+  const int64_t max_gap = std::max<int64_t>(2, lag / 8);  // as find_gradual()
+  // Candidates before `limit` are final. Later frames can still: judge the cuts of the
+  // last cut_latency frames; extend, join or (by the distances up to lag frames after it)
+  // accept a dissolve run, whose boundary can lie up to lag / 2 before its first frame
+  // and whose run is up to lag + max_transition frames long; start a fade whose ramp
+  // reaches max_transition frames back, absorbing the cuts there; end the dark run in
+  // progress, a fade (or a flash) whose ramp reaches back as far before it.
+  int64_t limit = n - (3 * lag + max_transition_frames_ + max_gap + cut_latency_frames_ +
+                       options_.adaptive_window_frames + 4);
+  if (dark_run_start_ >= 0) limit = std::min(limit, dark_run_start_ - max_transition_frames_ - 1);
+  // enforce_min_shot() keeps the stronger of candidates closer than `gap`: a stretch of
+  // `gap` frames without candidates separates the decisions before it from whatever
+  // comes after.
+  const int64_t gap = std::max<int64_t>(1, min_shot_frames_);
+  int64_t until = limit - gap;
+  if (until <= 0) return out;
+  std::vector<ShotBoundary> all = candidates();
+  std::vector<int64_t> at;
+  for (const ShotBoundary& b : all) at.push_back(b.frame);
+  std::sort(at.begin(), at.end());
+  for (;;) {
+    const auto it = std::lower_bound(at.begin(), at.end(), until);
+    if (it == at.end() || *it >= until + gap) break;
+    until = *it - gap;
+    if (until <= 0) return out;
+  }
+  out.until = until;
+  for (const ShotBoundary& b : enforce_min_shot(std::move(all))) {
+    if (b.frame < until) out.boundaries.push_back(b);
+  }
+  return out;
 }
 
 std::vector<Shot> shots_from_boundaries(const std::vector<ShotBoundary>& boundaries,

@@ -111,6 +111,19 @@ class ShotDetector {
   // The boundaries of everything pushed, sorted by frame. Call once, after the last push.
   std::vector<ShotBoundary> finish();
 
+  // While frames are still coming: the boundaries before frame `until` that no frame
+  // pushed later can change, sorted, and every boundary there will be before `until`
+  // (finish() returns the same ones there). A frame's boundaries settle a few seconds
+  // after it (the dissolve check looks gradual_window_seconds either side of runs up to
+  // max_transition_seconds long; a fade's ramps reach max_transition_seconds back from
+  // its black), and not while the picture is black. `until` is 0 until some have.
+  // One pass over the frames' figures, as finish() makes.
+  struct Settled {
+    std::vector<ShotBoundary> boundaries;
+    int64_t until = 0;
+  };
+  Settled settled() const;
+
   int64_t frame_count() const { return frame_count_; }
 
  private:
@@ -139,6 +152,8 @@ class ShotDetector {
   std::vector<ShotBoundary> find_fades(std::vector<FrameRange>& absorbed) const;
   std::vector<ShotBoundary> find_gradual() const;
   std::vector<ShotBoundary> enforce_min_shot(std::vector<ShotBoundary> boundaries) const;
+  // Every boundary found so far, before enforce_min_shot() (the cuts judged so far).
+  std::vector<ShotBoundary> candidates() const;
 
   ShotDetectorOptions options_;
   int64_t min_shot_frames_ = 0;

@@ -80,6 +80,7 @@ namespace {
 PackageJob job_for(const ManifestRow& row, const BatchOptions& options) {
   PackageJob job;
   job.analysis_cache_dir = options.cache_dir;
+  job.smart_hold_bytes = options.smart_hold_bytes;
   if (!row.subtitles.empty()) {
     job.subtitles.push_back(parse_subtitle_spec(row.subtitles.string()));
     job.burn_subtitles = options.burn_subtitles;

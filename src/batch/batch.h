@@ -28,6 +28,7 @@
 
 #include "batch/manifest.h"
 #include "batch/shard.h"
+#include "pipeline/package.h"
 #include "presets/preset.h"
 
 namespace reelpack {
@@ -44,6 +45,9 @@ struct BatchOptions {
   // --force or another row of the same input does not analyse again. Empty: no cache.
   std::filesystem::path cache_dir;
   bool burn_subtitles = false;  // rows with subtitles also get them drawn into the picture
+  // --reframe smart rows: memory for frames held while their shot is analysed (see
+  // PackageJob::smart_hold_bytes), per row.
+  int64_t smart_hold_bytes = kDefaultSmartHoldBytes;
   // A cover beside each output (<stem>.<preset>.<format>, as package --cover): made when
   // its output is encoded, or when it is missing beside an output that is up to date.
   bool covers = false;

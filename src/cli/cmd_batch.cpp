@@ -255,6 +255,10 @@ int cmd_batch(const Args& args) {
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "keep --reframe smart analyses here and reuse them (default: OUTDIR/.reelpack-cache)")(
       "no-cache", "neither read nor write the analysis cache")(
+      "smart-memory", po::value<int64_t>()->value_name("MB"),
+      "smart: memory for decoded frames held until their shot's camera is placed, so the "
+      "input is decoded once (default 1536; a longer shot is decoded again; 0: always "
+      "analyse in a pass of its own)")(
       "burn-subtitles",
       "also draw each row's subtitles into the picture (they are always "
       "added as a soft mov_text track)")(
@@ -318,6 +322,7 @@ int cmd_batch(const Args& args) {
                                         : o.outdir / ".reelpack-cache";
   }
   o.strict = vm.count("strict") > 0;
+  if (vm.count("smart-memory")) o.smart_hold_bytes = smart_memory_bytes(vm, "batch");
   if (vm.count("jobs")) {
     o.jobs = vm["jobs"].as<int>();
     if (o.jobs < 1)

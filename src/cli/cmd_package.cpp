@@ -203,6 +203,10 @@ int cmd_package(const Args& args) {
       "Sans), after reframing")(
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "smart: keep the analysis in DIR and reuse it for the same input, ranges and settings")(
+      "smart-memory", po::value<int64_t>()->value_name("MB"),
+      "smart: memory for decoded frames held until their shot's camera is placed, so the "
+      "input is decoded once (default 1536; a longer shot is decoded again; 0: always "
+      "analyse in a pass of its own)")(
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
       "cut these ranges (repeatable, joined in order): seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
@@ -254,6 +258,7 @@ int cmd_package(const Args& args) {
   if (vm.count("crop-path-out")) job.crop_path_out = vm["crop-path-out"].as<std::string>();
   if (vm.count("crop-path-in")) job.crop_path_in = vm["crop-path-in"].as<std::string>();
   if (vm.count("cache-dir")) job.analysis_cache_dir = vm["cache-dir"].as<std::string>();
+  if (vm.count("smart-memory")) job.smart_hold_bytes = smart_memory_bytes(vm, "package");
   if (vm.count("subtitles")) {
     for (const auto& s : vm["subtitles"].as<std::vector<std::string>>()) {
       job.subtitles.push_back(parse_subtitle_spec(s));

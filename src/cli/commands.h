@@ -87,6 +87,9 @@ reelpack::ShotList detect_with_progress(const std::filesystem::path& input,
 std::map<std::string, std::string> preset_overrides(
     const boost::program_options::variables_map& vm);
 
+// --smart-memory MB in bytes; UsageError naming `verb` when negative.
+int64_t smart_memory_bytes(const boost::program_options::variables_map& vm, const std::string& verb);
+
 // Prints "Usage: ...", the options and the examples for `--help`.
 void print_help(const std::string& usage, const std::string& summary,
                 const boost::program_options::options_description& options,

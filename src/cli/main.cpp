@@ -36,6 +36,15 @@ po::variables_map parse_args(const std::string& verb, const Args& args,
   return vm;
 }
 
+int64_t smart_memory_bytes(const po::variables_map& vm, const std::string& verb) {
+  const int64_t mb = vm["smart-memory"].as<int64_t>();
+  if (mb < 0 || mb > (int64_t{1} << 30)) {
+    throw UsageError("reelpack " + verb + ": --smart-memory " + std::to_string(mb) +
+                     ": give megabytes, 0 or more (0: analyse in a pass of its own)");
+  }
+  return mb << 20;
+}
+
 std::map<std::string, std::string> preset_overrides(const po::variables_map& vm) {
   std::map<std::string, std::string> overrides;
   for (const auto& [key, value] : vm) {

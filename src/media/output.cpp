@@ -69,6 +69,10 @@ void Muxer::start(const std::map<std::string, std::string>& metadata) {
   // is the AAC encoder's 1024 priming samples (21 ms at 48 kHz) played as silence.
   options.set("movflags", "+faststart+negative_cts_offsets");
   options.set("use_editlist", "0");
+  // Interleave however far one stream runs ahead of the other (one-pass smart reframing
+  // holds the video of a shot while its audio goes on) rather than, past libavformat's
+  // 10 s default, writing the stream ahead in long runs.
+  ctx_->max_interleave_delta = 120 * int64_t{AV_TIME_BASE};
   av::check(avformat_write_header(ctx_.get(), options.get_address()), "write the output header",
             name_);
   started_ = true;

@@ -30,7 +30,7 @@
 namespace reelpack {
 
 // Bump when the analysis (shot detector, face sampler, motion) changes its results.
-inline constexpr const char* kSmartAnalysisVersion = "smart-analysis-2";
+inline constexpr const char* kSmartAnalysisVersion = "smart-analysis-3";
 // Bump when detect_shots() (the shot detector, its frame scaling) changes its results.
 inline constexpr const char* kShotListVersion = "shot-list-1";
 

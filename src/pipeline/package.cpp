@@ -855,20 +855,32 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     return false;
   };
   try {
+    const auto to_outputs = [&](StreamKind kind, AVFrame* frame) {
+      bool any = false;
+      for (auto& b : branches) {
+        if (b && b->offer(kind, frame)) any = true;
+      }
+      // Every output failed: stop reading. The reports say why.
+      if (!any) throw AllOutputsFailed{};
+    };
+    const auto count = [&](const AVFrame* frame) {
+      ++report.frames_decoded;
+      p.frames = report.frames_decoded;
+      p.position_us = av_rescale_q(frame->pts, vtb, AV_TIME_BASE_Q);
+      p.elapsed_s = elapsed() - encode_start_s;
+      if (progress) progress(p);
+    };
+    // One-pass smart reframing holds each video frame until its shot's windows are placed.
+    const SmartReframe::Deliver deliver_video = [&](AVFrame* frame) {
+      to_outputs(StreamKind::Video, frame);
+    };
     const InputFile::FrameSink feed = [&](StreamKind kind, AVFrame* frame) {
-        if (kind == StreamKind::Video && frame) {
-          ++report.frames_decoded;
-          p.frames = report.frames_decoded;
-          p.position_us = av_rescale_q(frame->pts, vtb, AV_TIME_BASE_Q);
-          p.elapsed_s = elapsed() - encode_start_s;
-          if (progress) progress(p);
-        }
-        bool any = false;
-        for (auto& b : branches) {
-          if (b && b->offer(kind, frame)) any = true;
-        }
-        // Every output failed: stop reading. The reports say why.
-        if (!any) throw AllOutputsFailed{};
+      if (kind == StreamKind::Video && frame) count(frame);
+      if (kind == StreamKind::Video && smart && smart->one_pass()) {
+        smart->take(frame, deliver_video);
+      } else {
+        to_outputs(kind, frame);
+      }
     };
     if (live()) {
       if (cutter) {
@@ -876,6 +888,19 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       } else {
         input.decode(feed);
       }
+    }
+    if (const auto from = smart ? smart->decode_again_from() : std::nullopt; from && live()) {
+      // The frames held outgrew the memory allowed: the video from the first frame not
+      // delivered is decoded again (the audio went through already).
+      input.seek_to(av_rescale_q(*from, vtb, AV_TIME_BASE_Q));
+      const InputFile::FrameSink again = [&](StreamKind kind, AVFrame* frame) {
+        if (kind != StreamKind::Video || !frame || frame->pts < *from) return;
+        count(frame);
+        to_outputs(kind, frame);
+      };
+      while (input.read_some(again)) {
+      }
+      to_outputs(StreamKind::Video, nullptr);
     }
     for (auto& b : branches) {
       if (b) b->close_input();
@@ -1040,6 +1065,10 @@ nlohmann::json to_json(const PackageReport& r) {
                 {"cache_file", r.analysis.cache_file.empty()
                                    ? nlohmann::json()
                                    : nlohmann::json(r.analysis.cache_file.string())},
+                {"decode", r.analysis.decode},
+                {"decoded_again_from_seconds", r.analysis.decoded_again_from_s
+                                                   ? nlohmann::json(*r.analysis.decoded_again_from_s)
+                                                   : nlohmann::json()},
                 {"warnings", r.analysis.warnings}};
   }
   nlohmann::json j = {{"input", r.input.path.string()},

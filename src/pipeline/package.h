@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct OutputRequest {
   std::filesystem::path path;  // final path; written as a temporary beside it first
 };
 
+// PackageJob::smart_hold_bytes by default: 1.5 GiB, about 16 s of 1080p frames.
+inline constexpr int64_t kDefaultSmartHoldBytes = int64_t{1536} << 20;
+
 struct PackageJob {
   std::filesystem::path input;
   std::vector<OutputRequest> outputs;
@@ -50,6 +54,11 @@ struct PackageJob {
   // is analysed with the same ranges and settings (pipeline/analysis_cache.h). Empty: no
   // cache.
   std::filesystem::path analysis_cache_dir;
+  // --reframe smart: memory for decoded frames held until their shot is over and its
+  // camera placed, so that the input is decoded once, not once for the analysis and
+  // again for the encode. A shot (plus the few seconds the shot detector needs after
+  // it) that does not fit is decoded a second time from there. 0: always twice.
+  int64_t smart_hold_bytes = kDefaultSmartHoldBytes;
   // Soft subtitle tracks (mov_text), in this order, re-timed like the picture; with
   // burn_subtitles the first is also drawn into the picture after reframing.
   std::vector<SubtitleSpec> subtitles;
@@ -136,6 +145,13 @@ struct AnalysisReport {
   std::string cache;  // "hit" (read from the cache), "miss" (analysed, then stored), "off"
   std::filesystem::path cache_file;
   std::vector<std::string> warnings;  // a damaged cache entry, a cache that cannot be written
+  // How the frames were analysed: "own pass" (decoded for the analysis alone, then again
+  // for the encode), "one pass" (the encode's frames, held until their shot was placed),
+  // "cache" (not analysed: read from the cache, or a crop path read in).
+  std::string decode = "own pass";
+  // One pass whose held frames outgrew PackageJob::smart_hold_bytes: the video from this
+  // time on (seconds, output timeline) was decoded a second time.
+  std::optional<double> decoded_again_from_s;
 };
 
 struct PackageReport {

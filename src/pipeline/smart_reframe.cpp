@@ -9,6 +9,8 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 #include <optional>
@@ -124,7 +126,23 @@ class FaceSampler {
   // `image` (analysis size, BGR) is the sampler's from now on. `full`: scan the whole
   // frame whatever the schedule (a new shot).
   void submit(int64_t frame, int64_t t_us, cv::Mat image, bool full) {
+    submitted_.push_back(frame);
     queue_.push({frame, t_us, std::move(image), full});
+  }
+
+  // The faces found in frames [first, end), once every frame submitted before `end` is
+  // done (waits for the worker). Rethrows a detection error.
+  std::vector<SubjectSample> faces_between(int64_t first, int64_t end) {
+    const auto due = static_cast<size_t>(
+        std::lower_bound(submitted_.begin(), submitted_.end(), end) - submitted_.begin());
+    std::unique_lock lock(mutex_);
+    progress_.wait(lock, [&] { return done_ >= due || error_; });
+    if (error_) std::rethrow_exception(error_);
+    std::vector<SubjectSample> out;
+    for (const SubjectSample& s : faces_) {
+      if (s.frame >= first && s.frame < end) out.push_back(s);
+    }
+    return out;
   }
 
   // The BlazeFace model the detector runs; empty when it runs the Haar cascades alone.
@@ -148,10 +166,17 @@ class FaceSampler {
 
   void run() {
     try {
-      while (auto job = queue_.pop()) sample(*job);
+      while (auto job = queue_.pop()) {
+        sample(*job);
+        const std::lock_guard lock(mutex_);
+        ++done_;
+        progress_.notify_all();
+      }
     } catch (...) {
+      const std::lock_guard lock(mutex_);
       error_ = std::current_exception();
       queue_.abort();
+      progress_.notify_all();
     }
   }
 
@@ -180,6 +205,7 @@ class FaceSampler {
       next_full_us_ = job.t_us + (found.empty() ? empty_scan_us_ : full_scan_us_);
     }
     followed_.clear();
+    const std::lock_guard lock(mutex_);
     for (const SubjectBox& b : found) {
       followed_.push_back(b.box);
       faces_.push_back({job.frame, to_source(cv::Rect2d(b.box), to_src_x_, to_src_y_, source_),
@@ -193,9 +219,13 @@ class FaceSampler {
   int64_t profile_interval_us_, full_scan_us_, empty_scan_us_;
   int64_t next_profile_us_ = INT64_MIN, next_full_us_ = INT64_MIN;
   std::vector<cv::Rect> followed_;  // faces of the last sample, analysis pixels
+  std::vector<int64_t> submitted_;  // the frames submitted, in order (the caller's)
+  std::mutex mutex_;                // guards faces_, done_ and error_
+  std::condition_variable progress_;
   std::vector<SubjectSample> faces_;
-  BoundedQueue<Job> queue_;
+  size_t done_ = 0;  // frames sampled (or spared) so far
   std::exception_ptr error_;
+  BoundedQueue<Job> queue_;
   std::thread worker_;
 };
 
@@ -219,184 +249,239 @@ size_t shot_index(const std::vector<Shot>& shots, int64_t frame) {
 
 // --- analysis -----------------------------------------------------------------------------
 
-SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRange>& ranges,
-                                  const SmartAnalysisOptions& opt,
-                                  const AnalysisProgress& progress) {
-  if (opt.width_px < 64 || opt.width_px % 2) {
-    throw UsageError("smart reframe: the analysis width must be even and at least 64 px");
-  }
-  if (!(opt.face_interval_seconds > 0) || !(opt.profile_interval_seconds > 0) ||
-      !(opt.full_scan_seconds > 0) || !(opt.empty_scan_seconds > 0)) {
-    throw UsageError("smart reframe: detection intervals must be positive");
-  }
-  InputFile input(path, DecodeOptions{true, false, true});
-  const MediaInfo& info = input.info();
-  if (!info.video) throw UsageError(path.string() + ": has no video stream to reframe");
-  const VideoInfo& v = *info.video;
-  const int rotation = v.rotation_deg;
-  if (rotation != 0 && rotation != 90 && rotation != 180 && rotation != 270) {
-    throw UsageError(path.string() + ": --reframe smart: rotation " + std::to_string(rotation) +
-                     " degrees is not a quarter turn; re-encode it upright first");
-  }
-
-  SmartAnalysis a;
-  a.input = path;
-  // Everything from here on is in display orientation, as the outputs are cropped.
-  a.source = rotated_size({v.width_px, v.height_px}, rotation);
-  const AVRational fr = v.avg_frame_rate.num > 0 ? v.avg_frame_rate : v.r_frame_rate;
-  a.frame_rate = fr.num > 0 && fr.den > 0 ? Rational{fr.num, fr.den} : Rational{30, 1};
-  a.time_base = input.video_time_base();
-  a.sample_seconds = opt.face_interval_seconds;
-
-  // The analysis frame keeps the displayed aspect (non-square pixels are resampled).
-  const PixelAspect par = rotated_aspect({v.sar.num, v.sar.den}, rotation);
-  const double sar = par.num > 0 && par.den > 0 ? static_cast<double>(par.num) / par.den : 1.0;
-  const int aw = opt.width_px;
-  const int ah = even(aw * static_cast<double>(a.source.height_px) / (a.source.width_px * sar));
-  const int sw = kShotAnalysisWidthPx;
-  const int sh = even(sw * static_cast<double>(ah) / aw);
-  const double to_src_x = static_cast<double>(a.source.width_px) / aw;
-  const double to_src_y = static_cast<double>(a.source.height_px) / ah;
-  const double small_to_src_x = static_cast<double>(a.source.width_px) / sw;
-  const double small_to_src_y = static_cast<double>(a.source.height_px) / sh;
-
-  std::optional<ShotDetector> shots;
-  std::optional<FaceSampler> faces;
-  if (opt.detect) {
-    shots.emplace(a.frame_rate, opt.shots);
-    faces.emplace(opt, to_src_x, to_src_y, a.source);
-    a.face_model = faces->face_model();
-    a.face_detector = a.face_model.empty() ? "haar" : "blazeface";
-  }
-
-  // Every frame at 256 px (shots, motion); sampled frames at the analysis width (faces).
-  // The frame before is kept (a reference, not a copy) so that at a likely cut the
-  // shot's last moments can be sampled too.
-  // Analysis frames in display orientation (turned as a player turns them), scaled fast.
-  BgrConverter to_small(rotation, BgrConverter::Scaling::Fast, path.string()),
-      to_analysis(rotation, BgrConverter::Scaling::Fast, path.string());
-  cv::Mat small, grey, previous_grey, diff;
-  av::FramePtr previous_frame = av::make_frame();
-  MotionMoments moments;
-  int64_t interval_first = 0;
-  int64_t last_sampled = -1;
-  double typical_change = 0;  // running mean of the frame-to-frame grey change
-  const int64_t face_interval_us = std::llround(opt.face_interval_seconds * 1e6);
-  int64_t next_face_us = INT64_MIN;
-  int64_t last_pts = AV_NOPTS_VALUE;
-  int64_t previous_us = 0;  // the time of previous_frame
-
-  const auto sample_faces = [&](const AVFrame* frame, int64_t index, int64_t t_us, bool full) {
-    faces->submit(index, t_us, to_analysis.convert(frame, {aw, ah}).clone(), full);
-    last_sampled = index;
-  };
-  const auto sample_motion = [&](int64_t frame) {
-    if (const auto box = motion_box(moments, cv::Size(sw, sh))) {
-      a.motion.push_back({(interval_first + frame) / 2,
-                          to_source(*box, small_to_src_x, small_to_src_y, a.source), 0.6,
-                          "motion"});
+// The analysis of decoded frames as they come: shots on every frame, faces and motion at
+// the sampling instants (see analyse_for_reframe()). Frames are pushed in decode order;
+// the shots, faces and motion of the frames so far can be read while more come, for one
+// pass smart reframing, and finish() returns the whole analysis.
+class FrameAnalyser {
+ public:
+  FrameAnalyser(const fs::path& path, const MediaInfo& info, AVRational time_base,
+                const SmartAnalysisOptions& opt)
+      : opt_(opt), path_(path) {
+    if (opt.width_px < 64 || opt.width_px % 2) {
+      throw UsageError("smart reframe: the analysis width must be even and at least 64 px");
     }
-    moments.clear();
-    interval_first = frame;
-  };
+    if (!(opt.face_interval_seconds > 0) || !(opt.profile_interval_seconds > 0) ||
+        !(opt.full_scan_seconds > 0) || !(opt.empty_scan_seconds > 0)) {
+      throw UsageError("smart reframe: detection intervals must be positive");
+    }
+    if (!info.video) throw UsageError(path.string() + ": has no video stream to reframe");
+    const VideoInfo& v = *info.video;
+    const int rotation = v.rotation_deg;
+    if (rotation != 0 && rotation != 90 && rotation != 180 && rotation != 270) {
+      throw UsageError(path.string() + ": --reframe smart: rotation " +
+                       std::to_string(rotation) +
+                       " degrees is not a quarter turn; re-encode it upright first");
+    }
+    SmartAnalysis& a = a_;
+    a.input = path;
+    // Everything from here on is in display orientation, as the outputs are cropped.
+    a.source = rotated_size({v.width_px, v.height_px}, rotation);
+    const AVRational fr = v.avg_frame_rate.num > 0 ? v.avg_frame_rate : v.r_frame_rate;
+    a.frame_rate = fr.num > 0 && fr.den > 0 ? Rational{fr.num, fr.den} : Rational{30, 1};
+    a.time_base = time_base;
+    a.sample_seconds = opt.face_interval_seconds;
 
-  const InputFile::FrameSink sink = [&](StreamKind kind, AVFrame* f) {
-    if (kind != StreamKind::Video || !f) return;
+    // The analysis frame keeps the displayed aspect (non-square pixels are resampled).
+    const PixelAspect par = rotated_aspect({v.sar.num, v.sar.den}, rotation);
+    const double sar = par.num > 0 && par.den > 0 ? static_cast<double>(par.num) / par.den : 1.0;
+    aw_ = opt.width_px;
+    ah_ = even(aw_ * static_cast<double>(a.source.height_px) / (a.source.width_px * sar));
+    sw_ = kShotAnalysisWidthPx;
+    sh_ = even(sw_ * static_cast<double>(ah_) / aw_);
+    small_to_src_x_ = static_cast<double>(a.source.width_px) / sw_;
+    small_to_src_y_ = static_cast<double>(a.source.height_px) / sh_;
+    to_small_.emplace(rotation, BgrConverter::Scaling::Fast, path.string());
+    to_analysis_.emplace(rotation, BgrConverter::Scaling::Fast, path.string());
+    if (opt.detect) {
+      shots_.emplace(a.frame_rate, opt.shots);
+      faces_.emplace(opt, static_cast<double>(a.source.width_px) / aw_,
+                     static_cast<double>(a.source.height_px) / ah_, a.source);
+      a.face_model = faces_->face_model();
+      a.face_detector = a.face_model.empty() ? "haar" : "blazeface";
+    }
+    face_interval_us_ = std::llround(opt.face_interval_seconds * 1e6);
+  }
+
+  // The frames pushed so far: their timestamps, and the analysis settings (shots, faces
+  // and motion are filled in by finish()).
+  const SmartAnalysis& so_far() const { return a_; }
+
+  void push(const AVFrame* f) {
+    SmartAnalysis& a = a_;
     const int64_t index = a.frame_count();
     a.pts.push_back(f->pts);
     // The frame's end as the filter graph reckons it (FilterGraph::push).
     int64_t duration = f->pkt_duration;
-    if (duration <= 0 && last_pts != AV_NOPTS_VALUE) duration = f->pts - last_pts;
-    last_pts = f->pts;
+    if (duration <= 0 && last_pts_ != AV_NOPTS_VALUE) duration = f->pts - last_pts_;
+    last_pts_ = f->pts;
     a.end_pts = std::max(a.end_pts, f->pts + std::max<int64_t>(duration, 0));
+    if (!opt_.detect) return;
     const int64_t t_us = to_us(f->pts, a.time_base);
-    if (progress) progress(index + 1, t_us);
-    if (!opt.detect) return;
 
-    small = to_small.convert(f, {sw, sh});
-    shots->push(small);
-    cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
+    // Every frame at 256 px (shots, motion); sampled frames at the analysis width (faces).
+    small_ = to_small_->convert(f, {sw_, sh_});
+    shots_->push(small_);
+    cv::cvtColor(small_, grey_, cv::COLOR_BGR2GRAY);
     bool likely_cut = false;
-    if (!previous_grey.empty()) {
-      cv::absdiff(grey, previous_grey, diff);
+    if (!previous_grey_.empty()) {
+      cv::absdiff(grey_, previous_grey_, diff_);
       // A cheap cut guess (the shot detector decides later): the picture changes far more
       // than it has been changing. Then the frame before is sampled, so the camera knows
       // where the subject was when the shot ended, and the new shot is sampled at once.
-      const double change = cv::mean(diff)[0];
-      likely_cut = change > std::max(6.0, 4.0 * typical_change);
-      typical_change = likely_cut ? typical_change : 0.9 * typical_change + 0.1 * change;
+      const double change = cv::mean(diff_)[0];
+      likely_cut = change > std::max(6.0, 4.0 * typical_change_);
+      typical_change_ = likely_cut ? typical_change_ : 0.9 * typical_change_ + 0.1 * change;
       if (likely_cut) {
-        if (last_sampled < index - 1) {
+        if (last_sampled_ < index - 1) {
           sample_motion(index - 1);
-          sample_faces(previous_frame.get(), index - 1, previous_us, false);
+          sample_faces(previous_frame_.get(), index - 1, previous_us_, false);
         }
-        moments.clear();  // no motion measured across a cut
-        interval_first = index;
+        moments_.clear();  // no motion measured across a cut
+        interval_first_ = index;
       } else {
-        accumulate_motion(diff, moments);
+        accumulate_motion(diff_, moments_);
       }
     }
-    std::swap(grey, previous_grey);
-    av_frame_unref(previous_frame.get());
-    av::check(av_frame_ref(previous_frame.get(), f), "keep a frame for analysis", path.string());
-    previous_us = t_us;
+    std::swap(grey_, previous_grey_);
+    // The frame before is kept (a reference, not a copy) so that at a likely cut the
+    // shot's last moments can be sampled too.
+    av_frame_unref(previous_frame_.get());
+    av::check(av_frame_ref(previous_frame_.get(), f), "keep a frame for analysis",
+              path_.string());
+    previous_us_ = t_us;
 
-    if (t_us < next_face_us && !likely_cut) return;
+    if (t_us < next_face_us_ && !likely_cut) return;
     // A sampling instant: faces in this frame, motion over the interval that ends here.
-    next_face_us =
-        (next_face_us == INT64_MIN || likely_cut ? t_us : next_face_us) + face_interval_us;
-    if (next_face_us <= t_us) next_face_us = t_us + face_interval_us;  // after a gap
+    next_face_us_ =
+        (next_face_us_ == INT64_MIN || likely_cut ? t_us : next_face_us_) + face_interval_us_;
+    if (next_face_us_ <= t_us) next_face_us_ = t_us + face_interval_us_;  // after a gap
     sample_motion(index);
     sample_faces(f, index, t_us, likely_cut);
-  };
+  }
 
-  std::vector<TimeRange> actual;
+  // The shot boundaries of the frames so far that no later frame can change, and the
+  // frame before which that list is complete (see ShotDetector::settled()).
+  ShotDetector::Settled settled() const {
+    return shots_ ? shots_->settled() : ShotDetector::Settled{};
+  }
+
+  // The faces and motion samples of frames [first, end) (every frame before `end` must
+  // have settled: waits for the face detector to get there).
+  std::vector<SubjectSample> faces_between(int64_t first, int64_t end) {
+    return faces_ ? faces_->faces_between(first, end) : std::vector<SubjectSample>{};
+  }
+  std::vector<SubjectSample> motion_between(int64_t first, int64_t end) const {
+    std::vector<SubjectSample> out;
+    for (const SubjectSample& s : a_.motion) {
+      if (s.frame >= first && s.frame < end) out.push_back(s);
+    }
+    return out;
+  }
+
+  // After the last frame. `actual`: the ranges the frames came from (RangeReader::actual),
+  // empty for the whole input: each join is a shot boundary.
+  SmartAnalysis finish(const std::vector<TimeRange>& actual) {
+    SmartAnalysis& a = a_;
+    if (a.pts.empty()) throw ProcessingError(path_.string() + ": no video frame could be decoded");
+    if (opt_.detect && last_sampled_ < a.frame_count() - 1) {
+      // The last frame too, as at a cut: else the camera holds the last sample's position
+      // for up to a sampling interval, while a walking subject walks on out of the window.
+      sample_motion(a.frame_count() - 1);
+      sample_faces(previous_frame_.get(), a.frame_count() - 1, previous_us_, false);
+    }
+    av_frame_unref(previous_frame_.get());
+
+    // Source-timeline times, and a boundary at each join of two ranges.
+    std::vector<ShotBoundary> joins;
+    a.source_us.resize(a.pts.size());
+    size_t range = 0;
+    int64_t offset_us = 0;
+    for (size_t i = 0; i < a.pts.size(); ++i) {
+      const int64_t t_us = to_us(a.pts[i], a.time_base);
+      if (actual.empty()) {
+        a.source_us[i] = t_us;
+        continue;
+      }
+      while (range + 1 < actual.size() && t_us >= offset_us + actual[range].length_us()) {
+        offset_us += actual[range].length_us();
+        ++range;
+        const auto frame = static_cast<int64_t>(i);
+        joins.push_back({frame, TransitionKind::Cut, frame, frame, 0.0});
+      }
+      a.source_us[i] = actual[range].start_us + t_us - offset_us;
+    }
+
+    if (faces_) a.faces = faces_->finish();
+    if (shots_) a.boundaries = shots_->finish();
+    for (const ShotBoundary& j : joins) {
+      const bool known = std::any_of(a.boundaries.begin(), a.boundaries.end(),
+                                     [&](const ShotBoundary& b) { return b.frame == j.frame; });
+      if (!known) a.boundaries.push_back(j);
+    }
+    std::sort(a.boundaries.begin(), a.boundaries.end(),
+              [](const ShotBoundary& x, const ShotBoundary& y) { return x.frame < y.frame; });
+    a.shots = shots_from_boundaries(a.boundaries, a.frame_count());
+    return std::move(a);
+  }
+
+ private:
+  void sample_faces(const AVFrame* frame, int64_t index, int64_t t_us, bool full) {
+    faces_->submit(index, t_us, to_analysis_->convert(frame, {aw_, ah_}).clone(), full);
+    last_sampled_ = index;
+  }
+  void sample_motion(int64_t frame) {
+    if (const auto box = motion_box(moments_, cv::Size(sw_, sh_))) {
+      a_.motion.push_back({(interval_first_ + frame) / 2,
+                           to_source(*box, small_to_src_x_, small_to_src_y_, a_.source), 0.6,
+                           "motion"});
+    }
+    moments_.clear();
+    interval_first_ = frame;
+  }
+
+  SmartAnalysisOptions opt_;
+  fs::path path_;
+  SmartAnalysis a_;
+  int aw_ = 0, ah_ = 0, sw_ = 0, sh_ = 0;
+  double small_to_src_x_ = 1, small_to_src_y_ = 1;
+  std::optional<ShotDetector> shots_;
+  std::optional<FaceSampler> faces_;
+  // Analysis frames in display orientation (turned as a player turns them), scaled fast.
+  std::optional<BgrConverter> to_small_, to_analysis_;
+  cv::Mat small_, grey_, previous_grey_, diff_;
+  av::FramePtr previous_frame_ = av::make_frame();
+  MotionMoments moments_;
+  int64_t interval_first_ = 0;
+  int64_t last_sampled_ = -1;
+  double typical_change_ = 0;  // running mean of the frame-to-frame grey change
+  int64_t face_interval_us_ = 0;
+  int64_t next_face_us_ = INT64_MIN;
+  int64_t last_pts_ = AV_NOPTS_VALUE;
+  int64_t previous_us_ = 0;  // the time of previous_frame_
+};
+
+SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRange>& ranges,
+                                  const SmartAnalysisOptions& opt,
+                                  const AnalysisProgress& progress) {
+  // The frames as package() decodes them for the encode (loop filter and all), so that
+  // one pass and two give the same analysis.
+  InputFile input(path, DecodeOptions{true, false, false});
+  FrameAnalyser analyser(path, input.info(), input.video_time_base(), opt);
+  const InputFile::FrameSink sink = [&](StreamKind kind, AVFrame* f) {
+    if (kind != StreamKind::Video || !f) return;
+    analyser.push(f);
+    if (progress) {
+      progress(analyser.so_far().frame_count(), to_us(f->pts, analyser.so_far().time_base));
+    }
+  };
   if (ranges.empty()) {
     input.decode(sink);
-  } else {
-    RangeReader reader(input, ranges);
-    reader.run(sink);
-    actual = reader.actual();
+    return analyser.finish({});
   }
-  if (a.pts.empty()) throw ProcessingError(path.string() + ": no video frame could be decoded");
-  if (opt.detect && last_sampled < a.frame_count() - 1) {
-    // The last frame too, as at a cut: else the camera holds the last sample's position
-    // for up to a sampling interval, while a walking subject walks on out of the window.
-    sample_motion(a.frame_count() - 1);
-    sample_faces(previous_frame.get(), a.frame_count() - 1, previous_us, false);
-  }
-
-  // Source-timeline times, and a boundary at each join of two ranges.
-  std::vector<ShotBoundary> joins;
-  a.source_us.resize(a.pts.size());
-  size_t range = 0;
-  int64_t offset_us = 0;
-  for (size_t i = 0; i < a.pts.size(); ++i) {
-    const int64_t t_us = to_us(a.pts[i], a.time_base);
-    if (actual.empty()) {
-      a.source_us[i] = t_us;
-      continue;
-    }
-    while (range + 1 < actual.size() && t_us >= offset_us + actual[range].length_us()) {
-      offset_us += actual[range].length_us();
-      ++range;
-      const auto frame = static_cast<int64_t>(i);
-      joins.push_back({frame, TransitionKind::Cut, frame, frame, 0.0});
-    }
-    a.source_us[i] = actual[range].start_us + t_us - offset_us;
-  }
-
-  if (faces) a.faces = faces->finish();
-  if (shots) a.boundaries = shots->finish();
-  for (const ShotBoundary& j : joins) {
-    const bool known = std::any_of(a.boundaries.begin(), a.boundaries.end(),
-                                   [&](const ShotBoundary& b) { return b.frame == j.frame; });
-    if (!known) a.boundaries.push_back(j);
-  }
-  std::sort(a.boundaries.begin(), a.boundaries.end(),
-            [](const ShotBoundary& x, const ShotBoundary& y) { return x.frame < y.frame; });
-  a.shots = shots_from_boundaries(a.boundaries, a.frame_count());
-  return a;
+  RangeReader reader(input, ranges);
+  reader.run(sink);
+  return analyser.finish(reader.actual());
 }
 
 // --- camera path --------------------------------------------------------------------------
@@ -578,7 +663,16 @@ FrameWindows::FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows,
   }
 }
 
-const Rect& FrameWindows::at(int64_t pts) const {
+void FrameWindows::append(const std::vector<int64_t>& pts, const std::vector<Rect>& windows) {
+  if (pts.size() != windows.size()) throw std::invalid_argument("FrameWindows: one window per frame");
+  const std::lock_guard lock(mutex_);
+  pts_.insert(pts_.end(), pts.begin(), pts.end());
+  windows_.insert(windows_.end(), windows.begin(), windows.end());
+}
+
+Rect FrameWindows::at(int64_t pts) const {
+  const std::lock_guard lock(mutex_);
+  if (pts_.empty()) throw std::logic_error("FrameWindows: no window placed yet");
   const auto it = std::upper_bound(pts_.begin(), pts_.end(), pts);
   const size_t i = it == pts_.begin() ? 0 : static_cast<size_t>(it - pts_.begin() - 1);
   return windows_[i];
@@ -642,6 +736,12 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
   AnalysisReport& used = smart->analysis_report_;
   used.ran = true;
   used.cache = "off";
+  // One pass (the frames analysed as they are decoded for the encode, each held until
+  // its shot's camera is placed) when there is something to detect on the whole input.
+  // Ranges are analysed in a pass of their own: their joins are boundaries known only
+  // once read.
+  const bool one_pass = options.detect && ranges.empty() && job.smart_hold_bytes > 0;
+  bool analysed = false;
   if (!job.analysis_cache_dir.empty()) {
     const AnalysisCache cache(job.analysis_cache_dir);
     const AnalysisKey key = analysis_key(job.input, ranges, options);
@@ -649,13 +749,49 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
     if (auto hit = cache.load(key, job.input, used.warnings)) {
       smart->analysis_ = std::move(*hit);
       used.cache = "hit";
+      used.decode = "cache";
+      analysed = true;
+    } else if (one_pass) {
+      smart->cache_key_ = std::make_unique<AnalysisKey>(key);
+      smart->cache_dir_ = job.analysis_cache_dir;
+      used.cache = "miss";
     } else {
       smart->analysis_ = analyse_for_reframe(job.input, ranges, options, progress);
       cache.store(key, smart->analysis_, used.warnings);
       used.cache = "miss";
+      analysed = true;
     }
-  } else {
+  } else if (!one_pass) {
     smart->analysis_ = analyse_for_reframe(job.input, ranges, options, progress);
+    analysed = true;
+  }
+  if (!analysed) {
+    const InputFile probe_only(job.input, DecodeOptions::none());
+    // The time base package()'s decoder hands frames with: the stream's.
+    const AVStream* st = probe_only.format()->streams[probe_only.info().video
+                                                          ? probe_only.info().video->index
+                                                          : 0];
+    smart->analyser_ = std::make_unique<FrameAnalyser>(job.input, probe_only.info(),
+                                                       st->time_base, options);
+    smart->analysis_ = smart->analyser_->so_far();
+    smart->hold_limit_bytes_ = job.smart_hold_bytes;
+    used.decode = "one pass";
+    std::map<std::pair<int, int>, size_t> camera_for;
+    for (const OutputPlan& plan : plans) {
+      const Size window{plan.geometry.crop.width_px, plan.geometry.crop.height_px};
+      const auto [it, added] =
+          camera_for.emplace(std::pair{window.width_px, window.height_px}, smart->cameras_.size());
+      if (added) {
+        auto path = std::make_shared<SmartPath>();
+        path->geometry = {smart->analysis_.source, window};
+        smart->cameras_.push_back(
+            {window, path, std::make_shared<FrameWindows>(path->geometry)});
+      }
+      const Camera& c = smart->cameras_[it->second];
+      smart->outputs_.push_back(
+          {c.path, c.windows, Rational{plan.video.frame_rate.num, plan.video.frame_rate.den}});
+    }
+    return smart;
   }
   const SmartAnalysis& a = smart->analysis_;
 
@@ -677,6 +813,158 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
         {path, std::make_shared<const FrameWindows>(a.pts, path->windows, path->geometry), rate});
   }
   return smart;
+}
+
+SmartReframe::~SmartReframe() = default;
+
+namespace {
+
+// The analysis of frames [first, end) as an analysis of its own (frame `first` is its frame
+// 0): whole shots, solved as solve_smart_path() solves them, shot by shot.
+SmartAnalysis slice_of(const SmartAnalysis& so_far, int64_t first, int64_t end,
+                       const std::vector<Shot>& shots, std::vector<SubjectSample> faces,
+                       std::vector<SubjectSample> motion) {
+  SmartAnalysis a;
+  a.input = so_far.input;
+  a.source = so_far.source;
+  a.frame_rate = so_far.frame_rate;
+  a.time_base = so_far.time_base;
+  a.sample_seconds = so_far.sample_seconds;
+  a.pts.assign(so_far.pts.begin() + first, so_far.pts.begin() + end);
+  for (const Shot& s : shots) a.shots.push_back({s.start_frame - first, s.end_frame - first});
+  for (SubjectSample& f : faces) f.frame -= first;
+  for (SubjectSample& m : motion) m.frame -= first;
+  a.faces = std::move(faces);
+  a.motion = std::move(motion);
+  return a;
+}
+
+}  // namespace
+
+void SmartReframe::place(const SmartAnalysis& part, int64_t first) {
+  for (Camera& c : cameras_) {
+    SmartPath solved = solve_smart_path(part, c.window);
+    for (ShotPlan& shot : solved.shots) {
+      shot.start_frame += first;
+      shot.end_frame += first;
+    }
+    c.path->windows.insert(c.path->windows.end(), solved.windows.begin(), solved.windows.end());
+    c.path->shots.insert(c.path->shots.end(), solved.shots.begin(), solved.shots.end());
+    c.windows->append(part.pts, solved.windows);
+  }
+}
+
+void SmartReframe::take(AVFrame* frame, const Deliver& deliver) {
+  if (!frame) {
+    complete_one_pass(deliver);
+    return;
+  }
+  analyser_->push(frame);
+  if (!overflow_frame_) {
+    av::FramePtr held(av_frame_clone(frame));  // a reference, not a copy of the pixels
+    if (!held) throw std::bad_alloc();
+    for (const AVBufferRef* b : held->buf) {
+      if (b) held_bytes_ += static_cast<int64_t>(b->size);
+    }
+    held_.push_back(std::move(held));
+  }
+  // Every third of a second: are more shots over?
+  if (++frames_since_check_ < 10) return;
+  frames_since_check_ = 0;
+  const ShotDetector::Settled settled = analyser_->settled();
+  const SmartAnalysis& so_far = analyser_->so_far();
+  int64_t end = released_;
+  std::vector<Shot> shots;
+  for (const ShotBoundary& b : settled.boundaries) {
+    if (b.frame <= released_) continue;
+    shots.push_back({end, b.frame});
+    released_boundaries_.push_back(b);
+    end = b.frame;
+  }
+  if (end > released_) {
+    place(slice_of(so_far, released_, end, shots, analyser_->faces_between(released_, end),
+                   analyser_->motion_between(released_, end)),
+          released_);
+    if (!overflow_frame_) {
+      const size_t n = static_cast<size_t>(end - released_);
+      for (size_t i = 0; i < n; ++i) {
+        for (const AVBufferRef* b : held_[i]->buf) {
+          if (b) held_bytes_ -= static_cast<int64_t>(b->size);
+        }
+        deliver(held_[i].get());
+      }
+      held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    released_ = end;
+  }
+  if (!overflow_frame_ && held_bytes_ > hold_limit_bytes_) {
+    // The shot (and the seconds after it that settle it) outgrew the memory allowed: the
+    // frames not delivered are decoded again once the analysis is complete.
+    overflow_frame_ = released_;
+    held_.clear();
+    held_bytes_ = 0;
+  }
+}
+
+void SmartReframe::complete_one_pass(const Deliver& deliver) {
+  SmartAnalysis a = analyser_->finish({});
+  // The shots placed while decoding stand. They end at settled boundaries, which are the
+  // final ones there (ShotDetector::settled()); the check confirms it.
+  std::vector<ShotBoundary> boundaries = released_boundaries_;
+  std::vector<int64_t> placed, final_placed;
+  for (const ShotBoundary& b : released_boundaries_) placed.push_back(b.frame);
+  for (const ShotBoundary& b : a.boundaries) {
+    if (b.frame <= released_) {
+      final_placed.push_back(b.frame);
+    } else {
+      boundaries.push_back(b);
+    }
+  }
+  if (placed != final_placed) {
+    analysis_report_.warnings.push_back(
+        "smart reframe: the shots placed while decoding differ from the final analysis; "
+        "the crop path keeps the ones placed");
+  }
+  a.boundaries = std::move(boundaries);
+  a.shots = shots_from_boundaries(a.boundaries, a.frame_count());
+  // The rest: finish() sampled the last frame, so its faces and motion come from `a`.
+  const int64_t first = released_;
+  if (a.frame_count() > first) {
+    std::vector<Shot> rest;
+    for (const Shot& sh : a.shots) {
+      if (sh.start_frame >= first) rest.push_back(sh);
+    }
+    std::vector<SubjectSample> faces, motion;
+    for (const SubjectSample& f : a.faces) {
+      if (f.frame >= first) faces.push_back(f);
+    }
+    for (const SubjectSample& m : a.motion) {
+      if (m.frame >= first) motion.push_back(m);
+    }
+    place(slice_of(a, first, a.frame_count(), rest, std::move(faces), std::move(motion)), first);
+  }
+  released_ = a.frame_count();
+  analysis_ = std::move(a);
+  if (cache_key_) {
+    AnalysisCache(cache_dir_).store(*cache_key_, analysis_, analysis_report_.warnings);
+  }
+  if (overflow_frame_) {
+    // package() decodes the rest again.
+    analysis_report_.decoded_again_from_s =
+        static_cast<double>(to_us(analysis_.pts.at(static_cast<size_t>(*overflow_frame_)),
+                                  analysis_.time_base)) /
+        1e6;
+    return;
+  }
+  for (av::FramePtr& f : held_) deliver(f.get());
+  held_.clear();
+  held_bytes_ = 0;
+  deliver(nullptr);
+}
+
+std::optional<int64_t> SmartReframe::decode_again_from() const {
+  if (!overflow_frame_) return std::nullopt;
+  return analysis_.pts.at(static_cast<size_t>(*overflow_frame_));
 }
 
 std::shared_ptr<const FrameWindows> SmartReframe::windows(size_t index) const {

@@ -37,6 +37,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
@@ -159,16 +161,23 @@ SmartPath read_smart_path(const SmartAnalysis& analysis, Size window, Rational r
 // --- the pipeline's side -----------------------------------------------------------------
 
 // The window of each frame as package() hands it to an output, looked up by timestamp.
-// A blur-fill frame's window is the whole picture (see is_fill_window()).
+// A blur-fill frame's window is the whole picture (see is_fill_window()). In one-pass
+// smart reframing the windows are appended shot by shot while the encoders read them:
+// both are safe from different threads.
 class FrameWindows {
  public:
+  explicit FrameWindows(CropGeometry geometry) : geometry_(geometry) {}
   FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows, CropGeometry geometry);
-  // The window of the frame with this timestamp (or of the last frame before it).
-  const Rect& at(int64_t pts) const;
+  // The windows of the next frames, in timestamp order.
+  void append(const std::vector<int64_t>& pts, const std::vector<Rect>& windows);
+  // The window of the frame with this timestamp (or of the last frame before it). Throws
+  // std::logic_error when no window is placed yet.
+  Rect at(int64_t pts) const;
   // The frame is drawn whole over a blurred fill rather than cropped to `window`.
   bool is_fill(const Rect& window) const { return is_fill_window(window, geometry_); }
 
  private:
+  mutable std::mutex mutex_;
   std::vector<int64_t> pts_;
   std::vector<Rect> windows_;
   CropGeometry geometry_;
@@ -179,9 +188,13 @@ class FrameWindows {
 // when the window does not fit the frame.
 void crop_to_window(AVFrame* frame, const Rect& window, const std::string& file);
 
+class FrameAnalyser;  // smart_reframe.cpp
+struct AnalysisKey;   // pipeline/analysis_cache.h
+
 // Everything package() does for --reframe smart.
 class SmartReframe {
  public:
+  ~SmartReframe();
   // nullptr when the job is not smart. Checks the options (a crop path without smart
   // reframing is a UsageError), runs the analysis (timestamps only when the job reads
   // its crop path from a file, read from job.analysis_cache_dir when cached there) and
@@ -193,6 +206,19 @@ class SmartReframe {
 
   // The windows output `index` (of the job's outputs) crops its frames to.
   std::shared_ptr<const FrameWindows> windows(size_t index) const;
+
+  // One pass: the analysis was not run by prepare() (nor read from the cache) but runs
+  // on the frames package() decodes for the encode. package() then hands every decoded
+  // video frame (and nullptr at the end of the video) to take() instead of to its
+  // outputs; take() holds each frame until its shot is over, places the windows of the
+  // shot and calls `deliver` with its frames in order, and at the end with nullptr.
+  bool one_pass() const { return analyser_ != nullptr; }
+  using Deliver = std::function<void(AVFrame*)>;
+  void take(AVFrame* frame, const Deliver& deliver);
+  // After take(nullptr): when the frames held outgrew job.smart_hold_bytes, the frames
+  // from this timestamp on were not delivered (nor the end): package() decodes them
+  // again and delivers them itself (their windows are placed by now).
+  std::optional<int64_t> decode_again_from() const;
 
   // After the run: writes each successful output's crop path when the job asks for one
   // (an output whose path cannot be written is marked failed) and reports the shots.
@@ -210,10 +236,32 @@ class SmartReframe {
     std::shared_ptr<const FrameWindows> windows;
     Rational rate;
   };
+  // One window size: the path its outputs share, and (one pass) its growing windows.
+  struct Camera {
+    Size window;
+    std::shared_ptr<SmartPath> path;
+    std::shared_ptr<FrameWindows> windows;
+  };
+  // One pass: places the windows of `part`, whole shots whose frame 0 is frame `first`.
+  void place(const SmartAnalysis& part, int64_t first);
+  void complete_one_pass(const Deliver& deliver);
+
   SmartAnalysis analysis_;
   AnalysisReport analysis_report_;
   std::vector<Output> outputs_;
   std::filesystem::path crop_path_in_;
+  // One pass.
+  std::unique_ptr<FrameAnalyser> analyser_;
+  std::vector<Camera> cameras_;
+  std::vector<av::FramePtr> held_;  // frames [released_, released_ + held_.size())
+  int64_t held_bytes_ = 0;
+  int64_t hold_limit_bytes_ = 0;
+  int64_t released_ = 0;       // frames delivered (or, after an overflow, placed) so far
+  std::vector<ShotBoundary> released_boundaries_;
+  std::optional<int64_t> overflow_frame_;  // the first frame not delivered
+  int64_t frames_since_check_ = 0;
+  std::unique_ptr<AnalysisKey> cache_key_;
+  std::filesystem::path cache_dir_;
 };
 
 // Adds a smart output's "reframe_shots" (start/end frame and seconds, mode, reason) and

@@ -237,6 +237,100 @@ TEST_CASE("smart reframing follows a face: still, walking, and across cuts", "[s
   }
 }
 
+// 19 s of five shots for one-pass reframing: three of 2.5 s (the face still left, walking
+// right, still right), one of 8.5 s (walking back left slowly) and one of 3 s (still).
+constexpr int kLongFrames = 570;
+int long_shot_of(int i) {
+  return i < 75 ? 0 : i < 150 ? 1 : i < 225 ? 2 : i < 480 ? 3 : 4;
+}
+cv::Point long_face_at(int i) {
+  switch (long_shot_of(i)) {
+    case 0:
+      return {200, 240};
+    case 1:
+      return {200 + (i - 75) * 7, 240};
+    case 2:
+      return {760, 250};
+    case 3:
+      return {760 - (i - 225) * 2, 240};
+    default:
+      return {480, 260};
+  }
+}
+
+TEST_CASE("one pass: the frames decoded once give the same windows as an analysis pass",
+          "[smart][one-pass]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "long.mp4", kLongFrames, [](int i, cv::Mat& img) {
+    backdrop(img, long_shot_of(i), i);
+    draw_face(img, long_face_at(i), kFaceH);
+  });
+  // Two passes (the analysis decodes alone first), one pass (each shot's frames held
+  // until the shot is over and the seconds after it have settled it), and one pass whose
+  // 8.5 s shot outgrows 250 MB of held frames (960x540: 0.84 MB each, about 300 frames;
+  // the shorter shots peak at 250), so the video is decoded again from its start.
+  struct Run {
+    std::string name;
+    std::vector<std::string> args;
+    std::string decode;
+  };
+  const std::vector<Run> runs = {{"two", {"--smart-memory", "0"}, "own pass"},
+                                 {"one", {}, "one pass"},
+                                 {"again", {"--smart-memory", "250"}, "one pass"}};
+  std::vector<std::vector<Row>> rows;
+  std::vector<json> reports;
+  for (const Run& run : runs) {
+    INFO(run.name);
+    const fs::path csv = dir / (run.name + ".csv");
+    reports.push_back(package_smart(clip, dir / run.name,
+                                    run.args + std::vector<std::string>{"--crop-path-out", csv.string()}));
+    const json& report = reports.back();
+    CHECK(report["analysis"]["decode"] == run.decode);
+    CHECK(report["analysis"]["warnings"].empty());
+    rows.push_back(read_rows(csv));
+    REQUIRE(rows.back().size() == static_cast<size_t>(kLongFrames));
+    const json probe = first_stream(ffprobe(dir / run.name / "long.tiktok.mp4"), "video");
+    CHECK(probe["nb_frames"] == std::to_string(kLongFrames));
+  }
+  CHECK(reports[0]["frames_decoded"] == kLongFrames);
+  CHECK(reports[1]["frames_decoded"] == kLongFrames);  // decoded once
+  CHECK(reports[1]["analysis"]["decoded_again_from_seconds"].is_null());
+  // Decoded again from inside the long shot: the first three shots went out from memory.
+  const json& again = reports[2]["analysis"]["decoded_again_from_seconds"];
+  REQUIRE(again.is_number());
+  CHECK(again.get<double>() == Approx(7.5).margin(1e-6));
+  CHECK(reports[2]["frames_decoded"] > kLongFrames);
+  CHECK(reports[2]["frames_decoded"] < 2 * kLongFrames);
+
+  // The same windows and shots, frame for frame.
+  for (size_t r = 1; r < runs.size(); ++r) {
+    INFO(runs[r].name << " against two passes");
+    for (size_t k = 0; k < rows[0].size(); ++k) {
+      INFO("row " << k);
+      CHECK(rows[r][k].x == rows[0][k].x);
+      CHECK(rows[r][k].y == rows[0][k].y);
+    }
+    CHECK(reports[r]["outputs"][0]["reframe_shots"] == reports[0]["outputs"][0]["reframe_shots"]);
+  }
+  REQUIRE(reports[0]["outputs"][0]["reframe_shots"].size() == 5);
+  const double share =
+      inside_share(rows[1], [](int f) { return face_box(long_face_at(f), kFaceH); });
+  INFO("face inside the window on " << share * 100 << "% of frames");
+  CHECK(share >= 0.98);
+  // And the same pictures: each run's frames against the two-pass output's.
+  for (size_t r = 1; r < runs.size(); ++r) {
+    for (int n : {40, 200, 300, 470, 560}) {
+      const fs::path a = extract_frame(dir / "two" / "long.tiktok.mp4", n,
+                                       dir / ("two" + std::to_string(n) + ".nut"));
+      const fs::path b = extract_frame(dir / runs[r].name / "long.tiktok.mp4", n,
+                                       dir / (runs[r].name + std::to_string(n) + ".nut"));
+      const double db = psnr(a, b);
+      INFO(runs[r].name << " frame " << n << ": " << db << " dB");
+      CHECK(db >= 40.0);
+    }
+  }
+}
+
 TEST_CASE("a crop path read in is rendered as its keyframes interpolate", "[smart]") {
   TempDir dir;
   const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
@@ -674,6 +768,7 @@ TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][p
     job.input = clip;
     job.reframe = mode;
     job.outputs.push_back({loader.load("tiktok", small), dir / "scene.tiktok.mp4"});
+    job.smart_hold_bytes = 0;  // an analysis pass of its own (one pass has no such phase)
     std::vector<reelpack::Progress> seen;
     const reelpack::PackageReport report =
         reelpack::package(job, [&](const reelpack::Progress& p) { seen.push_back(p); });
@@ -716,7 +811,8 @@ TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][p
       run("script -qefc " +
           shell_quote(reelpack_command(
               std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
-                                       (dir / "tty").string(), "--reframe", "smart"} +
+                                       (dir / "tty").string(), "--reframe", "smart",
+                                       "--smart-memory", "0"} +
               kSmall)) +
           " /dev/null");
   INFO(tty.out << tty.err);

@@ -472,6 +472,80 @@ TEST_CASE("shots_from_boundaries covers every frame once", "[shots]") {
   CHECK(next == 100);
 }
 
+// Pushes the frames, asking settled() after each one; then checks every answer against
+// finish(): the same boundaries before its `until`, and none missing there.
+void check_settled(int64_t frames, const FrameAt& frame_at, size_t boundaries,
+                   ShotDetectorOptions options = {}) {
+  ShotDetector detector(kFps, options);
+  std::vector<ShotDetector::Settled> answers;
+  for (int64_t i = 0; i < frames; ++i) {
+    detector.push(frame_at(i));
+    answers.push_back(detector.settled());
+  }
+  const std::vector<ShotBoundary> final_boundaries = detector.finish();
+  INFO("final: " << describe(final_boundaries));
+  CHECK(final_boundaries.size() == boundaries);
+  int64_t furthest = 0;
+  for (size_t n = 0; n < answers.size(); ++n) {
+    const ShotDetector::Settled& a = answers[n];
+    INFO("after frame " << n << ", settled until " << a.until << ": " << describe(a.boundaries));
+    CHECK(a.until <= static_cast<int64_t>(n) + 1);
+    CHECK(a.until >= furthest - 200);  // a dark run can hold it back, not far
+    std::vector<ShotBoundary> expected;
+    for (const ShotBoundary& b : final_boundaries) {
+      if (b.frame < a.until) expected.push_back(b);
+    }
+    REQUIRE(a.boundaries.size() == expected.size());
+    for (size_t k = 0; k < expected.size(); ++k) {
+      CHECK(a.boundaries[k].frame == expected[k].frame);
+      CHECK(a.boundaries[k].kind == expected[k].kind);
+    }
+    furthest = std::max(furthest, a.until);
+  }
+  // Long enough inputs settle well before their end.
+  if (frames >= 300) CHECK(furthest >= frames - 200);
+}
+
+TEST_CASE("settled boundaries are the ones finish() returns", "[shots]") {
+  cv::RNG rng(41);
+  SECTION("cuts, including two closer than the shortest shot") {
+    const std::vector<int64_t> cuts = {40, 95, 150, 230, 240, 262, 330};
+    check_settled(
+        420, [&](int64_t i) { return live(scenes()[scene_at(i, cuts) % 6], i, 3, rng); }, 6);
+  }
+  SECTION("a fade through black, and black at the end") {
+    check_settled(330, [&](int64_t i) {
+      if (i < 100) return live(scenes()[1], i, 0, rng);
+      if (i < 115) return scaled(live(scenes()[1], i, 0, rng), 1 - (i - 99) / 15.0);
+      if (i < 130) return scaled(live(scenes()[2], i, 0, rng), (i - 114) / 15.0);
+      if (i < 300) return live(scenes()[2], i, 0, rng);
+      return scaled(scenes()[2], 0.0);
+    }, 1);
+  }
+  SECTION("a long black stretch between two scenes") {
+    check_settled(420, [&](int64_t i) {
+      if (i < 90) return live(scenes()[0], i, 2, rng);
+      if (i < 250) return scaled(scenes()[0], 0.0);
+      return live(scenes()[3], i, 2, rng);
+    }, 1);
+  }
+  SECTION("dissolves of half a second and a second and a half") {
+    check_settled(480, [&](int64_t i) {
+      const double first = std::clamp((i - 99) / 16.0, 0.0, 1.0);
+      const double second = std::clamp((i - 279) / 46.0, 0.0, 1.0);
+      const cv::Mat ab = blend(live(scenes()[0], i, 2, rng), live(scenes()[2], i, 2, rng), first);
+      return blend(ab, live(scenes()[4], i, 2, rng), second);
+    }, 2);
+  }
+  SECTION("flashes") {
+    check_settled(300, [&](int64_t i) {
+      if (i == 80 || i == 81) return scaled(scenes()[5], 1.6);
+      if (i == 160) return scaled(scenes()[1], 0.0);
+      return live(scenes()[1], i, 2, rng);
+    }, 0);
+  }
+}
+
 TEST_CASE("options and frames are checked", "[shots]") {
   CHECK_THROWS_AS(ShotDetector(Rational{0, 1}), UsageError);
   ShotDetectorOptions bad;
