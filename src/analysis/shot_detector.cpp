@@ -575,25 +575,69 @@ std::vector<ShotBoundary> ShotDetector::finish() {
   return enforce_min_shot(candidates());
 }
 
-ShotDetector::Settled ShotDetector::settled() const {
-  Settled out;
+// How far back later frames can still change what finish() finds, from what the frames so
+// far show (each case as find_fades(), find_gradual() and evaluate_cut() decide):
+//  - a cut candidate is judged cut_latency frames after it;
+//  - a dissolve run (frames whose histogram distance to lag frames before is over the
+//    threshold, gaps of up to max_gap) that has a frame in the last lag + max_gap + 1
+//    frames may still grow, or be accepted or refused by the distances up to lag frames
+//    after it; its boundary can lie up to lag / 2 before its first frame. A run that
+//    starts later lies after the frames so far, less max_gap;
+//  - a fade absorbs the cuts in the ramps either side of its black: the ramp into a
+//    black run in progress (or into one starting next frame: the frames darkening step
+//    by step at the end) is already there to see; the ramp out of a black run that ended
+//    less than max_transition frames ago may still grow.
+int64_t ShotDetector::settled_limit() const {
   const int64_t n = frame_count_;
   const int64_t lag = gradual_lag_frames_;
   const int64_t max_gap = std::max<int64_t>(2, lag / 8);  // as find_gradual()
-  // Candidates before `limit` are final. Later frames can still: judge the cuts of the
-  // last cut_latency frames; extend, join or (by the distances up to lag frames after it)
-  // accept a dissolve run, whose boundary can lie up to lag / 2 before its first frame
-  // and whose run is up to lag + max_transition frames long; start a fade whose ramp
-  // reaches max_transition frames back, absorbing the cuts there; end the dark run in
-  // progress, a fade (or a flash) whose ramp reaches back as far before it.
-  int64_t limit = n - (3 * lag + max_transition_frames_ + max_gap + cut_latency_frames_ +
-                       options_.adaptive_window_frames + 4);
-  if (dark_run_start_ >= 0) limit = std::min(limit, dark_run_start_ - max_transition_frames_ - 1);
+  const double threshold = options_.gradual_min_distance;
+  const double black = options_.fade_black_level;
+  const auto far = [this](int64_t i) { return stats_[static_cast<size_t>(i)].long_range; };
+  const auto bright = [this](int64_t i) { return stats_[static_cast<size_t>(i)].brightness; };
+  const auto steps = [](float brighter, float darker) {  // as find_fades()
+    return brighter - darker > std::max(0.1, kRampStep * brighter);
+  };
+
+  int64_t limit = n - cut_latency_frames_ - 1;
+  limit = std::min(limit, n - max_gap - lag / 2 - 3);
+  for (int64_t i = std::max(lag, n - lag - max_gap - 1); i < n; ++i) {
+    if (far(i) < threshold) continue;
+    // The run holding frame i, back to its first frame (runs are the frames over the
+    // threshold no more than max_gap + 1 apart, whichever way they are walked).
+    int64_t first = i;
+    for (int64_t j = i - 1; j >= lag && first - j <= max_gap + 1; --j) {
+      if (far(j) >= threshold) first = j;
+    }
+    limit = std::min(limit, first - lag / 2 - 3);
+    break;  // later runs start later
+  }
+  // The ramp into black: of the run in progress, or of one that starts with the next frame.
+  const int64_t run_first = dark_run_start_ >= 0 ? dark_run_start_ : n;
+  int64_t before = run_first - 1;  // the next frame may be black: the last one is a step
+  if (dark_run_start_ >= 0) before = run_first;
+  while (before > 0 && run_first - before < max_transition_frames_ &&
+         steps(bright(before - 1), bright(before))) {
+    --before;
+  }
+  limit = std::min(limit, std::min(before + 1, run_first) - 2);
+  // The ramp out of black, of a run that ended lately.
+  for (int64_t i = n - 1; i >= 0 && i >= n - max_transition_frames_ - 2; --i) {
+    if (bright(i) <= black) {
+      limit = std::min(limit, i - 1);
+      break;
+    }
+  }
+  return limit;
+}
+
+ShotDetector::Settled ShotDetector::settled() const {
+  Settled out;
   // enforce_min_shot() keeps the stronger of candidates closer than `gap`: a stretch of
   // `gap` frames without candidates separates the decisions before it from whatever
   // comes after.
   const int64_t gap = std::max<int64_t>(1, min_shot_frames_);
-  int64_t until = limit - gap;
+  int64_t until = settled_limit() - gap;
   if (until <= 0) return out;
   std::vector<ShotBoundary> all = candidates();
   std::vector<int64_t> at;

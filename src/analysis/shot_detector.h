@@ -113,10 +113,11 @@ class ShotDetector {
 
   // While frames are still coming: the boundaries before frame `until` that no frame
   // pushed later can change, sorted, and every boundary there will be before `until`
-  // (finish() returns the same ones there). A frame's boundaries settle a few seconds
-  // after it (the dissolve check looks gradual_window_seconds either side of runs up to
-  // max_transition_seconds long; a fade's ramps reach max_transition_seconds back from
-  // its black), and not while the picture is black. `until` is 0 until some have.
+  // (finish() returns the same ones there). A frame's boundaries settle a little under a
+  // second after it (min_shot_seconds and half of gradual_window_seconds) while the
+  // picture holds; up to about three seconds after it while colours change as in a
+  // dissolve, or the picture darkens or brightens as in a fade, and not while it is black.
+  // `until` is 0 until some have.
   // One pass over the frames' figures, as finish() makes.
   struct Settled {
     std::vector<ShotBoundary> boundaries;
@@ -154,6 +155,8 @@ class ShotDetector {
   std::vector<ShotBoundary> enforce_min_shot(std::vector<ShotBoundary> boundaries) const;
   // Every boundary found so far, before enforce_min_shot() (the cuts judged so far).
   std::vector<ShotBoundary> candidates() const;
+  // The frame before which no later frame changes the candidates (see settled()).
+  int64_t settled_limit() const;
 
   ShotDetectorOptions options_;
   int64_t min_shot_frames_ = 0;

@@ -266,9 +266,9 @@ TEST_CASE("one pass: the frames decoded once give the same windows as an analysi
     draw_face(img, long_face_at(i), kFaceH);
   });
   // Two passes (the analysis decodes alone first), one pass (each shot's frames held
-  // until the shot is over and the seconds after it have settled it), and one pass whose
-  // 8.5 s shot outgrows 250 MB of held frames (960x540: 0.84 MB each, about 300 frames;
-  // the shorter shots peak at 250), so the video is decoded again from its start.
+  // until the shot is over and the second or so after it has settled it), and one pass
+  // whose 8.5 s shot outgrows 200 MB of held frames (960x540: 0.84 MB each, about 240
+  // frames; the 2.5 s shots peak near 110), so the video is decoded again from its start.
   struct Run {
     std::string name;
     std::vector<std::string> args;
@@ -276,7 +276,7 @@ TEST_CASE("one pass: the frames decoded once give the same windows as an analysi
   };
   const std::vector<Run> runs = {{"two", {"--smart-memory", "0"}, "own pass"},
                                  {"one", {}, "one pass"},
-                                 {"again", {"--smart-memory", "250"}, "one pass"}};
+                                 {"again", {"--smart-memory", "200"}, "one pass"}};
   std::vector<std::vector<Row>> rows;
   std::vector<json> reports;
   for (const Run& run : runs) {
