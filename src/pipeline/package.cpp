@@ -573,7 +573,7 @@ class OutputBranch {
 
   void draw_smart(AVFrame* whole) {
     const auto source_pts = static_cast<int64_t>(reinterpret_cast<intptr_t>(whole->opaque));
-    const Rect& window = windows_->at(source_pts);
+    const Rect window = windows_->at(source_pts);
     const bool fill = windows_->is_fill(window);
     // `whole` is this encode's own reference: cropping it moves only its data pointers,
     // never pixels another encode shares.

@@ -170,13 +170,14 @@ res = {
     "coverage_true": {"smart": true_smart / max(1, frames), "center": true_center / max(1, frames)},
     "shots": [(s["mode"], s["reason"]) for s in shots],
     "face_detector": report.get("face_detector", "?"),
+    "analysis_decode": (report.get("analysis") or {}).get("decode", "?"),
 }
 print()
 print(f"time     center {med['center']:.2f} s   smart {med['smart']:.2f} s   ratio {ratio:.3f} (goal <= 1.15: {'met' if ratio <= 1.15 else 'NOT met'})")
 print(f"         runs: center {times['center']}  smart {times['smart']}  (1-min load {loads})")
 print(f"CPU      center {med_cpu['center']:.2f} s   smart {med_cpu['smart']:.2f} s   ratio {cpu_ratio:.3f} (user + sys: steadier than wall time on a busy machine)")
 print(f"max RSS  center {res['center_max_rss_kib']/1024:.0f} MiB   smart {res['smart_max_rss_kib']/1024:.0f} MiB")
-print(f"faces detected (sampled 5/s): {len(det)}, by {res['face_detector']}")
+print(f"faces detected (sampled 5/s): {len(det)}, by {res['face_detector']}; analysis decode: {res['analysis_decode']}")
 print(f"face coverage vs detections:  smart {res['coverage_detected']['smart']*100:.1f}%   center {res['coverage_detected']['center']*100:.1f}%")
 print(f"face coverage vs true box:    smart {res['coverage_true']['smart']*100:.1f}%   center {res['coverage_true']['center']*100:.1f}%  ({frames} frames)")
 print(f"camera: {res['shots']}")
