@@ -1,8 +1,12 @@
 // reelpack batch: a manifest of episodes, every preset, resumable, parallel, shardable.
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "batch/batch.h"
 #include "batch/state.h"
@@ -216,6 +220,22 @@ void print_dry_run(const Batch& batch, bool json_out) {
   }
 }
 
+// Rows one after another allocate the same large buffers (each x264 holds about 450 MB at
+// 1080x1920, in blocks of a few MB). glibc hands them back to the kernel when a row ends,
+// and the next row faults in fresh pages that the kernel zeroes first. Blocks up to 32 MiB
+// (the largest threshold glibc takes) kept in the heap, and the heap never trimmed, let the
+// next row reuse them: the process keeps what its largest row used, plus some
+// fragmentation. Measured (4 clips x 3 s 1080p x 4 presets, -j 1, busy 2-CPU machine,
+// medians of 8 runs without and 6 with): sys 2.1 -> 0.9 s, user + sys 84.6 -> 83.8 s
+// (within the noise), peak RSS 1451 -> 1697 MiB. 12 rows at 540x960 peaked at 725 MiB
+// (706 without), 4 rows at 702: it does not grow with the rows.
+void keep_freed_memory_for_next_rows() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);
+#endif
+}
+
 int merge(const fs::path& outdir, bool json_out) {
   const MergedReport merged = merge_reports(outdir);
   const fs::path path = outdir / "report.json";
@@ -344,6 +364,7 @@ int cmd_batch(const Args& args) {
     return kExitOk;
   }
   prepare_output_dir(o.outdir);
+  keep_freed_memory_for_next_rows();
   BatchProgressLine bar(stderr_is_terminal() && !json_out);
   const BatchReport report = batch.run([&](const BatchProgress& p) { bar.update(p); });
   bar.done();
