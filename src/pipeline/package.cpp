@@ -877,6 +877,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     const InputFile::FrameSink feed = [&](StreamKind kind, AVFrame* frame) {
       if (kind == StreamKind::Video && frame) count(frame);
       if (kind == StreamKind::Video && smart && smart->one_pass()) {
+        if (!frame && cutter) smart->set_ranges_read(cutter->actual());
         smart->take(frame, deliver_video);
       } else {
         to_outputs(kind, frame);
@@ -891,14 +892,19 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     }
     if (const auto from = smart ? smart->decode_again_from() : std::nullopt; from && live()) {
       // The frames held outgrew the memory allowed: the video from the first frame not
-      // delivered is decoded again (the audio went through already).
-      input.seek_to(av_rescale_q(*from, vtb, AV_TIME_BASE_Q));
+      // delivered is decoded again (the audio went through already). A range is read
+      // again from its start, its timestamps being the output timeline's.
       const InputFile::FrameSink again = [&](StreamKind kind, AVFrame* frame) {
         if (kind != StreamKind::Video || !frame || frame->pts < *from) return;
         count(frame);
         to_outputs(kind, frame);
       };
-      while (input.read_some(again)) {
+      if (cutter) {
+        RangeReader(input, ranges).run(again);
+      } else {
+        input.seek_to(av_rescale_q(*from, vtb, AV_TIME_BASE_Q));
+        while (input.read_some(again)) {
+        }
       }
       to_outputs(StreamKind::Video, nullptr);
     }

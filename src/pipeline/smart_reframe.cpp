@@ -737,10 +737,10 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
   used.ran = true;
   used.cache = "off";
   // One pass (the frames analysed as they are decoded for the encode, each held until
-  // its shot's camera is placed) when there is something to detect on the whole input.
-  // Ranges are analysed in a pass of their own: their joins are boundaries known only
-  // once read.
-  const bool one_pass = options.detect && ranges.empty() && job.smart_hold_bytes > 0;
+  // its shot's camera is placed) when there is something to detect, on the whole input
+  // or one range. Several ranges are analysed in a pass of their own: their joins are
+  // boundaries known only once read.
+  const bool one_pass = options.detect && ranges.size() <= 1 && job.smart_hold_bytes > 0;
   bool analysed = false;
   if (!job.analysis_cache_dir.empty()) {
     const AnalysisCache cache(job.analysis_cache_dir);
@@ -907,7 +907,7 @@ void SmartReframe::take(AVFrame* frame, const Deliver& deliver) {
 }
 
 void SmartReframe::complete_one_pass(const Deliver& deliver) {
-  SmartAnalysis a = analyser_->finish({});
+  SmartAnalysis a = analyser_->finish(ranges_read_);
   // The shots placed while decoding stand. They end at settled boundaries, which are the
   // final ones there (ShotDetector::settled()); the check confirms it.
   std::vector<ShotBoundary> boundaries = released_boundaries_;

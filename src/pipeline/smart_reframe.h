@@ -215,9 +215,13 @@ class SmartReframe {
   bool one_pass() const { return analyser_ != nullptr; }
   using Deliver = std::function<void(AVFrame*)>;
   void take(AVFrame* frame, const Deliver& deliver);
+  // With a --range: the span it read on the source timeline (RangeReader::actual()), for
+  // the crop path's times; before take(nullptr).
+  void set_ranges_read(std::vector<TimeRange> actual) { ranges_read_ = std::move(actual); }
   // After take(nullptr): when the frames held outgrew job.smart_hold_bytes, the frames
   // from this timestamp on were not delivered (nor the end): package() decodes them
-  // again and delivers them itself (their windows are placed by now).
+  // again (with a --range, the range again from its start, dropping the frames before)
+  // and delivers them itself (their windows are placed by now).
   std::optional<int64_t> decode_again_from() const;
 
   // After the run: writes each successful output's crop path when the job asks for one
@@ -262,6 +266,7 @@ class SmartReframe {
   int64_t frames_since_check_ = 0;
   std::unique_ptr<AnalysisKey> cache_key_;
   std::filesystem::path cache_dir_;
+  std::vector<TimeRange> ranges_read_;
 };
 
 // Adds a smart output's "reframe_shots" (start/end frame and seconds, mode, reason) and

@@ -331,6 +331,53 @@ TEST_CASE("one pass: the frames decoded once give the same windows as an analysi
   }
 }
 
+TEST_CASE("one pass over one range: the same windows, on the source timeline",
+          "[smart][one-pass]") {
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "long.mp4", kLongFrames, [](int i, cv::Mat& img) {
+    backdrop(img, long_shot_of(i), i);
+    draw_face(img, long_face_at(i), kFaceH);
+  });
+  // 1.5 s to 18 s: the long shot's 255 frames outgrow 150 MB, so the last run reads the
+  // range again from its start, keeping the frames from that shot on.
+  const std::vector<std::string> range = {"--range", "1.5-18"};
+  const std::vector<std::pair<std::string, std::vector<std::string>>> runs = {
+      {"two", {"--smart-memory", "0"}}, {"one", {}}, {"again", {"--smart-memory", "150"}}};
+  std::vector<std::vector<Row>> rows;
+  std::vector<json> reports;
+  for (const auto& [name, args] : runs) {
+    INFO(name);
+    const fs::path csv = dir / (name + ".csv");
+    reports.push_back(package_smart(
+        clip, dir / name, range + args + std::vector<std::string>{"--crop-path-out", csv.string()}));
+    rows.push_back(read_rows(csv));
+    REQUIRE(rows.back().size() == 495);  // 16.5 s
+    CHECK(rows.back().front().pts_s == Approx(1.5).margin(1e-6));  // source timeline
+    const json probe = first_stream(ffprobe(dir / name / "long.tiktok.mp4"), "video");
+    CHECK(probe["nb_frames"] == "495");
+  }
+  CHECK(reports[0]["analysis"]["decode"] == "own pass");
+  CHECK(reports[1]["analysis"]["decode"] == "one pass");
+  CHECK(reports[1]["analysis"]["decoded_again_from_seconds"].is_null());
+  const json& again = reports[2]["analysis"]["decoded_again_from_seconds"];
+  REQUIRE(again.is_number());
+  CHECK(again.get<double>() == Approx(6.0).margin(1e-6));  // the long shot, 7.5 - 1.5 s
+  for (size_t r = 1; r < runs.size(); ++r) {
+    INFO(runs[r].first << " against two passes");
+    for (size_t k = 0; k < rows[0].size(); ++k) {
+      INFO("row " << k);
+      CHECK(rows[r][k].x == rows[0][k].x);
+      CHECK(rows[r][k].pts_s == rows[0][k].pts_s);
+    }
+    CHECK(reports[r]["outputs"][0]["reframe_shots"] == reports[0]["outputs"][0]["reframe_shots"]);
+    const double db = psnr(extract_frame(dir / "two" / "long.tiktok.mp4", 400, dir / "t400.nut"),
+                           extract_frame(dir / runs[r].first / "long.tiktok.mp4", 400,
+                                         dir / (runs[r].first + "400.nut")));
+    INFO("frame 400: " << db << " dB");
+    CHECK(db >= 40.0);
+  }
+}
+
 TEST_CASE("a crop path read in is rendered as its keyframes interpolate", "[smart]") {
   TempDir dir;
   const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
