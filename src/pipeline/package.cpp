@@ -863,20 +863,34 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       // Every output failed: stop reading. The reports say why.
       if (!any) throw AllOutputsFailed{};
     };
-    const auto count = [&](const AVFrame* frame) {
-      ++report.frames_decoded;
-      p.frames = report.frames_decoded;
+    // Progress follows the frames handed to the encoders (their queues are short, so they
+    // go at the encoders' pace).
+    int64_t frames_sent = 0;
+    const auto sent = [&](const AVFrame* frame) {
+      p.frames = ++frames_sent;
       p.position_us = av_rescale_q(frame->pts, vtb, AV_TIME_BASE_Q);
       p.elapsed_s = elapsed() - encode_start_s;
       if (progress) progress(p);
     };
+    const auto count = [&](const AVFrame* frame) {
+      ++report.frames_decoded;
+      sent(frame);
+    };
     // One-pass smart reframing holds each video frame until its shot's windows are placed.
     const SmartReframe::Deliver deliver_video = [&](AVFrame* frame) {
+      if (frame) sent(frame);
       to_outputs(StreamKind::Video, frame);
     };
+    const bool holding = smart && smart->one_pass();
     const InputFile::FrameSink feed = [&](StreamKind kind, AVFrame* frame) {
-      if (kind == StreamKind::Video && frame) count(frame);
-      if (kind == StreamKind::Video && smart && smart->one_pass()) {
+      if (kind == StreamKind::Video && frame) {
+        if (holding) {
+          ++report.frames_decoded;
+        } else {
+          count(frame);
+        }
+      }
+      if (kind == StreamKind::Video && holding) {
         if (!frame && cutter) smart->set_ranges_read(cutter->actual());
         smart->take(frame, deliver_video);
       } else {

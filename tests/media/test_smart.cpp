@@ -809,13 +809,16 @@ TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][p
   const reelpack::Overrides small = {{"video.width", std::to_string(kOutW)},
                                      {"video.height", std::to_string(kOutH)},
                                      {"video.encoder-preset", "ultrafast"}};
-  for (const auto mode : {reelpack::ReframeMode::Smart, reelpack::ReframeMode::Center}) {
-    INFO("reframe " << reelpack::to_string(mode));
+  // Smart with an analysis pass of its own, smart in one pass (no analysis phase: the
+  // bar follows the frames handed to the encoder), and the centre crop.
+  for (const int64_t hold : {int64_t{0}, reelpack::kDefaultSmartHoldBytes, int64_t{-1}}) {
+    const auto mode = hold >= 0 ? reelpack::ReframeMode::Smart : reelpack::ReframeMode::Center;
+    INFO("reframe " << reelpack::to_string(mode) << ", hold " << hold);
     reelpack::PackageJob job;
     job.input = clip;
     job.reframe = mode;
     job.outputs.push_back({loader.load("tiktok", small), dir / "scene.tiktok.mp4"});
-    job.smart_hold_bytes = 0;  // an analysis pass of its own (one pass has no such phase)
+    job.smart_hold_bytes = std::max<int64_t>(hold, 0);
     std::vector<reelpack::Progress> seen;
     const reelpack::PackageReport report =
         reelpack::package(job, [&](const reelpack::Progress& p) { seen.push_back(p); });
@@ -832,7 +835,11 @@ TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][p
       return p.phase == reelpack::ProgressPhase::Encoding;
     }));
     CHECK(encoding.size() == 90);  // one per decoded frame
-    if (mode == reelpack::ReframeMode::Smart) {
+    for (size_t k = 1; k < encoding.size(); ++k) {
+      CHECK(encoding[k].frames == encoding[k - 1].frames + 1);
+      CHECK(encoding[k].position_us > encoding[k - 1].position_us);
+    }
+    if (hold == 0) {
       REQUIRE(analysing.size() == 90);
       // Each phase runs from the start to the end of the clip, frames counted from one.
       CHECK(analysing.front().frames == 1);
