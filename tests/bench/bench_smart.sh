@@ -22,6 +22,8 @@
 #   REELPACK    reelpack binary            (default: <repo>/build/reelpack)
 #   DURATION    source clip length in s    (default: 10)
 #   RUNS        timed runs of each mode    (default: 3)
+#   CUT_EVERY   seconds between hard cuts (the background's hue jumps; the face walks on),
+#               as drama is cut; default: none, one shot, held whole by one-pass analysis
 #   BENCH_JSON  also write the results as JSON to this file (optional)
 #   KEEP_WORK=1 keep the temporary folder (source and outputs) for inspection
 #
@@ -34,6 +36,7 @@ REPO="$(cd "$SCRIPT_DIR/../.." && pwd)"
 REELPACK="${REELPACK:-$REPO/build/reelpack}"
 DURATION="${DURATION:-10}"
 RUNS="${RUNS:-3}"
+CUT_EVERY="${CUT_EVERY:-}"
 BENCH_JSON="${BENCH_JSON:-}"
 KEEP_WORK="${KEEP_WORK:-0}"
 PRESET=tiktok
@@ -72,6 +75,11 @@ echo
 # as PAM so no image library is needed. It walks x(t) = 300 + 1200 (1 - cos(2 pi t / D)) / 2
 # at y = 360 over the background of bench_package.sh.
 bench_face_pam "$WORK/face.pam"
+CUTS="null"
+if [[ -n "$CUT_EVERY" ]]; then
+  [[ "$CUT_EVERY" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "CUT_EVERY must be a number of seconds (got '$CUT_EVERY')"
+  CUTS="hue=h='97*floor(t/$CUT_EVERY)':s='1+0.4*mod(floor(t/$CUT_EVERY),2)'"
+fi
 SRC="$WORK/src.mp4"
 echo "generating a ${DURATION} s 1920x1080 30 fps source clip with a walking face ..."
 ffmpeg -nostdin -hide_banner -loglevel error -y \
@@ -80,7 +88,7 @@ ffmpeg -nostdin -hide_banner -loglevel error -y \
   -loop 1 -framerate 30 -i "$WORK/face.pam" \
   -f lavfi -i "aevalsrc=0.25*sin(2*PI*440*t)|0.25*sin(2*PI*554*t):sample_rate=48000:duration=$DURATION" \
   -filter_complex "[0:v][1:v]overlay=x='(W-w)/2+500*sin(t/2)':y='(H-h)/2+250*cos(t/3)':shortest=1[bg];\
-[bg][2:v]overlay=x='300+600*(1-cos(2*PI*t/$DURATION))':y=360:shortest=1,noise=alls=4:allf=t,format=yuv420p[v]" \
+[bg]$CUTS[bg2];[bg2][2:v]overlay=x='300+600*(1-cos(2*PI*t/$DURATION))':y=360:shortest=1,noise=alls=4:allf=t,format=yuv420p[v]" \
   -map '[v]' -map 3:a -t "$DURATION" \
   -c:v libx264 -preset veryfast -crf 18 -pix_fmt yuv420p \
   -c:a aac -b:a 192k -ar 48000 -ac 2 -movflags +faststart "$SRC"
