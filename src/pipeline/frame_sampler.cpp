@@ -1,11 +1,9 @@
 #include "pipeline/frame_sampler.h"
 
 extern "C" {
-#include <libavutil/imgutils.h>
-#include <libswscale/swscale.h>
+#include <libavutil/mathematics.h>
 }
 
-#include "media/av_ptr.h"
 #include "pipeline/geometry.h"
 #include "pipeline/stills.h"
 #include "util/error.h"
@@ -23,10 +21,9 @@ SampleSummary sample_frames(const std::filesystem::path& path, const SamplerOpti
   const int out_h =
       even(out_w * info.video->height_px / (info.video->width_px * (sar > 0 ? sar : 1)));
 
-  av::SwsPtr sws;
-  int sws_w = 0, sws_h = 0, sws_fmt = -1;
-  cv::Mat bgr;
-  make_swscale_bgr(bgr, cv::Size(out_w, out_h));
+  // Fast bilinear is plenty for a 256-px analysis frame and several times cheaper than
+  // bicubic at this reduction.
+  BgrConverter to_bgr(0, BgrConverter::Scaling::Fast, path.string());
   SampleSummary summary;
   const AVRational fr =
       info.video->avg_frame_rate.num > 0 ? info.video->avg_frame_rate : info.video->r_frame_rate;
@@ -34,24 +31,10 @@ SampleSummary sample_frames(const std::filesystem::path& path, const SamplerOpti
 
   input.decode([&](StreamKind kind, AVFrame* f) {
     if (kind != StreamKind::Video || !f) return;
-    if (!sws || f->width != sws_w || f->height != sws_h || f->format != sws_fmt) {
-      // Fast bilinear is plenty for a 256-px analysis frame and several times cheaper
-      // than the default bicubic at this reduction.
-      sws.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format), out_w,
-                               out_h, AV_PIX_FMT_BGR24, SWS_FAST_BILINEAR, nullptr, nullptr,
-                               nullptr));
-      if (!sws) throw ProcessingError(path.string() + ": cannot scale frames for analysis");
-      sws_w = f->width;
-      sws_h = f->height;
-      sws_fmt = f->format;
-    }
-    uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
-    int dst_stride[4] = {static_cast<int>(bgr.step), 0, 0, 0};
-    sws_scale(sws.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
     AnalysisFrame af;
     af.index = summary.frames++;
     af.pts_us = av_rescale_q(f->pts, tb, AV_TIME_BASE_Q);
-    af.bgr = bgr;
+    af.bgr = to_bgr.convert(f, {out_w, out_h});
     callback(af);
     summary.duration_us = std::max(summary.duration_us, af.pts_us);
   });

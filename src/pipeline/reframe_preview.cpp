@@ -108,7 +108,6 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
   const int pw = opt.width_px;
   const int ph =
       even(pw * static_cast<double>(a.source.height_px) / (a.source.width_px * display_sar));
-  const int stored_w = quarter ? ph : pw, stored_h = quarter ? pw : ph;
   const double sx = static_cast<double>(pw) / a.source.width_px;
   const double sy = static_cast<double>(ph) / a.source.height_px;
   const double fps = a.frame_rate.to_double();
@@ -128,13 +127,13 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
   const int stream = mux.add_stream(enc);
   mux.start({{"comment", "reelpack smart reframe preview of " + a.input.filename().string()}});
 
-  av::SwsPtr to_bgr, to_yuv(sws_getContext(pw, ph, AV_PIX_FMT_BGR24, pw, ph, AV_PIX_FMT_YUV420P,
-                                           SWS_BILINEAR, nullptr, nullptr, nullptr));
+  // Source frames turned and scaled as the analysis sees them; drawn on, then back to YUV.
+  BgrConverter to_bgr(rotation, BgrConverter::Scaling::Fast, a.input.string());
+  av::SwsPtr to_yuv(sws_getContext(pw, ph, AV_PIX_FMT_BGR24, pw, ph, AV_PIX_FMT_YUV420P,
+                                   SWS_BILINEAR, nullptr, nullptr, nullptr));
   if (!to_yuv) throw ProcessingError(name + ": cannot set up colour conversion");
-  int bgr_w = 0, bgr_h = 0, bgr_fmt = -1;
-  cv::Mat img, stored;  // both written or read by swscale
+  cv::Mat img;  // read by swscale: with its spare row
   make_swscale_bgr(img, cv::Size(pw, ph));
-  make_swscale_bgr(stored, cv::Size(stored_w, stored_h));
   av::FramePtr yuv = av::make_frame();
   yuv->format = AV_PIX_FMT_YUV420P;
   yuv->width = pw;
@@ -151,22 +150,7 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
   const InputFile::FrameSink sink = [&](StreamKind kind, AVFrame* f) {
     if (kind != StreamKind::Video || !f) return;
     const int64_t i = std::min(index, a.frame_count() - 1);
-    if (!to_bgr || f->width != bgr_w || f->height != bgr_h || f->format != bgr_fmt) {
-      to_bgr.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format),
-                                  stored_w, stored_h, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr,
-                                  nullptr, nullptr));
-      if (!to_bgr) throw ProcessingError(name + ": cannot scale frames for the preview");
-      bgr_w = f->width;
-      bgr_h = f->height;
-      bgr_fmt = f->format;
-    }
-    cv::Mat& target = rotation == 0 ? img : stored;
-    uint8_t* dst[4] = {target.data, nullptr, nullptr, nullptr};
-    int dst_stride[4] = {static_cast<int>(target.step), 0, 0, 0};
-    sws_scale(to_bgr.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
-    if (rotation == 90) cv::rotate(stored, img, cv::ROTATE_90_CLOCKWISE);
-    if (rotation == 180) cv::rotate(stored, img, cv::ROTATE_180);
-    if (rotation == 270) cv::rotate(stored, img, cv::ROTATE_90_COUNTERCLOCKWISE);
+    to_bgr.convert(f, {pw, ph}).copyTo(img);  // same size: into img's own buffer
 
     const cv::Rect window = to_preview(path.windows[i], sx, sy);
     dim_outside(img, window);
