@@ -903,6 +903,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       } else {
         input.decode(feed);
       }
+      if (holding) smart->store_analysis();
     }
     if (const auto from = smart ? smart->decode_again_from() : std::nullopt; from && live()) {
       // The frames held outgrew the memory allowed: the video from the first frame not

@@ -945,9 +945,6 @@ void SmartReframe::complete_one_pass(const Deliver& deliver) {
   }
   released_ = a.frame_count();
   analysis_ = std::move(a);
-  if (cache_key_) {
-    AnalysisCache(cache_dir_).store(*cache_key_, analysis_, analysis_report_.warnings);
-  }
   if (overflow_frame_) {
     // package() decodes the rest again.
     analysis_report_.decoded_again_from_s =
@@ -960,6 +957,13 @@ void SmartReframe::complete_one_pass(const Deliver& deliver) {
   held_.clear();
   held_bytes_ = 0;
   deliver(nullptr);
+}
+
+void SmartReframe::store_analysis() {
+  // Not before complete_one_pass() (pts empty): a run stopped half-way analysed half.
+  if (!cache_key_ || analysis_.pts.empty()) return;
+  AnalysisCache(cache_dir_).store(*cache_key_, analysis_, analysis_report_.warnings);
+  cache_key_.reset();
 }
 
 std::optional<int64_t> SmartReframe::decode_again_from() const {

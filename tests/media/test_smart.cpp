@@ -635,6 +635,39 @@ TEST_CASE("the smart analysis is cached by input content and reused", "[smart][c
   }
 }
 
+TEST_CASE("a truncated input leaves no analysis in the cache, in one pass or two passes",
+          "[smart][cache][one-pass]") {
+  TempDir dir;
+  // moov first, so that the first half still opens, decodes and declares the whole length:
+  // the input is refused as cut short only after its last frame.
+  const fs::path whole = drawn_clip(
+      dir / "whole.mp4", 90,
+      [](int i, cv::Mat& img) {
+        backdrop(img, 0, i);
+        draw_face(img, {240, 240}, kFaceH);
+      },
+      "-movflags +faststart");
+  std::ifstream in(whole, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  bytes.resize(bytes.size() / 2);
+  const fs::path cut = dir / "cut.mp4";
+  std::ofstream(cut, std::ios::binary) << bytes;
+  for (const std::string memory : {"0", "1536"}) {
+    INFO("--smart-memory " << memory);
+    const fs::path cache = dir / ("cache" + memory);
+    const RunResult r = run_reelpack(
+        std::vector<std::string>{"package", cut.string(), "-p", "tiktok", "-o",
+                                 (dir / ("out" + memory)).string(), "--reframe", "smart",
+                                 "--cache-dir", cache.string(), "--smart-memory", memory} +
+        kSmall);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("truncated"));
+    CHECK(list_dir(dir / ("out" + memory)).empty());
+    CHECK((!fs::exists(cache) || list_dir(cache).empty()));
+  }
+}
+
 TEST_CASE("two subjects too far apart: that shot is drawn as blur fill, and says so", "[smart]") {
   TempDir dir;
   // Shot A (0-2 s): one face on the left, framed. Shot B (2-4 s): two faces of one size at
