@@ -917,7 +917,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       if (cutter) {
         RangeReader(input, ranges).run(again);
       } else {
-        input.seek_to(av_rescale_q(*from, vtb, AV_TIME_BASE_Q));
+        seek_at_or_before(input, av_rescale_q(*from, vtb, AV_TIME_BASE_Q), 0);
         while (input.read_some(again)) {
         }
       }

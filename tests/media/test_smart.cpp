@@ -378,6 +378,44 @@ TEST_CASE("one pass over one range: the same windows, on the source timeline",
   }
 }
 
+TEST_CASE("one pass decoding again from MPEG-TS starts at a keyframe before the frames it needs",
+          "[smart][one-pass]") {
+  TempDir dir;
+  // 480x270 (about 0.2 MB a frame): shots of 2 s, 2 s and 8 s, a keyframe every 1.5 s.
+  // The 8 s shot outgrows 35 MB of held frames, so the video is decoded again from 4 s,
+  // half-way between keyframes; MPEG-TS seeks by byte position and lands past the one
+  // before 4 s. A box moves across the last shot so that every frame differs.
+  constexpr int kW = 480, kH = 270, kN = 360;
+  const fs::path clip = drawn_clip(
+      dir / "episode.ts", kN,
+      [](int i, cv::Mat& img) {
+        backdrop(img, i < 60 ? 0 : i < 120 ? 1 : 2, i);
+        if (i >= 120) {
+          cv::rectangle(img, cv::Rect(2 * (i - 120), 60, 60, 60), {255, 255, 255}, cv::FILLED);
+        }
+      },
+      "-g 45 -sc_threshold 0", kW, kH);
+  std::vector<json> reports;
+  for (const std::string memory : {"0", "35"}) {
+    reports.push_back(package_smart(clip, dir / ("m" + memory), {"--smart-memory", memory}));
+    const json probe = first_stream(ffprobe(dir / ("m" + memory) / "episode.tiktok.mp4"), "video");
+    CHECK(probe["nb_frames"] == std::to_string(kN));
+  }
+  const json& again = reports[1]["analysis"]["decoded_again_from_seconds"];
+  REQUIRE(again.is_number());
+  CHECK(again.get<double>() == Approx(4.0).margin(0.05));
+  CHECK(reports[1]["frames_decoded"] == kN + (kN - 120));  // every frame from 4 s, again
+  // Frames of the last shot before its first keyframe are there, not stand-ins.
+  for (int n : {122, 130, 200}) {
+    const double db = psnr(extract_frame(dir / "m0" / "episode.tiktok.mp4", n,
+                                         dir / ("two" + std::to_string(n) + ".nut")),
+                           extract_frame(dir / "m35" / "episode.tiktok.mp4", n,
+                                         dir / ("again" + std::to_string(n) + ".nut")));
+    INFO("frame " << n << ": " << db << " dB");
+    CHECK(db >= 40.0);
+  }
+}
+
 TEST_CASE("a crop path read in is rendered as its keyframes interpolate", "[smart]") {
   TempDir dir;
   const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
