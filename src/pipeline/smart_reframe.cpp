@@ -985,10 +985,13 @@ fs::path SmartReframe::crop_path_for(const PackageJob& job, size_t index) {
 void SmartReframe::finish(const PackageJob& job, PackageReport& report) const {
   report.analysis = analysis_report_;
   report.face_detector = analysis_.face_detector;
+  // One pass that stopped before the end of the video (every output failed) has placed
+  // some shots but has no analysis to give their times: none are reported.
+  const bool analysed = !analysis_.pts.empty();
   for (size_t i = 0; i < report.outputs.size() && i < outputs_.size(); ++i) {
     OutputReport& r = report.outputs[i];
     const Output& o = outputs_[i];
-    r.reframe_shots = report_shots(analysis_, *o.path);
+    if (analysed) r.reframe_shots = report_shots(analysis_, *o.path);
     if (job.crop_path_out.empty() || !r.ok) continue;
     const fs::path file = crop_path_for(job, i);
     try {

@@ -706,6 +706,41 @@ TEST_CASE("a truncated input leaves no analysis in the cache, in one pass or two
   }
 }
 
+TEST_CASE("every output failing half-way: the shots reported keep their times",
+          "[smart][one-pass]") {
+  TempDir dir;
+  // Three 4 s shots, with sound: the audio handed to the output while the video is held
+  // finds it failed.
+  const fs::path clip =
+      make_clip(dir / "cuts.mp4",
+                "-f lavfi -i testsrc2=s=640x360:r=30:d=4 -f lavfi -i smptebars=s=640x360:r=30:d=4 "
+                "-f lavfi -i testsrc=s=640x360:r=30:d=4 -f lavfi -i sine=d=12 -filter_complex "
+                "'[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]' -map '[v]' -map 3:a "
+                "-c:v libx264 -preset ultrafast -c:a aac");
+  for (const std::string memory : {"0", "1536"}) {
+    INFO("--smart-memory " << memory);
+    const fs::path out = dir / ("out" + memory);
+    // Writes past 30 kB fail (EFBIG, the signal ignored): the output fails in its first
+    // shot, in one pass while the later ones are still to come.
+    const RunResult r =
+        run("trap '' XFSZ; ulimit -f 60; " +
+            reelpack_command(std::vector<std::string>{"package", clip.string(), "-p", "tiktok",
+                                                      "-o", out.string(), "--reframe", "smart",
+                                                      "--json", "--smart-memory", memory} +
+                             kSmall));
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 1);
+    const json report = json::parse(r.out);
+    const json& o = report["outputs"][0];
+    CHECK(o["ok"] == false);
+    CHECK_THAT(o["error"].get<std::string>(), Catch::Contains("File too large"));
+    for (const json& shot : o.value("reframe_shots", json::array())) {
+      CHECK(shot["end_seconds"].get<double>() > shot["start_seconds"].get<double>());
+    }
+    CHECK(list_dir(out).empty());
+  }
+}
+
 TEST_CASE("two subjects too far apart: that shot is drawn as blur fill, and says so", "[smart]") {
   TempDir dir;
   // Shot A (0-2 s): one face on the left, framed. Shot B (2-4 s): two faces of one size at
