@@ -903,6 +903,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       } else {
         input.decode(feed);
       }
+      if (holding) smart->store_analysis();
     }
     if (const auto from = smart ? smart->decode_again_from() : std::nullopt; from && live()) {
       // The frames held outgrew the memory allowed: the video from the first frame not
@@ -916,7 +917,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       if (cutter) {
         RangeReader(input, ranges).run(again);
       } else {
-        input.seek_to(av_rescale_q(*from, vtb, AV_TIME_BASE_Q));
+        seek_at_or_before(input, av_rescale_q(*from, vtb, AV_TIME_BASE_Q), 0);
         while (input.read_some(again)) {
         }
       }

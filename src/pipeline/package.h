@@ -146,8 +146,8 @@ struct AnalysisReport {
   std::filesystem::path cache_file;
   std::vector<std::string> warnings;  // a damaged cache entry, a cache that cannot be written
   // How the frames were analysed: "own pass" (decoded for the analysis alone, then again
-  // for the encode), "one pass" (the encode's frames, held until their shot was placed),
-  // "cache" (not analysed: read from the cache, or a crop path read in).
+  // for the encode; with a crop path read in, for its timestamps only), "one pass" (the
+  // encode's frames, held until their shot was placed), "cache" (read from the cache).
   std::string decode = "own pass";
   // One pass whose held frames outgrew PackageJob::smart_hold_bytes: the video from this
   // time on (seconds, output timeline) was decoded a second time.

@@ -164,6 +164,8 @@ void apply_gain(AVFrame* f, Gain gain) {
   }
 }
 
+}  // namespace
+
 // Seeks so that decoding starts at or before `time_us`. Demuxers without an index
 // (MPEG-TS, some camera files) seek by byte position and can land after the keyframe we
 // need; the decoder then starts at the next keyframe, past START. So decode until the
@@ -189,8 +191,6 @@ void seek_at_or_before(InputFile& input, int64_t time_us, int64_t tolerance_us) 
     }
   }
 }
-
-}  // namespace
 
 struct RangeReader::State {
   int64_t offset_us = 0;  // where the current range starts on the output timeline

@@ -48,6 +48,11 @@ TimeRange resolve_range(const RangeSpec& spec, Rational frame_rate, int64_t dura
                         int64_t first_frame_us = 0);
 std::string format_time(int64_t time_us);  // "00:01:02.500"
 
+// Seeks so that the next video frame decoded is at or before `time_us` (within
+// `tolerance_us`), stepping back further where the demuxer lands past the keyframe needed
+// (MPEG-TS and other files without an index seek by byte position).
+void seek_at_or_before(InputFile& input, int64_t time_us, int64_t tolerance_us);
+
 class RangeReader {
  public:
   RangeReader(InputFile& input, std::vector<TimeRange> ranges, int64_t join_fade_us = 5000);

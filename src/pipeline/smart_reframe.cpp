@@ -945,9 +945,6 @@ void SmartReframe::complete_one_pass(const Deliver& deliver) {
   }
   released_ = a.frame_count();
   analysis_ = std::move(a);
-  if (cache_key_) {
-    AnalysisCache(cache_dir_).store(*cache_key_, analysis_, analysis_report_.warnings);
-  }
   if (overflow_frame_) {
     // package() decodes the rest again.
     analysis_report_.decoded_again_from_s =
@@ -960,6 +957,13 @@ void SmartReframe::complete_one_pass(const Deliver& deliver) {
   held_.clear();
   held_bytes_ = 0;
   deliver(nullptr);
+}
+
+void SmartReframe::store_analysis() {
+  // Not before complete_one_pass() (pts empty): a run stopped half-way analysed half.
+  if (!cache_key_ || analysis_.pts.empty()) return;
+  AnalysisCache(cache_dir_).store(*cache_key_, analysis_, analysis_report_.warnings);
+  cache_key_.reset();
 }
 
 std::optional<int64_t> SmartReframe::decode_again_from() const {
@@ -981,10 +985,13 @@ fs::path SmartReframe::crop_path_for(const PackageJob& job, size_t index) {
 void SmartReframe::finish(const PackageJob& job, PackageReport& report) const {
   report.analysis = analysis_report_;
   report.face_detector = analysis_.face_detector;
+  // One pass that stopped before the end of the video (every output failed) has placed
+  // some shots but has no analysis to give their times: none are reported.
+  const bool analysed = !analysis_.pts.empty();
   for (size_t i = 0; i < report.outputs.size() && i < outputs_.size(); ++i) {
     OutputReport& r = report.outputs[i];
     const Output& o = outputs_[i];
-    r.reframe_shots = report_shots(analysis_, *o.path);
+    if (analysed) r.reframe_shots = report_shots(analysis_, *o.path);
     if (job.crop_path_out.empty() || !r.ok) continue;
     const fs::path file = crop_path_for(job, i);
     try {

@@ -223,6 +223,10 @@ class SmartReframe {
   // again (with a --range, the range again from its start, dropping the frames before)
   // and delivers them itself (their windows are placed by now).
   std::optional<int64_t> decode_again_from() const;
+  // After the decode ended without an error: keeps the analysis in job.analysis_cache_dir
+  // when the job has one. Not from take(nullptr): the input is judged (cut short, say)
+  // only after its last frame was taken.
+  void store_analysis();
 
   // After the run: writes each successful output's crop path when the job asks for one
   // (an output whose path cannot be written is marked failed) and reports the shots.

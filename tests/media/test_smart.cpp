@@ -378,6 +378,44 @@ TEST_CASE("one pass over one range: the same windows, on the source timeline",
   }
 }
 
+TEST_CASE("one pass decoding again from MPEG-TS starts at a keyframe before the frames it needs",
+          "[smart][one-pass]") {
+  TempDir dir;
+  // 480x270 (about 0.2 MB a frame): shots of 2 s, 2 s and 8 s, a keyframe every 1.5 s.
+  // The 8 s shot outgrows 35 MB of held frames, so the video is decoded again from 4 s,
+  // half-way between keyframes; MPEG-TS seeks by byte position and lands past the one
+  // before 4 s. A box moves across the last shot so that every frame differs.
+  constexpr int kW = 480, kH = 270, kN = 360;
+  const fs::path clip = drawn_clip(
+      dir / "episode.ts", kN,
+      [](int i, cv::Mat& img) {
+        backdrop(img, i < 60 ? 0 : i < 120 ? 1 : 2, i);
+        if (i >= 120) {
+          cv::rectangle(img, cv::Rect(2 * (i - 120), 60, 60, 60), {255, 255, 255}, cv::FILLED);
+        }
+      },
+      "-g 45 -sc_threshold 0", kW, kH);
+  std::vector<json> reports;
+  for (const std::string memory : {"0", "35"}) {
+    reports.push_back(package_smart(clip, dir / ("m" + memory), {"--smart-memory", memory}));
+    const json probe = first_stream(ffprobe(dir / ("m" + memory) / "episode.tiktok.mp4"), "video");
+    CHECK(probe["nb_frames"] == std::to_string(kN));
+  }
+  const json& again = reports[1]["analysis"]["decoded_again_from_seconds"];
+  REQUIRE(again.is_number());
+  CHECK(again.get<double>() == Approx(4.0).margin(0.05));
+  CHECK(reports[1]["frames_decoded"] == kN + (kN - 120));  // every frame from 4 s, again
+  // Frames of the last shot before its first keyframe are there, not stand-ins.
+  for (int n : {122, 130, 200}) {
+    const double db = psnr(extract_frame(dir / "m0" / "episode.tiktok.mp4", n,
+                                         dir / ("two" + std::to_string(n) + ".nut")),
+                           extract_frame(dir / "m35" / "episode.tiktok.mp4", n,
+                                         dir / ("again" + std::to_string(n) + ".nut")));
+    INFO("frame " << n << ": " << db << " dB");
+    CHECK(db >= 40.0);
+  }
+}
+
 TEST_CASE("a crop path read in is rendered as its keyframes interpolate", "[smart]") {
   TempDir dir;
   const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
@@ -632,6 +670,74 @@ TEST_CASE("the smart analysis is cached by input content and reused", "[smart][c
     r = run_reelpack(base + kSmall + std::vector<std::string>{"--force", "--no-cache"});
     REQUIRE(r.exit_code == 0);
     CHECK(row()["analysis_cache"] == "off");
+  }
+}
+
+TEST_CASE("a truncated input leaves no analysis in the cache, in one pass or two passes",
+          "[smart][cache][one-pass]") {
+  TempDir dir;
+  // moov first, so that the first half still opens, decodes and declares the whole length:
+  // the input is refused as cut short only after its last frame.
+  const fs::path whole = drawn_clip(
+      dir / "whole.mp4", 90,
+      [](int i, cv::Mat& img) {
+        backdrop(img, 0, i);
+        draw_face(img, {240, 240}, kFaceH);
+      },
+      "-movflags +faststart");
+  std::ifstream in(whole, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  bytes.resize(bytes.size() / 2);
+  const fs::path cut = dir / "cut.mp4";
+  std::ofstream(cut, std::ios::binary) << bytes;
+  for (const std::string memory : {"0", "1536"}) {
+    INFO("--smart-memory " << memory);
+    const fs::path cache = dir / ("cache" + memory);
+    const RunResult r = run_reelpack(
+        std::vector<std::string>{"package", cut.string(), "-p", "tiktok", "-o",
+                                 (dir / ("out" + memory)).string(), "--reframe", "smart",
+                                 "--cache-dir", cache.string(), "--smart-memory", memory} +
+        kSmall);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("truncated"));
+    CHECK(list_dir(dir / ("out" + memory)).empty());
+    CHECK((!fs::exists(cache) || list_dir(cache).empty()));
+  }
+}
+
+TEST_CASE("every output failing half-way: the shots reported keep their times",
+          "[smart][one-pass]") {
+  TempDir dir;
+  // Three 4 s shots, with sound: the audio handed to the output while the video is held
+  // finds it failed.
+  const fs::path clip =
+      make_clip(dir / "cuts.mp4",
+                "-f lavfi -i testsrc2=s=640x360:r=30:d=4 -f lavfi -i smptebars=s=640x360:r=30:d=4 "
+                "-f lavfi -i testsrc=s=640x360:r=30:d=4 -f lavfi -i sine=d=12 -filter_complex "
+                "'[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]' -map '[v]' -map 3:a "
+                "-c:v libx264 -preset ultrafast -c:a aac");
+  for (const std::string memory : {"0", "1536"}) {
+    INFO("--smart-memory " << memory);
+    const fs::path out = dir / ("out" + memory);
+    // Writes past 30 kB fail (EFBIG, the signal ignored): the output fails in its first
+    // shot, in one pass while the later ones are still to come.
+    const RunResult r =
+        run("trap '' XFSZ; ulimit -f 60; " +
+            reelpack_command(std::vector<std::string>{"package", clip.string(), "-p", "tiktok",
+                                                      "-o", out.string(), "--reframe", "smart",
+                                                      "--json", "--smart-memory", memory} +
+                             kSmall));
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 1);
+    const json report = json::parse(r.out);
+    const json& o = report["outputs"][0];
+    CHECK(o["ok"] == false);
+    CHECK_THAT(o["error"].get<std::string>(), Catch::Contains("File too large"));
+    for (const json& shot : o.value("reframe_shots", json::array())) {
+      CHECK(shot["end_seconds"].get<double>() > shot["start_seconds"].get<double>());
+    }
+    CHECK(list_dir(out).empty());
   }
 }
 
