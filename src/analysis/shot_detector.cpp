@@ -34,6 +34,11 @@ constexpr int kWorkWidthPx = 128;
 // moving through the shot changes it.
 constexpr double kRampStep = 0.01;
 
+// One step of a fade's ramp: from `brighter` to `darker` (mean brightness, 0..255).
+bool ramp_step(float brighter, float darker) {
+  return brighter - darker > std::max(0.1, kRampStep * brighter);
+}
+
 // Mean absolute HSV difference of two frames on a 0..255 scale, as PySceneDetect's
 // content score (mean of the hue, saturation and value deltas), except that hue is
 // compared around the circle and weighted by the lower saturation: the hue of a grey or
@@ -426,16 +431,13 @@ std::vector<ShotBoundary> ShotDetector::find_fades(std::vector<FrameRange>& abso
     }
     // The ramps: frames darkening into the run and brightening out of it.
     int64_t before = run_first;  // ends on the last frame at full brightness
-    const auto steps = [](float brighter, float darker) {
-      return brighter - darker > std::max(0.1, kRampStep * brighter);
-    };
     while (before > 0 && run_first - before < max_transition_frames_ &&
-           steps(bright(before - 1), bright(before))) {
+           ramp_step(bright(before - 1), bright(before))) {
       --before;
     }
     int64_t after = last;  // ends on the first frame at full brightness
     while (after + 1 < n && after - last < max_transition_frames_ &&
-           steps(bright(after + 1), bright(after))) {
+           ramp_step(bright(after + 1), bright(after))) {
       ++after;
     }
     const int64_t span_start = std::min(before + 1, run_first);
@@ -464,7 +466,7 @@ std::vector<ShotBoundary> ShotDetector::find_gradual() const {
   const int64_t lag = gradual_lag_frames_;
   const int64_t n = frame_count_;
   const double threshold = options_.gradual_min_distance;
-  const int64_t max_gap = std::max<int64_t>(2, lag / 8);  // noise dips inside one run
+  const int64_t max_gap = gradual_max_gap();
   const auto far = [this](int64_t i) { return stats_[static_cast<size_t>(i)].long_range; };
 
   std::vector<ShotBoundary> found;
@@ -590,14 +592,11 @@ std::vector<ShotBoundary> ShotDetector::finish() {
 int64_t ShotDetector::settled_limit() const {
   const int64_t n = frame_count_;
   const int64_t lag = gradual_lag_frames_;
-  const int64_t max_gap = std::max<int64_t>(2, lag / 8);  // as find_gradual()
+  const int64_t max_gap = gradual_max_gap();
   const double threshold = options_.gradual_min_distance;
   const double black = options_.fade_black_level;
   const auto far = [this](int64_t i) { return stats_[static_cast<size_t>(i)].long_range; };
   const auto bright = [this](int64_t i) { return stats_[static_cast<size_t>(i)].brightness; };
-  const auto steps = [](float brighter, float darker) {  // as find_fades()
-    return brighter - darker > std::max(0.1, kRampStep * brighter);
-  };
 
   int64_t limit = n - cut_latency_frames_ - 1;
   limit = std::min(limit, n - max_gap - lag / 2 - 3);
@@ -617,7 +616,7 @@ int64_t ShotDetector::settled_limit() const {
   int64_t before = run_first - 1;  // the next frame may be black: the last one is a step
   if (dark_run_start_ >= 0) before = run_first;
   while (before > 0 && run_first - before < max_transition_frames_ &&
-         steps(bright(before - 1), bright(before))) {
+         ramp_step(bright(before - 1), bright(before))) {
     --before;
   }
   limit = std::min(limit, std::min(before + 1, run_first) - 2);

@@ -22,6 +22,7 @@
 // over the floats.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -157,6 +158,8 @@ class ShotDetector {
   std::vector<ShotBoundary> candidates() const;
   // The frame before which no later frame changes the candidates (see settled()).
   int64_t settled_limit() const;
+  // The longest dip below the threshold inside one dissolve run (noise), in frames.
+  int64_t gradual_max_gap() const { return std::max<int64_t>(2, gradual_lag_frames_ / 8); }
 
   ShotDetectorOptions options_;
   int64_t min_shot_frames_ = 0;

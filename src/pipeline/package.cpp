@@ -778,7 +778,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       progress({ProgressPhase::Analysing, position_us, output_duration_us, frames, elapsed() - start_s});
     };
   }
-  const auto smart = SmartReframe::prepare(job, ranges, plans, analysing);
+  const auto smart = SmartReframe::prepare(job, input, ranges, plans, analysing);
   const double encode_start_s = elapsed();
 
   // Outputs whose setup fails (encoder refuses the settings, folder not writable) are

@@ -99,6 +99,25 @@ Rect to_source(const cv::Rect2d& r, double sx, double sy, Size source) {
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
+// The samples of frames [first, end).
+std::vector<SubjectSample> samples_between(const std::vector<SubjectSample>& samples,
+                                           int64_t first, int64_t end) {
+  std::vector<SubjectSample> out;
+  for (const SubjectSample& s : samples) {
+    if (s.frame >= first && s.frame < end) out.push_back(s);
+  }
+  return out;
+}
+
+// Frames' decoded pictures, in bytes (their buffers).
+int64_t buffer_bytes(const AVFrame* frame) {
+  int64_t bytes = 0;
+  for (const AVBufferRef* b : frame->buf) {
+    if (b) bytes += static_cast<int64_t>(b->size);
+  }
+  return bytes;
+}
+
 // Faces in the sampled frames, found on a worker thread so that detection runs beside
 // the decoder instead of after it (the decode callback only scales and queues a frame).
 // Frames are handled in the order they are submitted; the scheduling (which frames to
@@ -138,11 +157,7 @@ class FaceSampler {
     std::unique_lock lock(mutex_);
     progress_.wait(lock, [&] { return done_ >= due || error_; });
     if (error_) std::rethrow_exception(error_);
-    std::vector<SubjectSample> out;
-    for (const SubjectSample& s : faces_) {
-      if (s.frame >= first && s.frame < end) out.push_back(s);
-    }
-    return out;
+    return samples_between(faces_, first, end);
   }
 
   // The BlazeFace model the detector runs; empty when it runs the Haar cascades alone.
@@ -303,8 +318,8 @@ class FrameAnalyser {
     face_interval_us_ = std::llround(opt.face_interval_seconds * 1e6);
   }
 
-  // The frames pushed so far: their timestamps, and the analysis settings (shots, faces
-  // and motion are filled in by finish()).
+  // The frames pushed so far: their timestamps, the motion samples and the analysis
+  // settings (shots and faces are filled in by finish()).
   const SmartAnalysis& so_far() const { return a_; }
 
   void push(const AVFrame* f) {
@@ -366,17 +381,10 @@ class FrameAnalyser {
     return shots_ ? shots_->settled() : ShotDetector::Settled{};
   }
 
-  // The faces and motion samples of frames [first, end) (every frame before `end` must
-  // have settled: waits for the face detector to get there).
+  // The faces of frames [first, end) (every frame before `end` must have settled: waits
+  // for the face detector to get there). Their motion is in so_far().motion already.
   std::vector<SubjectSample> faces_between(int64_t first, int64_t end) {
     return faces_ ? faces_->faces_between(first, end) : std::vector<SubjectSample>{};
-  }
-  std::vector<SubjectSample> motion_between(int64_t first, int64_t end) const {
-    std::vector<SubjectSample> out;
-    for (const SubjectSample& s : a_.motion) {
-      if (s.frame >= first && s.frame < end) out.push_back(s);
-    }
-    return out;
   }
 
   // After the last frame. `actual`: the ranges the frames came from (RangeReader::actual),
@@ -697,6 +705,7 @@ void crop_to_window(AVFrame* frame, const Rect& w, const std::string& file) {
 }
 
 std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
+                                                    const InputFile& input,
                                                     const std::vector<TimeRange>& ranges,
                                                     const std::vector<OutputPlan>& plans,
                                                     const AnalysisProgress& progress) {
@@ -766,13 +775,8 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
     analysed = true;
   }
   if (!analysed) {
-    const InputFile probe_only(job.input, DecodeOptions::none());
-    // The time base package()'s decoder hands frames with: the stream's.
-    const AVStream* st = probe_only.format()->streams[probe_only.info().video
-                                                          ? probe_only.info().video->index
-                                                          : 0];
-    smart->analyser_ = std::make_unique<FrameAnalyser>(job.input, probe_only.info(),
-                                                       st->time_base, options);
+    smart->analyser_ = std::make_unique<FrameAnalyser>(job.input, input.info(),
+                                                       input.video_time_base(), options);
     smart->analysis_ = smart->analyser_->so_far();
     smart->hold_limit_bytes_ = job.smart_hold_bytes;
     used.decode = "one pass";
@@ -863,9 +867,7 @@ void SmartReframe::take(AVFrame* frame, const Deliver& deliver) {
   if (!overflow_frame_) {
     av::FramePtr held(av_frame_clone(frame));  // a reference, not a copy of the pixels
     if (!held) throw std::bad_alloc();
-    for (const AVBufferRef* b : held->buf) {
-      if (b) held_bytes_ += static_cast<int64_t>(b->size);
-    }
+    held_bytes_ += buffer_bytes(held.get());
     held_.push_back(std::move(held));
   }
   // Every third of a second: are more shots over?
@@ -883,14 +885,12 @@ void SmartReframe::take(AVFrame* frame, const Deliver& deliver) {
   }
   if (end > released_) {
     place(slice_of(so_far, released_, end, shots, analyser_->faces_between(released_, end),
-                   analyser_->motion_between(released_, end)),
+                   samples_between(so_far.motion, released_, end)),
           released_);
     if (!overflow_frame_) {
       const size_t n = static_cast<size_t>(end - released_);
       for (size_t i = 0; i < n; ++i) {
-        for (const AVBufferRef* b : held_[i]->buf) {
-          if (b) held_bytes_ -= static_cast<int64_t>(b->size);
-        }
+        held_bytes_ -= buffer_bytes(held_[i].get());
         deliver(held_[i].get());
       }
       held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n));
@@ -934,14 +934,9 @@ void SmartReframe::complete_one_pass(const Deliver& deliver) {
     for (const Shot& sh : a.shots) {
       if (sh.start_frame >= first) rest.push_back(sh);
     }
-    std::vector<SubjectSample> faces, motion;
-    for (const SubjectSample& f : a.faces) {
-      if (f.frame >= first) faces.push_back(f);
-    }
-    for (const SubjectSample& m : a.motion) {
-      if (m.frame >= first) motion.push_back(m);
-    }
-    place(slice_of(a, first, a.frame_count(), rest, std::move(faces), std::move(motion)), first);
+    place(slice_of(a, first, a.frame_count(), rest, samples_between(a.faces, first, a.frame_count()),
+                   samples_between(a.motion, first, a.frame_count())),
+          first);
   }
   released_ = a.frame_count();
   analysis_ = std::move(a);

@@ -49,6 +49,7 @@
 #include "analysis/shot_detector.h"
 #include "analysis/subject_detector.h"
 #include "media/av_ptr.h"
+#include "media/input.h"
 #include "pipeline/geometry.h"
 #include "pipeline/package.h"
 #include "pipeline/ranges.h"
@@ -199,7 +200,8 @@ class SmartReframe {
   // reframing is a UsageError), runs the analysis (timestamps only when the job reads
   // its crop path from a file, read from job.analysis_cache_dir when cached there) and
   // places every smart output's windows. `progress` is told of the analysis pass as it goes.
-  static std::unique_ptr<SmartReframe> prepare(const PackageJob& job,
+  // `input`: package()'s own, whose decoder a one-pass analysis takes its frames from.
+  static std::unique_ptr<SmartReframe> prepare(const PackageJob& job, const InputFile& input,
                                                const std::vector<TimeRange>& ranges,
                                                const std::vector<OutputPlan>& plans,
                                                const AnalysisProgress& progress = {});
