@@ -14,6 +14,7 @@
 
 #include "batch/fingerprint.h"
 #include "batch/state.h"
+#include "pipeline/analysis_cache.h"
 #include "pipeline/conformance.h"
 #include "pipeline/covers.h"
 #include "pipeline/package.h"
@@ -80,6 +81,7 @@ namespace {
 PackageJob job_for(const ManifestRow& row, const BatchOptions& options) {
   PackageJob job;
   job.analysis_cache_dir = options.cache_dir;
+  job.analysis_cache_max_bytes = options.cache_max_bytes;
   job.smart_hold_bytes = options.smart_hold_bytes;
   if (!row.subtitles.empty()) {
     job.subtitles.push_back(parse_subtitle_spec(row.subtitles.string()));
@@ -301,6 +303,8 @@ RowResult Batch::run_row(const ManifestRow& row,
       });
       if (report.analysis.ran) {
         r.analysis_cache = report.analysis.cache;
+        r.cache_pruned_entries = report.analysis.cache_pruned_entries;
+        r.cache_pruned_bytes = report.analysis.cache_pruned_bytes;
         for (const std::string& w : report.analysis.warnings) r.warnings.push_back(w);
       }
       for (size_t k = 0; k < encoded.size(); ++k) {
@@ -439,6 +443,27 @@ BatchReport Batch::run(const BatchProgressFn& progress) const {
   for (RowResult& r : report.rows) {
     if (r.status == RowStatus::Pending) r.reason = "not started: the batch was interrupted";
   }
+  if (!options_.cache_dir.empty()) {
+    CacheReport& c = report.cache;
+    c.dir = options_.cache_dir;
+    c.max_bytes = options_.cache_max_bytes;
+    for (const RowResult& r : report.rows) {
+      c.pruned_entries += r.cache_pruned_entries;
+      c.pruned_bytes += r.cache_pruned_bytes;
+    }
+    // Once more at the end: rows that only read the cache (a rerun) stored nothing, and a
+    // lower cap than the last run's applies now. Not after an interrupt, which should
+    // stop within seconds (the rows' stores have pruned already).
+    if (!report.interrupted) {
+      const CachePruneResult p =
+          AnalysisCache(options_.cache_dir, options_.cache_max_bytes).prune(c.warnings);
+      c.pruned_entries += p.removed_entries;
+      c.pruned_bytes += p.removed_bytes;
+      c.pruned_temporaries += p.removed_temporaries;
+      c.entries = p.entries;
+      c.size_bytes = p.size_bytes;
+    }
+  }
   report.elapsed_s = elapsed();
   return report;
 }
@@ -521,6 +546,16 @@ nlohmann::json to_json(const BatchReport& report) {
                     {"size_bytes", total},
                     {"outputs", outs}});
   }
+  const CacheReport& c = report.cache;
+  const json cache = c.dir.empty() ? json()
+                                   : json{{"dir", c.dir.string()},
+                                          {"max_bytes", c.max_bytes},
+                                          {"pruned_entries", c.pruned_entries},
+                                          {"pruned_bytes", c.pruned_bytes},
+                                          {"pruned_temporaries", c.pruned_temporaries},
+                                          {"entries", c.entries},
+                                          {"size_bytes", c.size_bytes},
+                                          {"warnings", c.warnings}};
   return {{"reelpack_version", REELPACK_VERSION},
           {"manifest", report.manifest.string()},
           {"outdir", report.outdir.string()},
@@ -531,6 +566,7 @@ nlohmann::json to_json(const BatchReport& report) {
           {"interrupted", report.interrupted},
           {"ok", report.ok()},
           {"summary", summarize_rows(rows)},
+          {"cache", cache},
           {"rows", rows}};
 }
 
@@ -571,6 +607,7 @@ MergedReport merge_reports(const fs::path& outdir) {
   std::set<int> seen;
   bool interrupted = false;
   double elapsed = 0;
+  json cache;  // the shards' pruning added up; null when no shard used a cache
   for (const auto& [index, file] : files) {
     std::ifstream in(file, std::ios::binary);
     json j;
@@ -584,6 +621,18 @@ MergedReport merge_reports(const fs::path& outdir) {
     merged.files.push_back(file);
     interrupted = interrupted || j.value("interrupted", false);
     elapsed = std::max(elapsed, j.value("elapsed_seconds", 0.0));
+    if (const json c = j.value("cache", json()); c.is_object()) {
+      if (cache.is_null()) {
+        cache = {{"dir", c.value("dir", "")},
+                 {"max_bytes", c.value("max_bytes", int64_t{0})},
+                 {"pruned_entries", 0},
+                 {"pruned_bytes", int64_t{0}},
+                 {"pruned_temporaries", 0}};
+      }
+      for (const char* k : {"pruned_entries", "pruned_bytes", "pruned_temporaries"}) {
+        cache[k] = cache[k].get<int64_t>() + c.value(k, int64_t{0});
+      }
+    }
     for (auto& r : j.value("rows", json::array())) rows.push_back(r);
   }
   std::sort(rows.begin(), rows.end(),
@@ -607,6 +656,7 @@ MergedReport merge_reports(const fs::path& outdir) {
                    {"interrupted", interrupted},
                    {"ok", ok},
                    {"summary", summary},
+                   {"cache", cache},
                    {"rows", rows}};
   return merged;
 }

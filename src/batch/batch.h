@@ -44,6 +44,10 @@ struct BatchOptions {
   // --reframe smart rows keep their analysis here (pipeline/analysis_cache.h), so a rerun,
   // --force or another row of the same input does not analyse again. Empty: no cache.
   std::filesystem::path cache_dir;
+  // The cache's cap: after a row stores an analysis, and once more at the end of the run,
+  // the least recently used entries are removed until the entries take at most this much.
+  // 0: no cap. Shards sharing one cache folder may each prune it.
+  int64_t cache_max_bytes = kDefaultCacheMaxBytes;
   bool burn_subtitles = false;  // rows with subtitles also get them drawn into the picture
   // --reframe smart rows: memory for frames held while their shot is analysed (see
   // PackageJob::smart_hold_bytes), per row.
@@ -107,6 +111,8 @@ struct RowResult {
   std::vector<std::string> warnings;
   double elapsed_s = 0;
   std::string analysis_cache;  // smart rows: "hit", "miss" or "off"; empty: no analysis
+  int cache_pruned_entries = 0;  // removed from the cache after this row stored its analysis
+  int64_t cache_pruned_bytes = 0;
   std::vector<OutputResult> outputs;
 };
 
@@ -121,6 +127,19 @@ struct BatchProgress {
 // Called from the worker threads, one call at a time (never concurrently).
 using BatchProgressFn = std::function<void(const BatchProgress&)>;
 
+// The analysis cache over a run: what pruning removed (after the rows' stores and in the
+// pass at the end) and what the cache held at the end.
+struct CacheReport {
+  std::filesystem::path dir;  // empty: the run used no cache
+  int64_t max_bytes = 0;      // 0: no cap
+  int pruned_entries = 0;
+  int64_t pruned_bytes = 0;
+  int pruned_temporaries = 0;  // stale temporaries (pipeline/analysis_cache.h)
+  int entries = 0;             // after the last pass (none when interrupted)
+  int64_t size_bytes = 0;
+  std::vector<std::string> warnings;  // the pass at the end (the rows' go on their rows)
+};
+
 struct BatchReport {
   std::filesystem::path manifest;
   std::filesystem::path outdir;
@@ -130,6 +149,7 @@ struct BatchReport {
   double elapsed_s = 0;
   bool interrupted = false;
   std::vector<RowResult> rows;  // the shard's rows, in manifest order
+  CacheReport cache;
   bool ok() const;              // no row failed or was interrupted
 };
 

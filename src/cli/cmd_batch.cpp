@@ -147,6 +147,19 @@ void print_table(const json& report, std::ostream& out) {
       << s.value("outputs_shared", 0) << " shared, " << s.value("outputs_skipped", 0)
       << " up to date, " << s.value("outputs_failed", 0) << " failed, "
       << s.value("outputs_nonconforming", 0) << " nonconforming\n";
+  const json& cache = report.value("cache", json());
+  if (cache.is_object()) {
+    for (const auto& w : cache.value("warnings", json::array())) {
+      out << "warning: " << w.get<std::string>() << "\n";
+    }
+    const int pruned = cache.value("pruned_entries", 0);
+    if (pruned > 0) {
+      out << "analysis cache " << cache.value("dir", "") << ": removed " << pruned
+          << " least recently used " << (pruned == 1 ? "entry" : "entries") << " ("
+          << human_size(cache.value("pruned_bytes", int64_t{0})) << ") to keep it under "
+          << (cache.value("max_bytes", int64_t{0}) >> 20) << " MB\n";
+    }
+  }
 }
 
 void print_dry_run(const Batch& batch, bool json_out) {
@@ -275,6 +288,7 @@ int cmd_batch(const Args& args) {
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "keep --reframe smart analyses here and reuse them (default: OUTDIR/.reelpack-cache)")(
       "no-cache", "neither read nor write the analysis cache")(
+      "cache-max", po::value<int64_t>()->value_name("MB"), kCacheMaxHelp)(
       "smart-memory", po::value<int64_t>()->value_name("MB"),
       "smart: memory for decoded frames held until their shot's camera is placed, so the "
       "input is decoded once (default 1536; a longer shot is decoded again; 0: always "
@@ -307,7 +321,8 @@ int cmd_batch(const Args& args) {
        "metadata, reelpack version) are skipped, so an interrupted batch resumes on rerun.\n"
        "A bad row fails alone. Every output is checked against its preset (`reelpack check`).\n"
        "Smart-reframe analyses are cached (OUTDIR/.reelpack-cache/) by input content and\n"
-       "settings, so --force, reruns and other presets of the same input skip the analysis.\n"
+       "settings, so --force, reruns and other presets of the same input skip the analysis;\n"
+       "the least recently used entries are removed to keep it under --cache-max (256 MB).\n"
        "The report goes to OUTDIR/report.json (report.shard-K-of-N.json for a shard).\n"
        "Exit codes: 1 when any row failed, 2 for a malformed manifest.",
        "  reelpack batch season1.csv -o out/\n"
@@ -337,6 +352,10 @@ int cmd_batch(const Args& args) {
   if (vm.count("cache-dir") && vm.count("no-cache")) {
     throw UsageError("reelpack batch: --cache-dir and --no-cache exclude each other; give one");
   }
+  if (vm.count("cache-max") && vm.count("no-cache")) {
+    throw UsageError("reelpack batch: --cache-max and --no-cache exclude each other; give one");
+  }
+  if (vm.count("cache-max")) o.cache_max_bytes = cache_max_bytes(vm, "batch");
   if (!vm.count("no-cache")) {
     o.cache_dir = vm.count("cache-dir") ? fs::path(vm["cache-dir"].as<std::string>())
                                         : o.outdir / ".reelpack-cache";

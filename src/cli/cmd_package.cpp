@@ -156,6 +156,13 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir, bool c
       std::cerr << "  analysis read from the cache (" << report.analysis.cache_file.string()
                 << ")\n";
     }
+    if (report.analysis.cache_pruned_entries > 0) {
+      const int n = report.analysis.cache_pruned_entries;
+      std::cerr << "  analysis cache: removed " << n << " least recently used "
+                << (n == 1 ? "entry" : "entries") << " ("
+                << human_size(report.analysis.cache_pruned_bytes)
+                << ") to keep it under --cache-max\n";
+    }
     for (const OutputReport& o : report.outputs) {
       for (const auto& w : o.warnings)
         std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
@@ -203,6 +210,7 @@ int cmd_package(const Args& args) {
       "Sans), after reframing")(
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "smart: keep the analysis in DIR and reuse it for the same input, ranges and settings")(
+      "cache-max", po::value<int64_t>()->value_name("MB"), kCacheMaxHelp)(
       "smart-memory", po::value<int64_t>()->value_name("MB"),
       "smart: memory for decoded frames held until their shot's camera is placed, so the "
       "input is decoded once (default 1536; a longer shot is decoded again; 0: always "
@@ -234,7 +242,7 @@ int cmd_package(const Args& args) {
        "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in "
        "ep01.edited.csv\n"
        "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir "
-       "~/.cache/reelpack\n"
+       "~/.cache/reelpack --cache-max 1024\n"
        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --subtitles "
        "ep01.zh.vtt:zho\n"
        "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng "
@@ -258,6 +266,12 @@ int cmd_package(const Args& args) {
   if (vm.count("crop-path-out")) job.crop_path_out = vm["crop-path-out"].as<std::string>();
   if (vm.count("crop-path-in")) job.crop_path_in = vm["crop-path-in"].as<std::string>();
   if (vm.count("cache-dir")) job.analysis_cache_dir = vm["cache-dir"].as<std::string>();
+  if (vm.count("cache-max")) {
+    if (!vm.count("cache-dir")) {
+      throw UsageError("reelpack package: --cache-max needs --cache-dir DIR");
+    }
+    job.analysis_cache_max_bytes = cache_max_bytes(vm, "package");
+  }
   if (vm.count("smart-memory")) job.smart_hold_bytes = smart_memory_bytes(vm, "package");
   if (vm.count("subtitles")) {
     for (const auto& s : vm["subtitles"].as<std::vector<std::string>>()) {

@@ -39,7 +39,9 @@ int cmd_split(const Args& args) {
       "with -p: center, pad, blur or smart")(
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "keep the shot list (and with --reframe smart, each episode's analysis) in DIR and reuse "
-      "it for the same input and settings")("dry-run,n", "print the episode plan; write nothing")(
+      "it for the same input and settings");
+  opts.add_options()("cache-max", po::value<int64_t>()->value_name("MB"), kCacheMaxHelp)(
+      "dry-run,n", "print the episode plan; write nothing")(
       "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
   add_shot_options(opts);
   const auto parsed = parse_verb(
@@ -85,10 +87,15 @@ int cmd_split(const Args& args) {
   // The shot list from the cache when it holds one for this content and these settings.
   const fs::path cache_dir =
       vm.count("cache-dir") ? fs::path(vm["cache-dir"].as<std::string>()) : fs::path();
+  if (vm.count("cache-max") && cache_dir.empty()) {
+    throw UsageError("reelpack split: --cache-max needs --cache-dir DIR");
+  }
+  const int64_t cache_max =
+      vm.count("cache-max") ? cache_max_bytes(vm, "split") : kDefaultCacheMaxBytes;
   std::string shots_cache = "off";
   ShotList shots;
   if (!cache_dir.empty()) {
-    const AnalysisCache cache(cache_dir);
+    const AnalysisCache cache(cache_dir, cache_max);
     const AnalysisKey key = shots_key(input, shot_options(vm));
     std::vector<std::string> warnings;
     if (auto hit = cache.load_shots(key, input, warnings)) {
@@ -143,6 +150,7 @@ int cmd_split(const Args& args) {
         job.ranges = {range};
         job.metadata["episode_id"] = std::to_string(ep.index);
         job.analysis_cache_dir = cache_dir;
+        job.analysis_cache_max_bytes = cache_max;
         for (const Preset& p : presets) {
           const fs::path out = outdir / (name + "." + p.name + "." + p.container);
           job.outputs.push_back({p, out});

@@ -90,6 +90,11 @@ std::map<std::string, std::string> preset_overrides(
 // --smart-memory MB in bytes; UsageError naming `verb` when negative.
 int64_t smart_memory_bytes(const boost::program_options::variables_map& vm, const std::string& verb);
 
+// --cache-max MB in bytes (0: no cap); UsageError naming `verb` when negative.
+int64_t cache_max_bytes(const boost::program_options::variables_map& vm, const std::string& verb);
+// The --cache-max option's help text, the same on every verb that has a cache.
+extern const char* const kCacheMaxHelp;
+
 // Prints "Usage: ...", the options and the examples for `--help`.
 void print_help(const std::string& usage, const std::string& summary,
                 const boost::program_options::options_description& options,

@@ -45,6 +45,20 @@ int64_t smart_memory_bytes(const po::variables_map& vm, const std::string& verb)
   return mb << 20;
 }
 
+int64_t cache_max_bytes(const po::variables_map& vm, const std::string& verb) {
+  const int64_t mb = vm["cache-max"].as<int64_t>();
+  if (mb < 0 || mb > (int64_t{1} << 30)) {
+    throw UsageError("reelpack " + verb + ": --cache-max " + std::to_string(mb) +
+                     ": give megabytes, 0 or more (0: no cap)");
+  }
+  return mb << 20;
+}
+
+const char* const kCacheMaxHelp =
+    "cap on the analysis cache: after storing an analysis, the least recently used entries "
+    "(a hit counts as a use) are removed until the cache takes at most MB (default 256; "
+    "0: no cap, nothing is removed)";
+
 std::map<std::string, std::string> preset_overrides(const po::variables_map& vm) {
   std::map<std::string, std::string> overrides;
   for (const auto& [key, value] : vm) {

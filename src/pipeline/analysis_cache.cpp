@@ -1,8 +1,15 @@
 #include "pipeline/analysis_cache.h"
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "analysis/blazeface_detector.h"
 #include "util/atomic_file.h"
@@ -184,6 +191,71 @@ AnalysisKey key_of(const std::ostringstream& t) {
   return key;
 }
 
+// analysis-<hash>.json, shots-<hash>.json: the files the cache owns.
+bool is_entry_name(std::string_view name) {
+  return (name.starts_with("analysis-") || name.starts_with("shots-")) && name.ends_with(".json");
+}
+
+// A temporary of an entry: <kTempPrefix><pid>-<counter>-<entry name> (util/atomic_file.h).
+// Other temporaries (an output's, when the cache shares a folder with outputs) are not
+// the cache's to remove.
+bool is_entry_temp_name(std::string_view name) {
+  const std::string_view prefix = kTempPrefix;
+  if (!name.starts_with(prefix)) return false;
+  name.remove_prefix(prefix.size());
+  for (int field = 0; field < 2; ++field) {  // pid, counter
+    const size_t dash = name.find('-');
+    if (dash == std::string_view::npos || dash == 0) return false;
+    name.remove_prefix(dash + 1);
+  }
+  return is_entry_name(name);
+}
+
+// Gone: removed (or replaced) by another process since it was listed. Not a failure.
+bool is_gone(const std::error_code& ec) {
+  return ec == std::errc::no_such_file_or_directory || ec.value() == ESTALE;
+}
+
+// The whole file, or nullopt when it no longer exists (another process pruned it between
+// the caller's look and the open, or, on NFS, during the read). Throws ProcessingError
+// when it exists but cannot be read. Once open, a file removed by another process is read
+// to its end: the name goes, the data stays until closed.
+std::optional<std::string> read_if_present(const fs::path& file) {
+  struct Closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  const std::unique_ptr<std::FILE, Closer> f(std::fopen(file.c_str(), "rb"));
+  if (!f) {
+    if (errno == ENOENT || errno == ESTALE) return std::nullopt;
+    throw ProcessingError(file.string() + ": cannot read (" +
+                          std::generic_category().message(errno) + ")");
+  }
+  std::string text;
+  char buf[1 << 16];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) text.append(buf, n);
+  if (std::ferror(f.get())) {
+    if (errno == ENOENT || errno == ESTALE) return std::nullopt;
+    throw ProcessingError(file.string() + ": cannot read (" +
+                          std::generic_category().message(errno) + ")");
+  }
+  return text;
+}
+
+// Marks an entry used: its modification time to now. utimensat with no times takes the
+// file server's clock on NFS, so the order of uses holds across machines whose clocks
+// differ. Best effort: a read-only cache still serves hits, and an entry removed
+// meanwhile is simply gone.
+void mark_used(const fs::path& file) {
+  ::utimensat(AT_FDCWD, file.c_str(), nullptr, 0);
+}
+
+std::string megabytes(int64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", bytes / double(1 << 20));
+  return buf;
+}
+
 }  // namespace
 
 AnalysisKey shots_key(const fs::path& input, const ShotDetectorOptions& s) {
@@ -232,8 +304,9 @@ std::optional<json> AnalysisCache::read_entry(const fs::path& file, const Analys
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return std::nullopt;
   try {
-    std::ifstream in(file, std::ios::binary);
-    json j = json::parse(in);
+    const std::optional<std::string> text = read_if_present(file);
+    if (!text) return std::nullopt;  // pruned by another process since the look above
+    json j = json::parse(*text);
     if (j.at("key").get<std::string>() != key.text) {
       warnings.push_back(file.string() +
                          ": analysis cache entry of another input or settings (hash collision); "
@@ -241,6 +314,9 @@ std::optional<json> AnalysisCache::read_entry(const fs::path& file, const Analys
       return std::nullopt;
     }
     return std::move(j.at("analysis"));
+  } catch (const Error& e) {
+    warnings.push_back(std::string(e.what()) + "; analysing again");
+    return std::nullopt;
   } catch (const std::exception& e) {
     warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
                        "); analysing again and replacing it");
@@ -248,8 +324,9 @@ std::optional<json> AnalysisCache::read_entry(const fs::path& file, const Analys
   }
 }
 
-void AnalysisCache::write_entry(const fs::path& file, const AnalysisKey& key, const json& value,
-                                std::vector<std::string>& warnings) const {
+CachePruneResult AnalysisCache::write_entry(const fs::path& file, const AnalysisKey& key,
+                                            const json& value,
+                                            std::vector<std::string>& warnings) const {
   try {
     std::error_code ec;
     fs::create_directories(dir_, ec);
@@ -262,7 +339,115 @@ void AnalysisCache::write_entry(const fs::path& file, const AnalysisKey& key, co
   } catch (const Error& e) {
     warnings.push_back(std::string("analysis not cached: ") + e.what() +
                        "; choose a writable --cache-dir or pass --no-cache");
+    return {};
   }
+  return prune(warnings, file);
+}
+
+CachePruneResult AnalysisCache::prune(std::vector<std::string>& warnings,
+                                      const fs::path& keep) const {
+  CachePruneResult result;
+  struct Entry {
+    fs::path path;
+    int64_t bytes = 0;
+    fs::file_time_type used;
+  };
+  std::vector<Entry> entries;
+  int failures = 0;
+  std::string first_failure;
+  auto failed = [&](const fs::path& path, const std::error_code& ec) {
+    if (failures++ == 0) first_failure = path.string() + ": " + ec.message();
+  };
+  const auto now = fs::file_time_type::clock::now();
+  try {
+    std::error_code ec;
+    fs::directory_iterator it(dir_, ec);
+    if (ec) {
+      if (!is_gone(ec)) {
+        warnings.push_back(dir_.string() + ": cannot list the analysis cache to prune it (" +
+                           ec.message() + ")");
+      }
+      return result;
+    }
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      const fs::path& path = it->path();
+      const std::string name = path.filename().string();
+      const bool temp = is_entry_temp_name(name);
+      if (!temp && !is_entry_name(name)) continue;
+      // Each look may find the file gone (another process pruned it): then it is skipped.
+      std::error_code e;
+      if (!fs::is_regular_file(fs::symlink_status(path, e)) || e) continue;
+      const fs::file_time_type used = fs::last_write_time(path, e);
+      if (e) continue;
+      if (temp) {
+        if (now - used > kStaleTempAge) {
+          if (fs::remove(path, e)) {
+            ++result.removed_temporaries;
+          } else if (e && !is_gone(e)) {
+            failed(path, e);
+          }
+        }
+        continue;
+      }
+      const uintmax_t bytes = fs::file_size(path, e);
+      if (e) continue;
+      entries.push_back({path, static_cast<int64_t>(bytes), used});
+    }
+    if (ec && !is_gone(ec)) {
+      warnings.push_back(dir_.string() + ": cannot list the whole analysis cache to prune it (" +
+                         ec.message() + ")");
+    }
+  } catch (const std::exception& e) {  // allocation, or a library that throws anyway
+    warnings.push_back(dir_.string() + ": analysis cache not pruned (" + e.what() + ")");
+    return result;
+  }
+
+  int64_t total = 0;
+  for (const Entry& e : entries) total += e.bytes;
+  std::vector<bool> removed(entries.size(), false);
+  if (max_bytes_ > 0 && total > max_bytes_) {
+    std::vector<size_t> order(entries.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    // Least recently used first; equal times by name, so every process agrees.
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (entries[a].used != entries[b].used) return entries[a].used < entries[b].used;
+      return entries[a].path < entries[b].path;
+    });
+    for (const size_t i : order) {
+      if (total <= max_bytes_) break;
+      const Entry& entry = entries[i];
+      if (!keep.empty() && entry.path == keep) continue;
+      std::error_code e;
+      // Used (or written again) by another process since the listing: keep it.
+      const fs::file_time_type used = fs::last_write_time(entry.path, e);
+      if (!e && used != entry.used) continue;
+      if (fs::remove(entry.path, e)) {
+        ++result.removed_entries;
+        result.removed_bytes += entry.bytes;
+      } else if (e && !is_gone(e)) {
+        failed(entry.path, e);
+        continue;
+      }
+      // Removed here, or by another process first: no longer counted either way.
+      removed[i] = true;
+      total -= entry.bytes;
+    }
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (removed[i]) continue;
+    ++result.entries;
+    result.size_bytes += entries[i].bytes;
+  }
+  if (failures) {
+    std::string w = dir_.string() + ": analysis cache: could not remove " +
+                    std::to_string(failures) + (failures == 1 ? " file" : " files") + " (" +
+                    first_failure + ")";
+    if (max_bytes_ > 0 && total > max_bytes_) {
+      w += "; it holds " + megabytes(total) + ", over its cap of " + megabytes(max_bytes_);
+    }
+    warnings.push_back(w + "; check the folder's permissions");
+  }
+  return result;
 }
 
 template <class T>
@@ -273,7 +458,9 @@ std::optional<T> AnalysisCache::load_entry(const fs::path& file, const AnalysisK
   const auto j = read_entry(file, key, warnings);
   if (!j) return std::nullopt;
   try {
-    return from(*j, input);
+    T value = from(*j, input);
+    mark_used(file);
+    return value;
   } catch (const std::exception& e) {
     warnings.push_back(file.string() + ": damaged analysis cache entry ignored (" + e.what() +
                        "); analysing again and replacing it");
@@ -286,9 +473,9 @@ std::optional<SmartAnalysis> AnalysisCache::load(const AnalysisKey& key, const f
   return load_entry(file_for(key), key, input, warnings, analysis_from);
 }
 
-void AnalysisCache::store(const AnalysisKey& key, const SmartAnalysis& a,
-                          std::vector<std::string>& warnings) const {
-  write_entry(file_for(key), key, to_json(a), warnings);
+CachePruneResult AnalysisCache::store(const AnalysisKey& key, const SmartAnalysis& a,
+                                      std::vector<std::string>& warnings) const {
+  return write_entry(file_for(key), key, to_json(a), warnings);
 }
 
 std::optional<ShotList> AnalysisCache::load_shots(const AnalysisKey& key, const fs::path& input,
@@ -296,9 +483,9 @@ std::optional<ShotList> AnalysisCache::load_shots(const AnalysisKey& key, const 
   return load_entry(shots_file_for(key), key, input, warnings, shots_from);
 }
 
-void AnalysisCache::store_shots(const AnalysisKey& key, const ShotList& shots,
-                                std::vector<std::string>& warnings) const {
-  write_entry(shots_file_for(key), key, shots_json(shots), warnings);
+CachePruneResult AnalysisCache::store_shots(const AnalysisKey& key, const ShotList& shots,
+                                            std::vector<std::string>& warnings) const {
+  return write_entry(shots_file_for(key), key, shots_json(shots), warnings);
 }
 
 }  // namespace reelpack

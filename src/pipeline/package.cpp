@@ -1082,15 +1082,18 @@ nlohmann::json to_json(const PackageReport& r) {
   }
   nlohmann::json analysis;
   if (r.analysis.ran) {
-    analysis = {{"cache", r.analysis.cache},
-                {"cache_file", r.analysis.cache_file.empty()
-                                   ? nlohmann::json()
-                                   : nlohmann::json(r.analysis.cache_file.string())},
-                {"decode", r.analysis.decode},
-                {"decoded_again_from_seconds", r.analysis.decoded_again_from_s
-                                                   ? nlohmann::json(*r.analysis.decoded_again_from_s)
-                                                   : nlohmann::json()},
-                {"warnings", r.analysis.warnings}};
+    analysis = {
+        {"cache", r.analysis.cache},
+        {"cache_file", r.analysis.cache_file.empty()
+                           ? nlohmann::json()
+                           : nlohmann::json(r.analysis.cache_file.string())},
+        {"cache_pruned",
+         {{"entries", r.analysis.cache_pruned_entries}, {"bytes", r.analysis.cache_pruned_bytes}}},
+        {"decode", r.analysis.decode},
+        {"decoded_again_from_seconds", r.analysis.decoded_again_from_s
+                                           ? nlohmann::json(*r.analysis.decoded_again_from_s)
+                                           : nlohmann::json()},
+        {"warnings", r.analysis.warnings}};
   }
   nlohmann::json j = {{"input", r.input.path.string()},
                       {"ok", r.ok()},

@@ -37,6 +37,9 @@ struct OutputRequest {
 
 // PackageJob::smart_hold_bytes by default: 1.5 GiB, about 16 s of 1080p frames.
 inline constexpr int64_t kDefaultSmartHoldBytes = int64_t{1536} << 20;
+// The analysis cache's cap by default (--cache-max): 256 MiB, the analyses of about 70
+// hours of input (some 10 kB per 10 s), so a season's reruns still hit.
+inline constexpr int64_t kDefaultCacheMaxBytes = int64_t{256} << 20;
 
 struct PackageJob {
   std::filesystem::path input;
@@ -54,6 +57,9 @@ struct PackageJob {
   // is analysed with the same ranges and settings (pipeline/analysis_cache.h). Empty: no
   // cache.
   std::filesystem::path analysis_cache_dir;
+  // After storing an analysis there, the least recently used entries are removed until
+  // the entries take at most this much (pipeline/analysis_cache.h). 0: no cap.
+  int64_t analysis_cache_max_bytes = kDefaultCacheMaxBytes;
   // --reframe smart: memory for decoded frames held until their shot is over and its
   // camera placed, so that the input is decoded once, not once for the analysis and
   // again for the encode. A shot (plus the few seconds the shot detector needs after
@@ -145,6 +151,9 @@ struct AnalysisReport {
   std::string cache;  // "hit" (read from the cache), "miss" (analysed, then stored), "off"
   std::filesystem::path cache_file;
   std::vector<std::string> warnings;  // a damaged cache entry, a cache that cannot be written
+  // Least recently used entries removed after storing, to keep the cache under its cap.
+  int cache_pruned_entries = 0;
+  int64_t cache_pruned_bytes = 0;
   // How the frames were analysed: "own pass" (decoded for the analysis alone, then again
   // for the encode; with a crop path read in, for its timestamps only), "one pass" (the
   // encode's frames, held until their shot was placed), "cache" (read from the cache).

@@ -752,7 +752,7 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
   const bool one_pass = options.detect && ranges.size() <= 1 && job.smart_hold_bytes > 0;
   bool analysed = false;
   if (!job.analysis_cache_dir.empty()) {
-    const AnalysisCache cache(job.analysis_cache_dir);
+    const AnalysisCache cache(job.analysis_cache_dir, job.analysis_cache_max_bytes);
     const AnalysisKey key = analysis_key(job.input, ranges, options);
     used.cache_file = cache.file_for(key);
     if (auto hit = cache.load(key, job.input, used.warnings)) {
@@ -763,10 +763,13 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
     } else if (one_pass) {
       smart->cache_key_ = std::make_unique<AnalysisKey>(key);
       smart->cache_dir_ = job.analysis_cache_dir;
+      smart->cache_max_bytes_ = job.analysis_cache_max_bytes;
       used.cache = "miss";
     } else {
       smart->analysis_ = analyse_for_reframe(job.input, ranges, options, progress);
-      cache.store(key, smart->analysis_, used.warnings);
+      const CachePruneResult pruned = cache.store(key, smart->analysis_, used.warnings);
+      used.cache_pruned_entries = pruned.removed_entries;
+      used.cache_pruned_bytes = pruned.removed_bytes;
       used.cache = "miss";
       analysed = true;
     }
@@ -957,7 +960,10 @@ void SmartReframe::complete_one_pass(const Deliver& deliver) {
 void SmartReframe::store_analysis() {
   // Not before complete_one_pass() (pts empty): a run stopped half-way analysed half.
   if (!cache_key_ || analysis_.pts.empty()) return;
-  AnalysisCache(cache_dir_).store(*cache_key_, analysis_, analysis_report_.warnings);
+  const CachePruneResult pruned = AnalysisCache(cache_dir_, cache_max_bytes_)
+                                      .store(*cache_key_, analysis_, analysis_report_.warnings);
+  analysis_report_.cache_pruned_entries = pruned.removed_entries;
+  analysis_report_.cache_pruned_bytes = pruned.removed_bytes;
   cache_key_.reset();
 }
 

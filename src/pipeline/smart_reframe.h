@@ -272,6 +272,7 @@ class SmartReframe {
   int64_t frames_since_check_ = 0;
   std::unique_ptr<AnalysisKey> cache_key_;
   std::filesystem::path cache_dir_;
+  int64_t cache_max_bytes_ = 0;
   std::vector<TimeRange> ranges_read_;
 };
 

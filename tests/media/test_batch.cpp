@@ -5,6 +5,7 @@
 // matter, so the suite stays quick on two shared cores.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <random>
@@ -581,4 +582,105 @@ TEST_CASE("check passes what package made for the preset", "[check]") {
     CHECK_THAT(r.out, Catch::Contains("PASS loudness"));  // both set -14 LUFS
     CHECK_THAT(r.out, Catch::Contains("PASS keyframe-interval"));
   }
+}
+
+TEST_CASE("batch keeps its analysis cache under --cache-max and reports what it removed",
+          "[batch][cache]") {
+  TempDir dir;
+  clip(dir / "ep.mp4");
+  write_file(dir / "season.csv", "input,presets,name\nep.mp4,tiktok,e1\n");
+  const fs::path out = dir / "out";
+  const fs::path cache = out / ".reelpack-cache";
+  // Three entries of 1 MiB from earlier runs, entry 1 the least recently used. The cache
+  // takes only the files it names so (contents are not read when pruning).
+  const int64_t mib = 1 << 20;
+  for (int i = 1; i <= 3; ++i) {
+    const fs::path p = cache / ("analysis-000000000000000" + std::to_string(i) + ".json");
+    write_file(p, std::string(mib, ' '));
+    fs::last_write_time(p, fs::file_time_type::clock::now() - std::chrono::hours(4 - i));
+  }
+  write_file(cache / "README", "not an entry");
+  const std::vector<std::string> base = {(dir / "season.csv").string(), "-o", out.string()};
+
+  // The default cap (256 MB) holds them all.
+  RunResult r = batch(base + kSmall);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  json c = read_json(out / "report.json")["cache"];
+  CHECK(c["dir"] == cache.string());
+  CHECK(c["max_bytes"] == int64_t{256} << 20);
+  CHECK(c["pruned_entries"] == 0);
+  CHECK(c["entries"] == 3);
+  CHECK(c["size_bytes"] == 3 * mib);
+
+  // A 1 MB cap: the two least recently used go, the newest stays; --json says so too.
+  r = batch(base + kSmall + std::vector<std::string>{"--cache-max", "1", "--json"});
+  REQUIRE(r.exit_code == 0);
+  c = json::parse(r.out)["cache"];
+  CHECK(c["pruned_entries"] == 2);
+  CHECK(c["pruned_bytes"] == 2 * mib);
+  CHECK(c["entries"] == 1);
+  CHECK(c["size_bytes"] == mib);
+  CHECK(c["warnings"].empty());
+  CHECK(read_json(out / "report.json")["cache"] == c);
+  CHECK_FALSE(fs::exists(cache / "analysis-0000000000000001.json"));
+  CHECK_FALSE(fs::exists(cache / "analysis-0000000000000002.json"));
+  CHECK(fs::exists(cache / "analysis-0000000000000003.json"));
+  CHECK(fs::exists(cache / "README"));
+
+  // The table says it.
+  write_file(cache / "analysis-0000000000000004.json", std::string(mib, ' '));
+  r = batch(base + kSmall + std::vector<std::string>{"--cache-max", "1"});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("removed 1 least recently used entry (1.0 MB)") &&
+                        Catch::Contains("under 1 MB"));
+
+  // 0: no cap.
+  write_file(cache / "analysis-0000000000000005.json", std::string(mib, ' '));
+  r = batch(base + kSmall + std::vector<std::string>{"--cache-max", "0"});
+  REQUIRE(r.exit_code == 0);
+  c = read_json(out / "report.json")["cache"];
+  CHECK(c["pruned_entries"] == 0);
+  CHECK(c["entries"] == 2);
+
+  // No cache: no cache report; a cap without a cache, or a negative one, is a usage error.
+  r = batch(base + kSmall + std::vector<std::string>{"--no-cache"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(read_json(out / "report.json")["cache"].is_null());
+  r = batch(base + std::vector<std::string>{"--no-cache", "--cache-max", "10"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--cache-max and --no-cache"));
+  r = batch(base + std::vector<std::string>{"--cache-max", "-1"});
+  CHECK(r.exit_code == 2);
+  r = run_reelpack({"package", (dir / "ep.mp4").string(), "-p", "tiktok", "-o",
+                    (dir / "pkg").string(), "--cache-max", "10"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--cache-max needs --cache-dir"));
+}
+
+TEST_CASE("merged shard reports add up the shards' cache pruning", "[batch][shard][cache]") {
+  TempDir dir;
+  const fs::path out = dir / "out";
+  for (int k = 0; k < 2; ++k) {
+    const json report = {{"manifest", "season.csv"},
+                         {"manifest_rows", 0},
+                         {"interrupted", false},
+                         {"elapsed_seconds", 1.0},
+                         {"cache",
+                          {{"dir", (out / ".reelpack-cache").string()},
+                           {"max_bytes", 1 << 20},
+                           {"pruned_entries", 2 + k},
+                           {"pruned_bytes", 1000 * (k + 1)},
+                           {"pruned_temporaries", k}}},
+                         {"rows", json::array()}};
+    write_file(out / ("report.shard-" + std::to_string(k) + "-of-2.json"), report.dump());
+  }
+  const RunResult r = batch({"--merge-reports", out.string(), "--json"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json c = json::parse(r.out)["cache"];
+  CHECK(c["pruned_entries"] == 5);
+  CHECK(c["pruned_bytes"] == 3000);
+  CHECK(c["pruned_temporaries"] == 1);
+  CHECK(c["max_bytes"] == 1 << 20);
 }

@@ -11,6 +11,7 @@ extern "C" {
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -592,12 +593,21 @@ TEST_CASE("the smart analysis is cached by input content and reused", "[smart][c
     draw_face(img, {240 + 6 * i, 240}, kFaceH);
   });
   const fs::path cache = dir / "cache";
-  const std::vector<std::string> cached = {"--cache-dir", cache.string()};
+  // Capped at 1 MiB, over which an old entry of 1 MiB puts the cache once the first
+  // analysis is stored: that entry goes, the new one stays.
+  const std::vector<std::string> cached = {"--cache-dir", cache.string(), "--cache-max", "1"};
+  fs::create_directories(cache);
+  const fs::path old_entry = cache / "analysis-00000000000000ff.json";
+  std::ofstream(old_entry) << std::string(1 << 20, ' ');
+  fs::last_write_time(old_entry, fs::file_time_type::clock::now() - std::chrono::hours(1));
 
   const json first =
       package_smart(clip, dir / "a",
                     cached + std::vector<std::string>{"--crop-path-out", (dir / "a.csv").string()});
   CHECK(first["analysis"]["cache"] == "miss");
+  CHECK(first["analysis"]["cache_pruned"]["entries"] == 1);
+  CHECK(first["analysis"]["cache_pruned"]["bytes"] == 1 << 20);
+  CHECK_FALSE(fs::exists(old_entry));
   const fs::path entry = first["analysis"]["cache_file"].get<std::string>();
   CHECK(entry.parent_path() == cache);
   REQUIRE(fs::is_regular_file(entry));
