@@ -293,12 +293,16 @@ RowResult Batch::run_row(const ManifestRow& row,
     bool failed = false;
     if (!encoded.empty()) {
       // A smart row's analysis pass is counted as its first tenth (it decodes the input
-      // again, at a fraction of an encode's cost).
+      // again, at a fraction of an encode's cost). The row's share never goes back: after
+      // a one-pass overflow the analysis of the rest comes after encoding began.
       const bool smart = job.reframe == ReframeMode::Smart;
+      double shown = 0;
       const PackageReport report = package(job, [&](const Progress& p) {
         if (progress && p.duration_us > 0) {
           const double f = std::clamp(static_cast<double>(p.position_us) / p.duration_us, 0.0, 1.0);
-          progress(!smart ? f : p.phase == ProgressPhase::Analysing ? 0.1 * f : 0.1 + 0.9 * f);
+          const double row =
+              !smart ? f : p.phase == ProgressPhase::Analysing ? 0.1 * f : 0.1 + 0.9 * f;
+          if (row > shown) progress(shown = row);
         }
       });
       if (report.analysis.ran) {

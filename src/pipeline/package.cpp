@@ -882,6 +882,16 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       to_outputs(StreamKind::Video, frame);
     };
     const bool holding = smart && smart->one_pass();
+    // After an overflow (one pass) the rest of the input is only analysed until it is
+    // decoded again: the bar shows that phase rather than standing still.
+    int64_t frames_analysed = 0;
+    double analysed_from_s = 0;
+    const auto analysed = [&](const AVFrame* frame) {
+      if (!progress) return;
+      if (frames_analysed++ == 0) analysed_from_s = elapsed();
+      progress({ProgressPhase::Analysing, av_rescale_q(frame->pts, vtb, AV_TIME_BASE_Q),
+                output_duration_us, frames_analysed, elapsed() - analysed_from_s});
+    };
     const InputFile::FrameSink feed = [&](StreamKind kind, AVFrame* frame) {
       if (kind == StreamKind::Video && frame) {
         if (holding) {
@@ -893,6 +903,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
       if (kind == StreamKind::Video && holding) {
         if (!frame && cutter) smart->set_ranges_read(cutter->actual());
         smart->take(frame, deliver_video);
+        if (frame && smart->overflowed()) analysed(frame);
       } else {
         to_outputs(kind, frame);
       }

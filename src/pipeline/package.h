@@ -105,8 +105,11 @@ struct OutputPlan {
   std::filesystem::path same_video_as;
 };
 
-// --reframe smart decodes the input twice: first to analyse it (faces, shots, motion),
-// then to encode. Each phase reports its own progress from 0 to the duration.
+// --reframe smart with an analysis pass of its own decodes the input twice: first to
+// analyse it (faces, shots, motion), then to encode; each phase reports its own progress
+// from 0 to the duration. In one pass there is only Encoding, unless the frames held
+// outgrow PackageJob::smart_hold_bytes: then Analysing follows the rest of the input from
+// there, and Encoding resumes from the first frame not encoded when it is decoded again.
 enum class ProgressPhase { Analysing, Encoding };
 
 struct Progress {

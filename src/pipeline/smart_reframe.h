@@ -225,6 +225,9 @@ class SmartReframe {
   // again (with a --range, the range again from its start, dropping the frames before)
   // and delivers them itself (their windows are placed by now).
   std::optional<int64_t> decode_again_from() const;
+  // One pass: the frames held outgrew the memory allowed, so from here on the input is
+  // only analysed, and decoded again from decode_again_from() once that is done.
+  bool overflowed() const { return overflow_frame_.has_value(); }
   // After the decode ended without an error: keeps the analysis in job.analysis_cache_dir
   // when the job has one. Not from take(nullptr): the input is judged (cut short, say)
   // only after its last frame was taken.

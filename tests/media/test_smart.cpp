@@ -926,8 +926,10 @@ TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][p
                                      {"video.height", std::to_string(kOutH)},
                                      {"video.encoder-preset", "ultrafast"}};
   // Smart with an analysis pass of its own, smart in one pass (no analysis phase: the
-  // bar follows the frames handed to the encoder), and the centre crop.
-  for (const int64_t hold : {int64_t{0}, reelpack::kDefaultSmartHoldBytes, int64_t{-1}}) {
+  // bar follows the frames handed to the encoder), one pass that overflows its memory at
+  // once (the rest is analysed, then decoded again), and the centre crop.
+  for (const int64_t hold :
+       {int64_t{0}, reelpack::kDefaultSmartHoldBytes, int64_t{1}, int64_t{-1}}) {
     const auto mode = hold >= 0 ? reelpack::ReframeMode::Smart : reelpack::ReframeMode::Center;
     INFO("reframe " << reelpack::to_string(mode) << ", hold " << hold);
     reelpack::PackageJob job;
@@ -966,6 +968,19 @@ TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][p
       for (size_t k = 1; k < analysing.size(); ++k) {
         CHECK(analysing[k].position_us > analysing[k - 1].position_us);
       }
+    } else if (hold == 1) {
+      // The overflow shows at the first check, 10 frames in: the other 80 are analysed
+      // with the bar moving, and then all 90 are decoded again and encoded.
+      REQUIRE(report.analysis.decoded_again_from_s);
+      CHECK(*report.analysis.decoded_again_from_s == Approx(0).margin(1e-6));
+      CHECK(analysing.size() >= 80);
+      CHECK(analysing.front().frames == 1);
+      for (size_t k = 1; k < analysing.size(); ++k) {
+        CHECK(analysing[k].frames == analysing[k - 1].frames + 1);
+        CHECK(analysing[k].position_us > analysing[k - 1].position_us);
+      }
+      CHECK(analysing.back().position_us == Approx(89 / 30.0 * 1e6).margin(1000));
+      CHECK(encoding.front().frames == 1);
     } else {
       CHECK(analysing.empty());
     }
