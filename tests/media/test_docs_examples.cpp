@@ -281,10 +281,12 @@ RunResult run_merge(const Sbatch& s, const fs::path& bin, const fs::path& season
 // ---- docs/k8s-indexed-job.yaml ----
 
 // YAML through python3's yaml module (Debian's python3-yaml, which scripts/setup.sh
-// installs), as JSON.
+// installs), as JSON. Debian's own python3 first: that is where apt puts the module, and a
+// python3 earlier on PATH (pyenv, a virtualenv) may not have it.
 json read_yaml(const fs::path& file) {
   const RunResult r =
-      run("python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), "
+      run("PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3; "
+          "\"$PY\" -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), "
           "sys.stdout)' " +
           shell_quote(file.string()));
   INFO("python3 with the yaml module (Debian: python3-yaml) reads the example:\n" << r.err);
