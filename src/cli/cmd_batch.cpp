@@ -246,12 +246,6 @@ void keep_freed_memory_for_next_rows() {
 #ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
-  // A thread's arena grows in heaps of 64 MiB, and a heap left empty is unmapped whatever
-  // the trim threshold, unless the top padding asked for exceeds a heap: keep those too.
-  // Same 4 clips, alternating runs: sys time median 0.99 -> 0.67 s, and none of 6 runs
-  // over 0.8 s against 3 of 9 at 2.4-2.9 s without; zeroing pages (the kernel's
-  // clear_page) 1.6% -> 1.0% of the samples under perf; peak RSS about +100 MB.
-  mallopt(M_TOP_PAD, 256 * 1024 * 1024);
 #endif
 }
 
