@@ -39,17 +39,6 @@ fs::path clip(const fs::path& path, int seconds = 1, const std::string& size = "
                              " -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest");
 }
 
-void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
-
-json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  REQUIRE(in);
-  return json::parse(in);
-}
-
 RunResult batch(const std::vector<std::string>& args) {
   return run_reelpack(std::vector<std::string>{"batch"} + args);
 }

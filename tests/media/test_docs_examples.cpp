@@ -37,17 +37,6 @@ std::vector<std::string> lines_of(const fs::path& p) {
   return lines;
 }
 
-void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
-
-json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  REQUIRE(in);
-  return json::parse(in);
-}
-
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
     s.replace(at, from.size(), to);

@@ -32,10 +32,6 @@ RunResult package(const fs::path& input, const std::string& preset, const fs::pa
   return run_reelpack(args);
 }
 
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
-
 // The failure contract: exit code, exactly one stderr line mentioning each of `mentions`,
 // and an output folder that is empty or was never made.
 void check_failure(const RunResult& r, int exit_code, const std::vector<std::string>& mentions,

@@ -25,10 +25,6 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
   return a;
 }
 
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
-
 const char* kSrt =
     "1\n00:00:00,200 --> 00:00:01,500\nHello <i>world</i>\n\n"
     "2\n00:00:02,000 --> 00:00:03,000\nSecond cue\nwith two lines\n\n"

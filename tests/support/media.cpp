@@ -82,6 +82,18 @@ fs::path make_clip(const fs::path& out, const std::string& ffmpeg_args) {
   return out;
 }
 
+void write_file(const fs::path& path, const std::string& text) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  INFO("reading " << path);
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
+}
+
 nlohmann::json ffprobe(const fs::path& file) {
   const RunResult r = run("ffprobe -v error -print_format json -show_format -show_streams " +
                           shell_quote(file.string()));

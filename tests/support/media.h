@@ -46,6 +46,11 @@ RunResult run_reelpack(const std::vector<std::string>& args);
 std::string reelpack_command(const std::vector<std::string>& args);
 std::string shell_quote(const std::string& s);
 
+// Writes `text` to `path` (bytes as given), creating its folder first.
+void write_file(const std::filesystem::path& path, const std::string& text);
+// The JSON document in `path`; REQUIREs that the file opens.
+nlohmann::json read_json(const std::filesystem::path& path);
+
 // Runs `ffmpeg -y -v error <args> <out>`; REQUIREs success; returns out.
 std::filesystem::path make_clip(const std::filesystem::path& out, const std::string& ffmpeg_args);
 

@@ -19,6 +19,7 @@
 namespace fs = std::filesystem;
 using namespace reelpack;
 using reelpack::test::TempDir;
+using reelpack::test::write_file;
 
 namespace {
 
@@ -48,10 +49,6 @@ SmartAnalysis analysis(int frames) {
 
 void set_age(const fs::path& file, std::chrono::seconds age) {
   fs::last_write_time(file, fs::file_time_type::clock::now() - age);
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
 }
 
 int64_t size_of(const fs::path& p) {
