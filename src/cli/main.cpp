@@ -36,22 +36,28 @@ po::variables_map parse_args(const std::string& verb, const Args& args,
   return vm;
 }
 
-int64_t smart_memory_bytes(const po::variables_map& vm, const std::string& verb) {
-  const int64_t mb = vm["smart-memory"].as<int64_t>();
+namespace {
+
+// A size option given in megabytes (--smart-memory, --cache-max), in bytes; UsageError
+// naming `verb` when negative or past a petabyte. `zero_means` says what 0 does.
+int64_t megabytes_option(const po::variables_map& vm, const std::string& option,
+                         const std::string& verb, const std::string& zero_means) {
+  const int64_t mb = vm[option].as<int64_t>();
   if (mb < 0 || mb > (int64_t{1} << 30)) {
-    throw UsageError("reelpack " + verb + ": --smart-memory " + std::to_string(mb) +
-                     ": give megabytes, 0 or more (0: analyse in a pass of its own)");
+    throw UsageError("reelpack " + verb + ": --" + option + " " + std::to_string(mb) +
+                     ": give megabytes, 0 or more (0: " + zero_means + ")");
   }
   return mb << 20;
 }
 
+}  // namespace
+
+int64_t smart_memory_bytes(const po::variables_map& vm, const std::string& verb) {
+  return megabytes_option(vm, "smart-memory", verb, "analyse in a pass of its own");
+}
+
 int64_t cache_max_bytes(const po::variables_map& vm, const std::string& verb) {
-  const int64_t mb = vm["cache-max"].as<int64_t>();
-  if (mb < 0 || mb > (int64_t{1} << 30)) {
-    throw UsageError("reelpack " + verb + ": --cache-max " + std::to_string(mb) +
-                     ": give megabytes, 0 or more (0: no cap)");
-  }
-  return mb << 20;
+  return megabytes_option(vm, "cache-max", verb, "no cap");
 }
 
 const char* const kCacheMaxHelp =
