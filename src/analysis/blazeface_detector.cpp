@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <opencv2/imgproc.hpp>
 
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

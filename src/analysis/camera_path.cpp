@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 

@@ -46,8 +46,8 @@
 #include <vector>
 
 #include "analysis/shot_detector.h"  // Shot
-#include "pipeline/geometry.h"
-#include "util/units.h"
+#include "core/geometry.h"
+#include "core/units.h"
 
 namespace reelpack {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

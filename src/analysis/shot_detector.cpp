@@ -10,7 +10,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 

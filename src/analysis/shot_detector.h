@@ -29,7 +29,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "util/units.h"
+#include "core/units.h"
 
 namespace reelpack {
 

@@ -6,7 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "analysis/blazeface_detector.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

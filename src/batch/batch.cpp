@@ -14,12 +14,12 @@
 
 #include "batch/fingerprint.h"
 #include "batch/state.h"
-#include "pipeline/analysis_cache.h"
-#include "pipeline/conformance.h"
-#include "pipeline/covers.h"
-#include "pipeline/package.h"
-#include "util/cancel.h"
-#include "util/error.h"
+#include "reframe/analysis_cache.h"
+#include "check/conformance.h"
+#include "package/package_covers.h"
+#include "package/package.h"
+#include "core/cancel.h"
+#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

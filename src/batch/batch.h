@@ -28,7 +28,7 @@
 
 #include "batch/manifest.h"
 #include "batch/shard.h"
-#include "pipeline/package.h"
+#include "package/package.h"
 #include "presets/preset.h"
 
 namespace reelpack {
@@ -41,7 +41,7 @@ struct BatchOptions {
   bool force = false;   // redo outputs even when up to date
   bool strict = false;  // an output that fails its conformance check fails its row
   Overrides overrides;  // applied to every preset, as on package's command line
-  // --reframe smart rows keep their analysis here (pipeline/analysis_cache.h), so a rerun,
+  // --reframe smart rows keep their analysis here (reframe/analysis_cache.h), so a rerun,
   // --force or another row of the same input does not analyse again. Empty: no cache.
   std::filesystem::path cache_dir;
   // The cache's cap: after a row stores an analysis, and once more at the end of the run,
@@ -134,7 +134,7 @@ struct CacheReport {
   int64_t max_bytes = 0;      // 0: no cap
   int pruned_entries = 0;
   int64_t pruned_bytes = 0;
-  int pruned_temporaries = 0;  // stale temporaries (pipeline/analysis_cache.h)
+  int pruned_temporaries = 0;  // stale temporaries (reframe/analysis_cache.h)
   int entries = 0;             // after the last pass (none when interrupted)
   int64_t size_bytes = 0;
   std::vector<std::string> warnings;  // the pass at the end (the rows' go on their rows)

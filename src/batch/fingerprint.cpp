@@ -1,8 +1,8 @@
 #include "batch/fingerprint.h"
 
-#include "pipeline/package.h"
+#include "package/package.h"
 #include "presets/preset.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

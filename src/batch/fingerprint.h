@@ -5,7 +5,7 @@
 //   const std::string fp = output_fingerprint(content, preset, job);
 //   if (state && state->fingerprint == fp) ...                 // nothing changed: skip it
 //
-// The content hash (util/content_hash.h) reads the file size and three 1 MiB blocks
+// The content hash (core/content_hash.h) reads the file size and three 1 MiB blocks
 // (start, middle, end). It does not see an edit that keeps the size and touches none of
 // the three blocks; --force redoes such a row.
 #pragma once
@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "util/content_hash.h"
+#include "core/content_hash.h"
 
 namespace reelpack {
 

@@ -5,8 +5,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "util/error.h"
-#include "util/units.h"
+#include "core/error.h"
+#include "core/units.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

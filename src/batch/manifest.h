@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/geometry.h"
-#include "pipeline/ranges.h"
+#include "core/geometry.h"
+#include "edit/ranges.h"
 
 namespace reelpack {
 

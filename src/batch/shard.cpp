@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "batch/fingerprint.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 

@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "util/atomic_file.h"
-#include "util/error.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

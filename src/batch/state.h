@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "util/atomic_file.h"  // write_file_atomically
+#include "core/atomic_file.h"  // write_file_atomically
 
 namespace reelpack {
 

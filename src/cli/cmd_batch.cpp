@@ -13,7 +13,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "presets/schema.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

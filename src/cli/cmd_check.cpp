@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "pipeline/conformance.h"
+#include "check/conformance.h"
 #include "presets/schema.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 

@@ -8,11 +8,11 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "pipeline/covers.h"
-#include "pipeline/package.h"
-#include "pipeline/smart_reframe.h"
+#include "package/package_covers.h"
+#include "package/package.h"
+#include "reframe/smart_reframe.h"
 #include "presets/schema.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 #include "cli/commands.h"
 #include "presets/preset.h"
 #include "presets/schema.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 

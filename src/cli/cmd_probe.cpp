@@ -4,8 +4,8 @@
 
 #include "cli/commands.h"
 #include "media/input.h"
-#include "pipeline/package.h"
-#include "util/error.h"
+#include "package/package.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 

@@ -7,12 +7,12 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "pipeline/package.h"
-#include "pipeline/reframe_preview.h"
-#include "pipeline/smart_reframe.h"
+#include "package/package.h"
+#include "reframe/reframe_preview.h"
+#include "reframe/smart_reframe.h"
 #include "presets/schema.h"
-#include "util/atomic_file.h"
-#include "util/error.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -6,9 +6,9 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "media/input.h"
-#include "pipeline/shots.h"
-#include "util/atomic_file.h"
-#include "util/error.h"
+#include "edit/shots.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

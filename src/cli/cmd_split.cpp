@@ -5,13 +5,13 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "pipeline/analysis_cache.h"
-#include "pipeline/copy_cut.h"
-#include "pipeline/package.h"
-#include "pipeline/shots.h"
+#include "reframe/analysis_cache.h"
+#include "edit/copy_cut.h"
+#include "package/package.h"
+#include "edit/shots.h"
 #include "presets/schema.h"
-#include "util/atomic_file.h"
-#include "util/error.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -5,11 +5,11 @@
 #include <set>
 
 #include "cli/commands.h"
-#include "pipeline/covers.h"
-#include "pipeline/package.h"
-#include "pipeline/thumbs.h"
+#include "stills/covers.h"
+#include "package/package.h"
+#include "stills/thumbs.h"
 #include "presets/schema.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -1,5 +1,5 @@
 // The verbs of the reelpack command line. Each parses its own options and calls the
-// library; each returns a process exit code (util/error.h) or throws reelpack::Error.
+// library; each returns a process exit code (core/error.h) or throws reelpack::Error.
 #pragma once
 
 #include <string>

@@ -12,8 +12,8 @@ extern "C" {
 
 #include "cli/commands.h"
 #include "presets/schema.h"
-#include "util/cancel.h"
-#include "util/error.h"
+#include "core/cancel.h"
+#include "core/error.h"
 
 namespace po = boost::program_options;
 

@@ -5,7 +5,7 @@ extern "C" {
 }
 
 #include "media/av_ptr.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack::av {
 

@@ -9,7 +9,7 @@ extern "C" {
 #include <vector>
 
 #include "media/av_error.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 

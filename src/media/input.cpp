@@ -9,8 +9,8 @@ extern "C" {
 #include <system_error>
 
 #include "media/av_error.h"
-#include "util/cancel.h"
-#include "util/error.h"
+#include "core/cancel.h"
+#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "media/av_error.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 

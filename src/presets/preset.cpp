@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "presets/schema.h"
-#include "util/error.h"
+#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

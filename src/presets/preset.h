@@ -19,7 +19,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "util/units.h"
+#include "core/units.h"
 
 namespace reelpack {
 

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "util/units.h"
+#include "core/units.h"
 
 namespace reelpack {
 namespace po = boost::program_options;

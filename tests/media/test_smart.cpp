@@ -23,7 +23,7 @@ extern "C" {
 #include <vector>
 
 #include "analysis/blazeface_detector.h"
-#include "pipeline/package.h"
+#include "package/package.h"
 #include "presets/preset.h"
 #include "support/drawn_clip.h"
 #include "support/drawn_face.h"

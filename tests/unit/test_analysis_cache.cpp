@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "pipeline/analysis_cache.h"
+#include "reframe/analysis_cache.h"
 #include "support/media.h"
-#include "util/atomic_file.h"
+#include "core/atomic_file.h"
 
 namespace fs = std::filesystem;
 using namespace reelpack;

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "analysis/camera_path.h"
-#include "analysis/crop_path_io.h"
-#include "pipeline/geometry.h"
+#include "reframe/crop_path_io.h"
+#include "core/geometry.h"
 #include "support/media.h"
-#include "util/error.h"
+#include "core/error.h"
 
 using namespace reelpack;
 

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "pipeline/filters.h"
-#include "pipeline/geometry.h"
+#include "media/filter_chains.h"
+#include "core/geometry.h"
 
 using namespace reelpack;
 

@@ -9,7 +9,7 @@
 #include "batch/manifest.h"
 #include "batch/shard.h"
 #include "support/media.h"
-#include "util/error.h"
+#include "core/error.h"
 
 using namespace reelpack;
 namespace fs = std::filesystem;

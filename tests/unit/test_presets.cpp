@@ -6,8 +6,8 @@
 #include "presets/preset.h"
 #include "presets/schema.h"
 #include "support/media.h"
-#include "util/error.h"
-#include "util/units.h"
+#include "core/error.h"
+#include "core/units.h"
 
 using namespace reelpack;
 namespace fs = std::filesystem;

@@ -13,7 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "analysis/shot_detector.h"
-#include "util/error.h"
+#include "core/error.h"
 
 using namespace reelpack;
 

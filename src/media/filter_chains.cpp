@@ -1,0 +1,124 @@
+#include "media/filter_chains.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace reelpack {
+
+Size rotated_size(Size s, int rotation_deg) {
+  return (rotation_deg == 90 || rotation_deg == 270) ? Size{s.height_px, s.width_px} : s;
+}
+
+PixelAspect rotated_aspect(PixelAspect a, int rotation_deg) {
+  return (rotation_deg == 90 || rotation_deg == 270) ? PixelAspect{a.den, a.num} : a;
+}
+
+std::string source_color_matrix(const std::string& tag, int height_px) {
+  if (tag == "bt709") return "bt709";
+  if (tag == "bt470bg" || tag == "smpte170m") return "bt601";
+  if (tag == "fcc") return "fcc";
+  if (tag == "smpte240m") return "smpte240m";
+  if (tag == "bt2020nc" || tag == "bt2020c") return "bt2020";
+  return height_px >= 720 ? "bt709" : "bt601";
+}
+
+namespace {
+
+// What every chain starts with: deinterlacing, rotation to display orientation, the
+// constant output rate (first, so dropped frames are never scaled). No trailing comma.
+std::string source_chain(const VideoSourceTraits& traits, const Rational& fps) {
+  std::ostringstream f;
+  // Deinterlace only frames flagged interlaced; keep one output frame per input frame.
+  if (traits.deinterlace) f << "bwdif=mode=send_frame:parity=auto:deint=interlaced,";
+  switch (traits.rotation_deg) {
+    case 90: f << "transpose=clock,"; break;
+    case 180: f << "hflip,vflip,"; break;
+    case 270: f << "transpose=cclock,"; break;
+    default: break;
+  }
+  f << "fps=fps=" << fps.num << "/" << fps.den;
+  return f.str();
+}
+
+// The reframing to the output size and the output's pixel format, on frames in display
+// orientation at the output rate.
+std::string reframe_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
+                          const std::string& pix_fmt, const std::string& overlay) {
+  std::ostringstream f;
+  const std::string scale_opts = ":flags=bicubic:in_color_matrix=" + traits.color_matrix +
+                                 ":out_color_matrix=bt709:out_range=tv";
+  const Rect& c = plan.crop;
+  const Rect& fit = plan.fit;
+  const Size& out = plan.output;
+  switch (plan.mode) {
+    case ReframeMode::Center:
+      f << "crop=" << c.width_px << ":" << c.height_px << ":" << c.x_px << ":" << c.y_px
+        << ",scale=" << out.width_px << ":" << out.height_px << scale_opts;
+      break;
+    case ReframeMode::Smart:
+      // Each frame arrives already cropped to its window (the pipeline moves the window
+      // per frame, see reframe/smart_reframe.h): scale the window, the centre chain
+      // without its crop.
+      f << "scale=" << out.width_px << ":" << out.height_px << scale_opts;
+      break;
+    case ReframeMode::Pad:
+      f << "scale=" << fit.width_px << ":" << fit.height_px << scale_opts << ",pad="
+        << out.width_px << ":" << out.height_px << ":" << fit.x_px << ":" << fit.y_px
+        << ":color=black";
+      break;
+    case ReframeMode::Blur: {
+      // Background: the centre crop at quarter size, blurred and scaled back up (cheap and
+      // smooth); foreground: the whole picture fitted inside.
+      const int bw = even(out.width_px / 4.0), bh = even(out.height_px / 4.0);
+      const int radius = std::max(2, std::min(bw, bh) / 12);
+      f << "split=2[bg][fg];[bg]crop=" << c.width_px << ":" << c.height_px << ":" << c.x_px << ":"
+        << c.y_px << ",scale=" << bw << ":" << bh << scale_opts << ",boxblur=" << radius
+        << ":2,scale=" << out.width_px << ":" << out.height_px
+        << ":flags=bilinear[bgs];[fg]scale=" << fit.width_px << ":" << fit.height_px << scale_opts
+        << "[fgs];[bgs][fgs]overlay=" << fit.x_px << ":" << fit.y_px;
+      break;
+    }
+  }
+  if (!overlay.empty()) f << "," << overlay;
+  f << ",format=" << pix_fmt << ",setsar=1";
+  return f.str();
+}
+
+}  // namespace
+
+std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
+                               const Rational& fps, const std::string& pix_fmt,
+                               const std::string& overlay) {
+  return source_chain(traits, fps) + "," + reframe_chain(plan, traits, pix_fmt, overlay);
+}
+
+SmartFilterChains smart_filter_chains(const ReframePlan& window_plan, const ReframePlan& fill_plan,
+                                      const VideoSourceTraits& traits, const Rational& fps,
+                                      const std::string& pix_fmt, const std::string& overlay) {
+  return {source_chain(traits, fps), reframe_chain(window_plan, traits, pix_fmt, overlay),
+          reframe_chain(fill_plan, traits, pix_fmt, overlay)};
+}
+
+std::string audio_filter_chain(const AudioPreset& a) {
+  std::ostringstream f;
+  // async fills gaps and trims overlaps so audio stays on the video's clock; first_pts=0
+  // pads a late audio start with silence.
+  f << "aresample=" << a.sample_rate_hz << ":async=1:first_pts=0";
+  if (a.loudness_lufs) {
+    // EBU R128 normalisation to the preset's target and true-peak ceiling (one pass).
+    f << ",loudnorm=I=" << *a.loudness_lufs << ":TP=" << a.true_peak_dbtp
+      << ":LRA=11,aresample=" << a.sample_rate_hz;
+  }
+  const char* layout = a.channels == 1 ? "mono" : a.channels == 2 ? "stereo" : nullptr;
+  f << ",aformat=sample_fmts=fltp:sample_rates=" << a.sample_rate_hz;
+  if (layout) {
+    f << ":channel_layouts=" << layout;
+  } else {
+    f << ":channel_layouts=" << a.channels << "c";
+  }
+  return f.str();
+}
+
+}  // namespace reelpack

@@ -1,0 +1,52 @@
+// Filter descriptions for one output: rotation, deinterlacing, constant frame rate,
+// reframing to the preset's size, pixel format; and the audio resampling chain.
+//
+//   std::string v = video_filter_chain(plan, {rotation_deg, interlaced, colorspace}, fps, "yuv420p");
+//   // "fps=30/1,crop=608:1080:656:0,scale=1080:1920:...,format=yuv420p,setsar=1"
+#pragma once
+
+#include <string>
+
+#include "core/geometry.h"
+#include "presets/preset.h"
+
+namespace reelpack {
+
+struct VideoSourceTraits {
+  int rotation_deg = 0;         // clockwise, as a player applies it
+  bool deinterlace = false;
+  std::string color_matrix = "bt709";  // the source's YCbCr matrix, for the scaler
+};
+
+// The source size and pixel aspect after rotation, which is what geometry works on.
+Size rotated_size(Size stored, int rotation_deg);
+PixelAspect rotated_aspect(PixelAspect sar, int rotation_deg);
+
+// Smart: no crop (frames arrive cropped to their window), only the scale; the pipeline
+// runs it as smart_filter_chains() splits it.
+// `overlay`: a filter drawn on the reframed picture at the output size (burnt-in
+// subtitles), before the pixel format conversion; empty: none.
+std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
+                               const Rational& fps, const std::string& pix_fmt,
+                               const std::string& overlay = {});
+
+// --reframe smart runs three graphs: `source` (deinterlace, rotate to display orientation,
+// constant rate) on the whole decoded frames; then per frame either `window` (the frame
+// cropped to its window in display pixels, scaled to the output) or, in blur-fill shots,
+// `fill` (the whole frame over a blurred fill, as --reframe blur draws it).
+struct SmartFilterChains {
+  std::string source;
+  std::string window;
+  std::string fill;
+};
+SmartFilterChains smart_filter_chains(const ReframePlan& window_plan, const ReframePlan& fill_plan,
+                                      const VideoSourceTraits& traits, const Rational& fps,
+                                      const std::string& pix_fmt,
+                                      const std::string& overlay = {});
+std::string audio_filter_chain(const AudioPreset& audio);
+
+// The YCbCr matrix a source uses, for scale's in_color_matrix: its tag when it has one,
+// otherwise what players assume (BT.709 from 720 lines up, BT.601 below).
+std::string source_color_matrix(const std::string& colorspace_tag, int height_px);
+
+}  // namespace reelpack
