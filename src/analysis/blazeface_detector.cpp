@@ -18,7 +18,9 @@ constexpr int kLayerCells[2] = {16, 8};
 constexpr int kLayerAnchors[2] = {2, 6};
 constexpr int kValuesPerAnchor = 16;  // box x, y, w, h, then six key points (x, y)
 
-float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+float sigmoid(float x) {
+  return 1.0f / (1.0f + std::exp(-x));
+}
 
 float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
   const float inter = (a & b).area();
@@ -66,8 +68,9 @@ BlazeFaceDetector::BlazeFaceDetector(const fs::path& model, BlazeFaceOptions opt
                      "cascades");
   }
   if (net_.empty()) {
-    throw UsageError(model.string() + ": OpenCV loaded an empty network; reinstall it with "
-                                      "scripts/setup.sh");
+    throw UsageError(model.string() +
+                     ": OpenCV loaded an empty network; reinstall it with "
+                     "scripts/setup.sh");
   }
   net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
   net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
@@ -116,7 +119,8 @@ void BlazeFaceDetector::run_square(const cv::Mat& image, const cv::Rect& square,
   const auto to_image = [&](float nx, float ny) {
     return cv::Point2f(square.x + nx * scale, square.y + ny * scale);
   };
-  const float min_logit = std::log(static_cast<float>(options_.min_score / (1 - options_.min_score)));
+  const float min_logit =
+      std::log(static_cast<float>(options_.min_score / (1 - options_.min_score)));
   for (int layer = 0; layer < 2; ++layer) {
     const int cells = kLayerCells[layer], per_cell = kLayerAnchors[layer];
     const float* s = scores[layer]->ptr<float>();
@@ -161,8 +165,8 @@ std::vector<SubjectBox> BlazeFaceDetector::detect_in(const cv::Mat& image, const
       run_square(image, sq, found);
     }
   } else {
-    run_square(image, cv::Rect(r.x - (long_side - w) / 2, r.y - (long_side - h) / 2, long_side,
-                               long_side),
+    run_square(image,
+               cv::Rect(r.x - (long_side - w) / 2, r.y - (long_side - h) / 2, long_side, long_side),
                found);
   }
 

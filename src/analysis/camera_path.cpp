@@ -563,7 +563,8 @@ class ShotSolver {
         plan.mode = CameraMode::Fill;
         plan.subject_track_id = -1;
         plan.reason = apart + "none dominates (" + importance + ", under " +
-                      fixed2(s_.options->two_shot_dominance) + "x): blur fill, the whole picture" + ignored_note;
+                      fixed2(s_.options->two_shot_dominance) + "x): blur fill, the whole picture" +
+                      ignored_note;
         fill_constant(shot, {centred_position(s_.axes[kX]), centred_position(s_.axes[kY])},
                       windows);
         return plan;

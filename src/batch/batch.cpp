@@ -14,12 +14,12 @@
 
 #include "batch/fingerprint.h"
 #include "batch/state.h"
-#include "reframe/analysis_cache.h"
 #include "check/conformance.h"
-#include "package/package_covers.h"
-#include "package/package.h"
 #include "core/cancel.h"
 #include "core/error.h"
+#include "package/package.h"
+#include "package/package_covers.h"
+#include "reframe/analysis_cache.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -197,7 +197,7 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
     return plan;
   }
   const PackageJob job = job_for(row, options_);
-  std::map<std::string, fs::path> first_encode;  // encoding fingerprint -> path
+  std::map<std::string, fs::path> first_encode;        // encoding fingerprint -> path
   std::map<std::string, fs::path> first_video_encode;  // video fingerprint -> path
   for (size_t i = 0; i < outputs.size(); ++i) {
     PlannedOutput& p = plan.outputs[i];
@@ -300,8 +300,9 @@ RowResult Batch::run_row(const ManifestRow& row,
       const PackageReport report = package(job, [&](const Progress& p) {
         if (progress && p.duration_us > 0) {
           const double f = std::clamp(static_cast<double>(p.position_us) / p.duration_us, 0.0, 1.0);
-          const double row =
-              !smart ? f : p.phase == ProgressPhase::Analysing ? 0.1 * f : 0.1 + 0.9 * f;
+          const double row = !smart                                ? f
+                             : p.phase == ProgressPhase::Analysing ? 0.1 * f
+                                                                   : 0.1 + 0.9 * f;
           if (row > shown) progress(shown = row);
         }
       });
@@ -358,7 +359,8 @@ RowResult Batch::run_row(const ManifestRow& row,
       if (!wanting.empty()) {
         try {
           write_package_covers(cover_job);
-          for (size_t i : wanting) r.outputs[i].cover = cover_path(r.outputs[i].path, outputs[i].preset);
+          for (size_t i : wanting)
+            r.outputs[i].cover = cover_path(r.outputs[i].path, outputs[i].preset);
         } catch (const Interrupted&) {
           throw;
         } catch (const Error& e) {

@@ -97,7 +97,7 @@ struct OutputResult {
   int64_t size_bytes = 0;
   std::filesystem::path shared_from;
   std::filesystem::path video_shared_from;  // its video packets came from this output's encode
-  nlohmann::json conformance;  // {"pass", "failures", "skipped"}; null when not checked
+  nlohmann::json conformance;   // {"pass", "failures", "skipped"}; null when not checked
   std::filesystem::path cover;  // with BatchOptions::covers: the cover beside it, once there
 };
 
@@ -110,7 +110,7 @@ struct RowResult {
   std::string reason;  // why it failed (or was interrupted)
   std::vector<std::string> warnings;
   double elapsed_s = 0;
-  std::string analysis_cache;  // smart rows: "hit", "miss" or "off"; empty: no analysis
+  std::string analysis_cache;    // smart rows: "hit", "miss" or "off"; empty: no analysis
   int cache_pruned_entries = 0;  // removed from the cache after this row stored its analysis
   int64_t cache_pruned_bytes = 0;
   std::vector<OutputResult> outputs;
@@ -150,7 +150,7 @@ struct BatchReport {
   bool interrupted = false;
   std::vector<RowResult> rows;  // the shard's rows, in manifest order
   CacheReport cache;
-  bool ok() const;              // no row failed or was interrupted
+  bool ok() const;  // no row failed or was interrupted
 };
 
 class Batch {

@@ -1,8 +1,8 @@
 #include "batch/fingerprint.h"
 
+#include "core/error.h"
 #include "package/package.h"
 #include "presets/preset.h"
-#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

@@ -14,9 +14,9 @@ extern "C" {
 #include <optional>
 #include <set>
 
+#include "core/units.h"
 #include "media/filter_graph.h"
 #include "media/input.h"
-#include "core/units.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -292,7 +292,8 @@ ConformanceReport check_conformance(const fs::path& file, const Preset& preset) 
     }
     rules.check(v.pix_fmt == pv.pix_fmt, "pix-fmt", v.pix_fmt, pv.pix_fmt);
 
-    const AVRational avg = v.avg_frame_rate.num > 0 ? v.avg_frame_rate : v.r_frame_rate;
+    const Rational nominal = v.nominal_frame_rate();
+    const AVRational avg{nominal.num, nominal.den};
     const double want_fps = pv.fps.to_double();
     auto close = [&](AVRational r) {
       return r.num > 0 && r.den > 0 && std::abs(av_q2d(r) / want_fps - 1) < 5e-4;

@@ -12,8 +12,8 @@
 #include "batch/state.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "presets/schema.h"
 #include "core/error.h"
+#include "presets/schema.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

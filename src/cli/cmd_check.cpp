@@ -2,10 +2,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
 #include "check/conformance.h"
-#include "presets/schema.h"
+#include "cli/commands.h"
 #include "core/error.h"
+#include "presets/schema.h"
 
 namespace po = boost::program_options;
 

@@ -3,10 +3,10 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "core/error.h"
 #include "edit/copy_cut.h"
 #include "package/package.h"
 #include "presets/schema.h"
-#include "core/error.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -8,11 +8,11 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "package/package_covers.h"
-#include "package/package.h"
-#include "reframe/smart_reframe.h"
-#include "presets/schema.h"
 #include "core/error.h"
+#include "package/package.h"
+#include "package/package_covers.h"
+#include "presets/schema.h"
+#include "reframe/smart_reframe.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -2,9 +2,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/error.h"
 #include "presets/preset.h"
 #include "presets/schema.h"
-#include "core/error.h"
 
 namespace po = boost::program_options;
 
@@ -55,14 +55,16 @@ int cmd_presets(const Args& args) {
     return kExitOk;
   }
   if (action == "show") {
-    if (!vm.count("name")) throw UsageError("reelpack presets show: which preset? e.g. `reelpack presets show tiktok`");
+    if (!vm.count("name"))
+      throw UsageError("reelpack presets show: which preset? e.g. `reelpack presets show tiktok`");
     const Overrides ov = preset_overrides(vm);
     const Preset p = loader.load(vm["name"].as<std::string>(), ov);
     if (json) {
       std::cout << to_json(p).dump(2) << "\n";
     } else {
       std::cout << "# " << p.name << ": " << p.description << "\n# from " << p.source.string()
-                << "\n" << to_ini(p);
+                << "\n"
+                << to_ini(p);
     }
     return kExitOk;
   }

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/error.h"
 #include "media/input.h"
 #include "package/package.h"
-#include "core/error.h"
 
 namespace po = boost::program_options;
 
@@ -38,15 +38,16 @@ int cmd_probe(const Args& args) {
   }
   std::printf("%s\n  format    %s, %.3f s, %lld bytes, %lld kb/s\n", info.path.c_str(),
               info.format_name.c_str(), info.duration_us / 1e6,
-              static_cast<long long>(info.size_bytes), static_cast<long long>(info.bit_rate / 1000));
+              static_cast<long long>(info.size_bytes),
+              static_cast<long long>(info.bit_rate / 1000));
   if (info.video) {
     const VideoInfo& v = *info.video;
-    std::printf("  video     #%d %s %s %s %dx%d (shown %dx%d), SAR %d:%d, %.3f fps%s%s%s\n",
-                v.index, v.codec.c_str(), v.profile.c_str(), v.pix_fmt.c_str(), v.width_px,
-                v.height_px, v.display_width_px(), v.display_height_px(), v.sar.num, v.sar.den,
-                av_q2d(v.avg_frame_rate), v.variable_frame_rate ? " (variable)" : "",
-                v.interlaced ? ", interlaced" : "",
-                v.rotation_deg ? (", rotated " + std::to_string(v.rotation_deg) + "°").c_str() : "");
+    std::printf(
+        "  video     #%d %s %s %s %dx%d (shown %dx%d), SAR %d:%d, %.3f fps%s%s%s\n", v.index,
+        v.codec.c_str(), v.profile.c_str(), v.pix_fmt.c_str(), v.width_px, v.height_px,
+        v.display_width_px(), v.display_height_px(), v.sar.num, v.sar.den, av_q2d(v.avg_frame_rate),
+        v.variable_frame_rate ? " (variable)" : "", v.interlaced ? ", interlaced" : "",
+        v.rotation_deg ? (", rotated " + std::to_string(v.rotation_deg) + "°").c_str() : "");
     std::printf("  colour    %s / %s / %s, %s range\n", v.color_space.c_str(),
                 v.color_primaries.c_str(), v.color_transfer.c_str(), v.color_range.c_str());
   }

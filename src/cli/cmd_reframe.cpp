@@ -7,12 +7,12 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "package/package.h"
-#include "reframe/reframe_preview.h"
-#include "reframe/smart_reframe.h"
-#include "presets/schema.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "package/package.h"
+#include "presets/schema.h"
+#include "reframe/reframe_preview.h"
+#include "reframe/smart_reframe.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

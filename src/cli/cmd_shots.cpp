@@ -5,10 +5,10 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "media/input.h"
-#include "edit/shots.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "edit/shots.h"
+#include "media/input.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -29,7 +29,8 @@ ShotDetectorOptions shot_options(const po::variables_map& vm) {
   return o;
 }
 
-ShotList detect_with_progress(const fs::path& input, const ShotDetectorOptions& options, bool quiet) {
+ShotList detect_with_progress(const fs::path& input, const ShotDetectorOptions& options,
+                              bool quiet) {
   const MediaInfo info = probe(input);
   ProgressBar bar(input.filename().string() + " shots", stderr_is_terminal() && !quiet);
   const auto t0 = std::chrono::steady_clock::now();
@@ -46,7 +47,8 @@ int cmd_shots(const Args& args) {
   opts.add_options()("help,h", "show this help")(
       "format,f", po::value<std::string>()->default_value("csv")->value_name("csv|json"),
       "output format")("output,o", po::value<std::string>()->value_name("FILE"),
-                       "write to FILE instead of stdout")("verbose,v", "show FFmpeg's own warnings");
+                       "write to FILE instead of stdout")("verbose,v",
+                                                          "show FFmpeg's own warnings");
   add_shot_options(opts);
   po::options_description all;
   all.add(opts).add_options()("input", po::value<std::string>());
@@ -71,7 +73,8 @@ int cmd_shots(const Args& args) {
   if (format != "csv" && format != "json") {
     throw UsageError("reelpack shots: --format " + format + ": use csv or json");
   }
-  const ShotList list = detect_with_progress(vm["input"].as<std::string>(), shot_options(vm), false);
+  const ShotList list =
+      detect_with_progress(vm["input"].as<std::string>(), shot_options(vm), false);
   const std::string text = format == "csv" ? shots_csv(list) : to_json(list).dump(2) + "\n";
   if (vm.count("output")) {
     const fs::path out = vm["output"].as<std::string>();

@@ -5,13 +5,13 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "reframe/analysis_cache.h"
-#include "edit/copy_cut.h"
-#include "package/package.h"
-#include "edit/shots.h"
-#include "presets/schema.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "edit/copy_cut.h"
+#include "edit/shots.h"
+#include "package/package.h"
+#include "presets/schema.h"
+#include "reframe/analysis_cache.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

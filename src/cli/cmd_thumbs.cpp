@@ -5,11 +5,11 @@
 #include <set>
 
 #include "cli/commands.h"
-#include "stills/covers.h"
-#include "package/package.h"
-#include "stills/thumbs.h"
-#include "presets/schema.h"
 #include "core/error.h"
+#include "package/package.h"
+#include "presets/schema.h"
+#include "stills/covers.h"
+#include "stills/thumbs.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -88,7 +88,8 @@ std::map<std::string, std::string> preset_overrides(
     const boost::program_options::variables_map& vm);
 
 // --smart-memory MB in bytes; UsageError naming `verb` when negative.
-int64_t smart_memory_bytes(const boost::program_options::variables_map& vm, const std::string& verb);
+int64_t smart_memory_bytes(const boost::program_options::variables_map& vm,
+                           const std::string& verb);
 
 // --cache-max MB in bytes (0: no cap); UsageError naming `verb` when negative.
 int64_t cache_max_bytes(const boost::program_options::variables_map& vm, const std::string& verb);

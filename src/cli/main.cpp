@@ -11,9 +11,9 @@ extern "C" {
 }
 
 #include "cli/commands.h"
-#include "presets/schema.h"
 #include "core/cancel.h"
 #include "core/error.h"
+#include "presets/schema.h"
 
 namespace po = boost::program_options;
 

@@ -7,7 +7,9 @@
 
 namespace reelpack::cli {
 
-bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool stderr_is_terminal() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
 
 ProgressBar::ProgressBar(std::string label, bool enabled)
     : label_(std::move(label)), enabled_(enabled) {}
@@ -25,8 +27,8 @@ void ProgressBar::update(int64_t position_us, int64_t duration_us, int64_t frame
   bar[width] = '\0';
   const double fps = elapsed_s > 0 ? frames / elapsed_s : 0;
   const double eta = fraction > 0.01 ? elapsed_s * (1 - fraction) / fraction : -1;
-  std::fprintf(stderr, "\r\033[K%s [%s] %3.0f%%  %6.1f fps  ", label_.c_str(), bar,
-               fraction * 100, fps);
+  std::fprintf(stderr, "\r\033[K%s [%s] %3.0f%%  %6.1f fps  ", label_.c_str(), bar, fraction * 100,
+               fps);
   if (eta >= 0) {
     std::fprintf(stderr, "ETA %d:%02d", static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
   }

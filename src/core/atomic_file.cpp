@@ -29,7 +29,9 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
   other.active_ = false;
 }
 
-AtomicFile::~AtomicFile() { discard(); }
+AtomicFile::~AtomicFile() {
+  discard();
+}
 
 void AtomicFile::commit() {
   if (!active_) return;

@@ -10,7 +10,9 @@ namespace {
 std::atomic<bool> g_cancel{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "flag must be safe in a signal handler");
 
-extern "C" void on_signal(int) { g_cancel.store(true, std::memory_order_relaxed); }
+extern "C" void on_signal(int) {
+  g_cancel.store(true, std::memory_order_relaxed);
+}
 }  // namespace
 
 void install_signal_handlers() {
@@ -22,8 +24,12 @@ void install_signal_handlers() {
   sigaction(SIGHUP, &sa, nullptr);
 }
 
-bool cancel_requested() { return g_cancel.load(std::memory_order_relaxed); }
-void request_cancel() { g_cancel.store(true, std::memory_order_relaxed); }
+bool cancel_requested() {
+  return g_cancel.load(std::memory_order_relaxed);
+}
+void request_cancel() {
+  g_cancel.store(true, std::memory_order_relaxed);
+}
 
 void throw_if_cancelled() {
   if (cancel_requested()) throw Interrupted();

@@ -13,8 +13,8 @@ namespace reelpack {
 
 // Documented exit codes (README, "Exit codes").
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitProcessing = 1;  // input unreadable, encode or write failure
-inline constexpr int kExitUsage = 2;       // bad options, bad preset, missing input file
+inline constexpr int kExitProcessing = 1;     // input unreadable, encode or write failure
+inline constexpr int kExitUsage = 2;          // bad options, bad preset, missing input file
 inline constexpr int kExitInterrupted = 130;  // SIGINT/SIGTERM: outputs removed
 
 class Error : public std::runtime_error {

@@ -17,15 +17,21 @@ ReframeMode parse_reframe_mode(const std::string& text) {
 
 std::string to_string(ReframeMode mode) {
   switch (mode) {
-    case ReframeMode::Center: return "center";
-    case ReframeMode::Pad: return "pad";
-    case ReframeMode::Blur: return "blur";
-    case ReframeMode::Smart: return "smart";
+    case ReframeMode::Center:
+      return "center";
+    case ReframeMode::Pad:
+      return "pad";
+    case ReframeMode::Blur:
+      return "blur";
+    case ReframeMode::Smart:
+      return "smart";
   }
   return "center";
 }
 
-int even(double value) { return std::max(2, 2 * static_cast<int>(std::lround(value / 2.0))); }
+int even(double value) {
+  return std::max(2, 2 * static_cast<int>(std::lround(value / 2.0)));
+}
 
 namespace {
 // Even offset that centres `inner` in `outer`, inside [0, outer - inner].
@@ -47,18 +53,20 @@ ReframePlan plan_reframe(Size source, PixelAspect sar, Size output, ReframeMode 
   plan.output = output;
   if (sar.num <= 0 || sar.den <= 0) sar = {1, 1};
   // Display aspect of the source and of the output, compared without rounding.
-  const double source_aspect =
-      static_cast<double>(source.width_px) * sar.num / (static_cast<double>(source.height_px) * sar.den);
+  const double source_aspect = static_cast<double>(source.width_px) * sar.num /
+                               (static_cast<double>(source.height_px) * sar.den);
   const double output_aspect = static_cast<double>(output.width_px) / output.height_px;
 
   // Cover: the largest source region with the output's display aspect.
   if (source_aspect > output_aspect) {
-    const int w = even_within(source.height_px * output_aspect * sar.den / sar.num, source.width_px);
+    const int w =
+        even_within(source.height_px * output_aspect * sar.den / sar.num, source.width_px);
     const int h = source.height_px - (source.height_px % 2);
     plan.crop = {centred_offset(source.width_px, w), centred_offset(source.height_px, h), w, h};
   } else {
     const int w = source.width_px - (source.width_px % 2);
-    const int h = even_within(source.width_px * sar.num / (output_aspect * sar.den), source.height_px);
+    const int h =
+        even_within(source.width_px * sar.num / (output_aspect * sar.den), source.height_px);
     plan.crop = {centred_offset(source.width_px, w), centred_offset(source.height_px, h), w, h};
   }
 

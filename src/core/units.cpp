@@ -51,7 +51,8 @@ Rational parse_rational(const std::string& raw) {
   const int64_t g = std::gcd(num, den);
   num /= g;
   den /= g;
-  if (num > 1'000'000 || den > 1'000'000) throw std::invalid_argument("'" + text + "' is too large");
+  if (num > 1'000'000 || den > 1'000'000)
+    throw std::invalid_argument("'" + text + "' is too large");
   return {static_cast<int>(num), static_cast<int>(den)};
 }
 
@@ -60,10 +61,23 @@ int64_t parse_si(const std::string& raw) {
   if (text.empty()) throw std::invalid_argument("empty value");
   double scale = 1;
   switch (text.back()) {
-    case 'k': case 'K': scale = 1e3; text.pop_back(); break;
-    case 'm': case 'M': scale = 1e6; text.pop_back(); break;
-    case 'g': case 'G': scale = 1e9; text.pop_back(); break;
-    default: break;
+    case 'k':
+    case 'K':
+      scale = 1e3;
+      text.pop_back();
+      break;
+    case 'm':
+    case 'M':
+      scale = 1e6;
+      text.pop_back();
+      break;
+    case 'g':
+    case 'G':
+      scale = 1e9;
+      text.pop_back();
+      break;
+    default:
+      break;
   }
   size_t used = 0;
   double v = 0;

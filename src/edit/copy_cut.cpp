@@ -8,10 +8,10 @@ extern "C" {
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "media/av_error.h"
-#include "media/output.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "media/av_error.h"
+#include "media/output.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -62,13 +62,13 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
   const std::string format = container_for(output);
   InputFile input(input_path, DecodeOptions::none());
   const MediaInfo& info = input.info();
-  if (!info.video) throw UsageError(input_path.string() + ": --copy needs a video stream to cut on keyframes");
+  if (!info.video)
+    throw UsageError(input_path.string() + ": --copy needs a video stream to cut on keyframes");
   const AVFormatContext* fmt = input.format();
   const int v = info.video->index;
   const int a = info.audio ? info.audio->index : -1;
   const AVRational vtb = fmt->streams[v]->time_base;
-  const AVRational fps = info.video->avg_frame_rate.num > 0 ? info.video->avg_frame_rate
-                                                            : info.video->r_frame_rate;
+  const Rational fps = info.video->nominal_frame_rate();
 
   CopyCutReport report;
   report.input = input_path;
@@ -82,8 +82,7 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
   av::PacketPtr pkt = av::make_packet();
   int64_t offset_us = 0;  // where the current range starts on the output timeline
   for (const RangeSpec& spec : specs) {
-    const TimeRange want = resolve_range(spec, {fps.num, fps.den > 0 ? fps.den : 1}, info.duration_us,
-                                         info.video->start_us);
+    const TimeRange want = resolve_range(spec, fps, info.duration_us, info.video->start_us);
     seek_to_keyframe_before(input, v, want.start_us, pkt.get());
     // Source timestamps of the range's first keyframe and of the keyframe that ends it.
     int64_t start_pts = AV_NOPTS_VALUE, end_pts = AV_NOPTS_VALUE, last_end_pts = 0;
@@ -154,10 +153,12 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
 nlohmann::json to_json(const CopyCutReport& r) {
   nlohmann::json ranges = nlohmann::json::array();
   for (const CopiedRange& c : r.ranges) {
-    ranges.push_back({{"requested", {{"start_seconds", c.requested.start_us / 1e6},
-                                     {"end_seconds", c.requested.end_us / 1e6}}},
-                      {"copied", {{"start_seconds", c.snapped.start_us / 1e6},
-                                  {"end_seconds", c.snapped.end_us / 1e6}}}});
+    ranges.push_back(
+        {{"requested",
+          {{"start_seconds", c.requested.start_us / 1e6},
+           {"end_seconds", c.requested.end_us / 1e6}}},
+         {"copied",
+          {{"start_seconds", c.snapped.start_us / 1e6}, {"end_seconds", c.snapped.end_us / 1e6}}}});
   }
   return {{"input", r.input.string()},
           {"output", r.output.string()},

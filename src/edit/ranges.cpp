@@ -10,8 +10,9 @@ extern "C" {
 #include <cstdio>
 #include <deque>
 
-#include "media/av_error.h"
 #include "core/error.h"
+#include "media/av_error.h"
+#include "media/frame_end.h"
 
 namespace reelpack {
 
@@ -51,11 +52,13 @@ TimePoint parse_time_point(const std::string& raw) {
   int parts = 0;
   for (;;) {
     const size_t colon = t.find(':', start);
-    const std::string part = t.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    const std::string part =
+        t.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
     if (colon == std::string::npos) {
       const int64_t seconds_us = parse_seconds_us(part, t);
       if (parts > 0 && seconds_us >= 60'000'000) {
-        throw UsageError("'" + t + "' has seconds of 60 or more; write 00:01:15 rather than 00:00:75");
+        throw UsageError("'" + t +
+                         "' has seconds of 60 or more; write 00:01:15 rather than 00:00:75");
       }
       total_us = total_us * 60 + seconds_us;
       break;
@@ -94,7 +97,8 @@ TimeRange resolve_range(const RangeSpec& spec, Rational fps, int64_t duration_us
                         int64_t first_frame_us) {
   auto to_us = [&](const TimePoint& p) {
     if (!p.is_frame) return p.time_us;
-    if (fps.num <= 0) throw UsageError("--range " + spec.text + ": the input has no frame rate for frame numbers");
+    if (fps.num <= 0)
+      throw UsageError("--range " + spec.text + ": the input has no frame rate for frame numbers");
     return first_frame_us + av_rescale(p.frame, int64_t{1'000'000} * fps.den, fps.num);
   };
   TimeRange r{to_us(spec.start), to_us(spec.end)};
@@ -112,9 +116,9 @@ TimeRange resolve_range(const RangeSpec& spec, Rational fps, int64_t duration_us
 std::string format_time(int64_t us) {
   char buf[40];
   const int64_t ms = (us + 500) / 1000;
-  std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld.%03lld", static_cast<long long>(ms / 3'600'000),
-                static_cast<long long>(ms / 60'000 % 60), static_cast<long long>(ms / 1000 % 60),
-                static_cast<long long>(ms % 1000));
+  std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld.%03lld",
+                static_cast<long long>(ms / 3'600'000), static_cast<long long>(ms / 60'000 % 60),
+                static_cast<long long>(ms / 1000 % 60), static_cast<long long>(ms % 1000));
   return buf;
 }
 
@@ -126,7 +130,8 @@ av::FramePtr slice_audio(const AVFrame* src, int first, int count) {
   dst->format = src->format;
   dst->sample_rate = src->sample_rate;
   dst->nb_samples = count;
-  av::check(av_channel_layout_copy(&dst->ch_layout, &src->ch_layout), "copy a channel layout", "audio");
+  av::check(av_channel_layout_copy(&dst->ch_layout, &src->ch_layout), "copy a channel layout",
+            "audio");
   av::check(av_frame_get_buffer(dst.get(), 0), "allocate audio", "audio");
   av_samples_copy(dst->extended_data, src->extended_data, 0, first, count,
                   src->ch_layout.nb_channels, static_cast<AVSampleFormat>(src->format));
@@ -153,12 +158,23 @@ void apply_gain(AVFrame* f, Gain gain) {
       uint8_t* base = planar ? f->extended_data[c] : f->extended_data[0];
       const int index = planar ? i : i * channels + c;
       switch (packed) {
-        case AV_SAMPLE_FMT_FLT: scale_sample<float>(base, index, g); break;
-        case AV_SAMPLE_FMT_DBL: scale_sample<double>(base, index, g); break;
-        case AV_SAMPLE_FMT_S16: scale_sample<int16_t>(base, index, g); break;
-        case AV_SAMPLE_FMT_S32: scale_sample<int32_t>(base, index, g); break;
-        case AV_SAMPLE_FMT_S64: scale_sample<int64_t>(base, index, g); break;
-        default: return;  // unsigned 8-bit: too rare to be worth a fade
+        case AV_SAMPLE_FMT_FLT:
+          scale_sample<float>(base, index, g);
+          break;
+        case AV_SAMPLE_FMT_DBL:
+          scale_sample<double>(base, index, g);
+          break;
+        case AV_SAMPLE_FMT_S16:
+          scale_sample<int16_t>(base, index, g);
+          break;
+        case AV_SAMPLE_FMT_S32:
+          scale_sample<int32_t>(base, index, g);
+          break;
+        case AV_SAMPLE_FMT_S64:
+          scale_sample<int64_t>(base, index, g);
+          break;
+        default:
+          return;  // unsigned 8-bit: too rare to be worth a fade
       }
     }
   }
@@ -232,9 +248,9 @@ void RangeReader::run_range(size_t index, State& st, const InputFile::FrameSink&
   av::FramePtr held;
   bool started = !has_video;
   bool video_done = !has_video;
-  int64_t start_pts = 0;                                   // video time base
-  int64_t end_pts = 0;                                     // video time base
-  int64_t start_us = has_video ? 0 : r.start_us;           // source timeline
+  int64_t start_pts = 0;                          // video time base
+  int64_t end_pts = 0;                            // video time base
+  int64_t start_us = has_video ? 0 : r.start_us;  // source timeline
   int64_t end_us = has_video ? 0 : r.end_us;
   int64_t last_video_end = 0;
   const int64_t offset_v = av_rescale_q(st.offset_us, kMicros, vtb);
@@ -242,12 +258,9 @@ void RangeReader::run_range(size_t index, State& st, const InputFile::FrameSink&
   std::deque<av::FramePtr> pending_audio;
   bool audio_done = !has_audio;
 
-  int64_t prev_pts = AV_NOPTS_VALUE;
+  FrameEndClock video_end(vtb);
   auto emit_video = [&](AVFrame* f) {
-    int64_t dur = f->pkt_duration;
-    if (dur <= 0) dur = prev_pts != AV_NOPTS_VALUE ? std::max<int64_t>(f->pts - prev_pts, 0) : 0;
-    prev_pts = f->pts;
-    last_video_end = std::max(last_video_end, f->pts + dur);
+    last_video_end = std::max(last_video_end, video_end.end_of(f));
     f->pts = f->pts - start_pts + offset_v;
     sink(StreamKind::Video, f);
   };
@@ -292,9 +305,9 @@ void RangeReader::run_range(size_t index, State& st, const InputFile::FrameSink&
         continue;
       }
       const int64_t from = std::max(a0, s0), to = std::min(a1, s1);
-      av::FramePtr part = (from == a0 && to == a1)
-                              ? std::move(pending_audio.front())
-                              : slice_audio(a, static_cast<int>(from - a0), static_cast<int>(to - from));
+      av::FramePtr part = (from == a0 && to == a1) ? std::move(pending_audio.front())
+                                                   : slice_audio(a, static_cast<int>(from - a0),
+                                                                 static_cast<int>(to - from));
       pending_audio.pop_front();
       const int64_t fade = av_rescale_q(join_fade_us_, kMicros, srate);
       if (fade > 0 && ((fade_in && from < s0 + fade) || (fade_out && to > s1 - fade))) {

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "media/input.h"
 #include "core/units.h"
+#include "media/input.h"
 
 namespace reelpack {
 

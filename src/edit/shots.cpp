@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "media/frame_sampler.h"
 #include "core/error.h"
+#include "media/frame_sampler.h"
 
 namespace reelpack {
 
@@ -14,17 +14,16 @@ ShotList detect_shots(const std::filesystem::path& input, const ShotDetectorOpti
                       const FrameProgress& progress) {
   const MediaInfo info = probe(input);
   if (!info.video) throw UsageError(input.string() + ": has no video stream to find shots in");
-  const AVRational fr = info.video->avg_frame_rate.num > 0 ? info.video->avg_frame_rate
-                                                           : info.video->r_frame_rate;
-  const Rational rate{fr.num > 0 ? fr.num : 30, fr.den > 0 ? fr.den : 1};
+  const Rational fr = info.video->nominal_frame_rate();
+  const Rational rate = fr.num > 0 ? fr : Rational{30, 1};
   ShotDetector detector(rate, options);
   std::vector<int64_t> pts_us;  // per frame: 8 bytes, bounded for any real master
-  const SampleSummary sum = sample_frames(input, {kShotAnalysisWidthPx, true},
-                                          [&](const AnalysisFrame& f) {
-                                            detector.push(f.bgr);
-                                            pts_us.push_back(f.pts_us);
-                                            if (progress) progress(f.index + 1, f.pts_us);
-                                          });
+  const SampleSummary sum =
+      sample_frames(input, {kShotAnalysisWidthPx, true}, [&](const AnalysisFrame& f) {
+        detector.push(f.bgr);
+        pts_us.push_back(f.pts_us);
+        if (progress) progress(f.index + 1, f.pts_us);
+      });
   ShotList list;
   list.input = input;
   list.fps = rate.to_double();
@@ -37,7 +36,8 @@ ShotList detect_shots(const std::filesystem::path& input, const ShotDetectorOpti
   };
   size_t b = 0;
   for (const Shot& s : shots_from_boundaries(list.boundaries, list.frame_count)) {
-    TimedShot t{s.start_frame, s.end_frame, at(s.start_frame), at(s.end_frame), TransitionKind::Cut};
+    TimedShot t{s.start_frame, s.end_frame, at(s.start_frame), at(s.end_frame),
+                TransitionKind::Cut};
     while (b < list.boundaries.size() && list.boundaries[b].frame < s.start_frame) ++b;
     if (b < list.boundaries.size() && list.boundaries[b].frame == s.start_frame) {
       t.starts_with = list.boundaries[b].kind;
@@ -79,9 +79,12 @@ nlohmann::json to_json(const ShotList& list) {
                            {"span_end", b.span_end},
                            {"score", b.score}});
   }
-  return {{"input", list.input.string()}, {"fps", list.fps},
-          {"frames", list.frame_count},   {"duration_seconds", list.duration_us / 1e6},
-          {"shots", shots},               {"transitions", transitions}};
+  return {{"input", list.input.string()},
+          {"fps", list.fps},
+          {"frames", list.frame_count},
+          {"duration_seconds", list.duration_us / 1e6},
+          {"shots", shots},
+          {"transitions", transitions}};
 }
 
 std::vector<Episode> plan_split(const ShotList& list, const SplitOptions& opt) {

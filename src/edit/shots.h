@@ -38,7 +38,8 @@ using FrameProgress = std::function<void(int64_t frames, int64_t position_us)>;
 ShotList detect_shots(const std::filesystem::path& input, const ShotDetectorOptions& options = {},
                       const FrameProgress& progress = {});
 
-std::string shots_csv(const ShotList& shots);  // index,start_seconds,end_seconds,start_frame,end_frame
+std::string shots_csv(
+    const ShotList& shots);  // index,start_seconds,end_seconds,start_frame,end_frame
 nlohmann::json to_json(const ShotList& shots);
 
 struct SplitOptions {
@@ -52,7 +53,7 @@ struct Episode {
   int64_t start_us = 0;
   int64_t end_us = 0;
   int64_t start_frame = 0;
-  int64_t end_frame = 0;  // exclusive
+  int64_t end_frame = 0;      // exclusive
   bool within_limits = true;  // false when no shot boundary allowed min..max here
 };
 

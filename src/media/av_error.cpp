@@ -4,8 +4,8 @@ extern "C" {
 #include <libavutil/error.h>
 }
 
-#include "media/av_ptr.h"
 #include "core/error.h"
+#include "media/av_ptr.h"
 
 namespace reelpack::av {
 

@@ -8,9 +8,9 @@ extern "C" {
 #include <algorithm>
 #include <opencv2/imgproc.hpp>
 
+#include "core/error.h"
 #include "core/geometry.h"
 #include "media/av_error.h"
-#include "core/error.h"
 
 namespace reelpack {
 

@@ -8,8 +8,8 @@ extern "C" {
 #include <cstring>
 #include <vector>
 
-#include "media/av_error.h"
 #include "core/error.h"
+#include "media/av_error.h"
 
 namespace reelpack {
 
@@ -33,8 +33,7 @@ void set_private(AVCodecContext* ctx, const char* key, const std::string& value,
 }
 }  // namespace
 
-Encoder Encoder::video(const VideoEncoderSettings& s, bool global_header,
-                       const std::string& file) {
+Encoder Encoder::video(const VideoEncoderSettings& s, bool global_header, const std::string& file) {
   const AVCodec* codec = find_encoder(s.codec, file);
   Encoder e;
   e.file_ = file;
@@ -81,13 +80,12 @@ Encoder Encoder::video(const VideoEncoderSettings& s, bool global_header,
     set_private(c, "crf", std::to_string(static_cast<int>(std::lround(s.crf))), file);
     c->profile = FF_PROFILE_AV1_MAIN;
   }
-  av::check(avcodec_open2(c, codec, nullptr), (std::string("open the ") + s.codec + " encoder").c_str(),
-            file);
+  av::check(avcodec_open2(c, codec, nullptr),
+            (std::string("open the ") + s.codec + " encoder").c_str(), file);
   return e;
 }
 
-Encoder Encoder::audio(const AudioEncoderSettings& s, bool global_header,
-                       const std::string& file) {
+Encoder Encoder::audio(const AudioEncoderSettings& s, bool global_header, const std::string& file) {
   const AVCodec* codec = find_encoder(s.codec, file);
   Encoder e;
   e.file_ = file;
@@ -101,8 +99,8 @@ Encoder Encoder::audio(const AudioEncoderSettings& s, bool global_header,
   c->bit_rate = s.bitrate_bps;
   c->time_base = {1, s.sample_rate_hz};
   if (global_header) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  av::check(avcodec_open2(c, codec, nullptr), (std::string("open the ") + s.codec + " encoder").c_str(),
-            file);
+  av::check(avcodec_open2(c, codec, nullptr),
+            (std::string("open the ") + s.codec + " encoder").c_str(), file);
   return e;
 }
 

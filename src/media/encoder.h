@@ -23,11 +23,11 @@ struct VideoEncoderSettings {
   std::string level = "auto";
   std::string preset = "medium";
   double crf = 23;
-  int64_t maxrate_bps = 0;   // 0: uncapped
+  int64_t maxrate_bps = 0;  // 0: uncapped
   int64_t bufsize_bits = 0;
   int gop_frames = 60;
   int bframes = 2;
-  int threads = 0;           // 0: the encoder's own choice for this machine
+  int threads = 0;  // 0: the encoder's own choice for this machine
 };
 
 struct AudioEncoderSettings {

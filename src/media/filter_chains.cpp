@@ -33,10 +33,17 @@ std::string source_chain(const VideoSourceTraits& traits, const Rational& fps) {
   // Deinterlace only frames flagged interlaced; keep one output frame per input frame.
   if (traits.deinterlace) f << "bwdif=mode=send_frame:parity=auto:deint=interlaced,";
   switch (traits.rotation_deg) {
-    case 90: f << "transpose=clock,"; break;
-    case 180: f << "hflip,vflip,"; break;
-    case 270: f << "transpose=cclock,"; break;
-    default: break;
+    case 90:
+      f << "transpose=clock,";
+      break;
+    case 180:
+      f << "hflip,vflip,";
+      break;
+    case 270:
+      f << "transpose=cclock,";
+      break;
+    default:
+      break;
   }
   f << "fps=fps=" << fps.num << "/" << fps.den;
   return f.str();
@@ -64,9 +71,8 @@ std::string reframe_chain(const ReframePlan& plan, const VideoSourceTraits& trai
       f << "scale=" << out.width_px << ":" << out.height_px << scale_opts;
       break;
     case ReframeMode::Pad:
-      f << "scale=" << fit.width_px << ":" << fit.height_px << scale_opts << ",pad="
-        << out.width_px << ":" << out.height_px << ":" << fit.x_px << ":" << fit.y_px
-        << ":color=black";
+      f << "scale=" << fit.width_px << ":" << fit.height_px << scale_opts << ",pad=" << out.width_px
+        << ":" << out.height_px << ":" << fit.x_px << ":" << fit.y_px << ":color=black";
       break;
     case ReframeMode::Blur: {
       // Background: the centre crop at quarter size, blurred and scaled back up (cheap and

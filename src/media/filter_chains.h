@@ -1,7 +1,8 @@
 // Filter descriptions for one output: rotation, deinterlacing, constant frame rate,
 // reframing to the preset's size, pixel format; and the audio resampling chain.
 //
-//   std::string v = video_filter_chain(plan, {rotation_deg, interlaced, colorspace}, fps, "yuv420p");
+//   std::string v = video_filter_chain(plan, {rotation_deg, interlaced, colorspace}, fps,
+//   "yuv420p");
 //   // "fps=30/1,crop=608:1080:656:0,scale=1080:1920:...,format=yuv420p,setsar=1"
 #pragma once
 
@@ -13,7 +14,7 @@
 namespace reelpack {
 
 struct VideoSourceTraits {
-  int rotation_deg = 0;         // clockwise, as a player applies it
+  int rotation_deg = 0;  // clockwise, as a player applies it
   bool deinterlace = false;
   std::string color_matrix = "bt709";  // the source's YCbCr matrix, for the scaler
 };
@@ -41,8 +42,7 @@ struct SmartFilterChains {
 };
 SmartFilterChains smart_filter_chains(const ReframePlan& window_plan, const ReframePlan& fill_plan,
                                       const VideoSourceTraits& traits, const Rational& fps,
-                                      const std::string& pix_fmt,
-                                      const std::string& overlay = {});
+                                      const std::string& pix_fmt, const std::string& overlay = {});
 std::string audio_filter_chain(const AudioPreset& audio);
 
 // The YCbCr matrix a source uses, for scale's in_color_matrix: its tag when it has one,

@@ -8,8 +8,8 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
-#include "media/av_error.h"
 #include "core/error.h"
+#include "media/av_error.h"
 
 namespace reelpack {
 
@@ -23,9 +23,9 @@ void FilterGraph::build(const std::string& source_args, const char* source_name,
   const bool is_video = std::string(source_name) == "buffer";
   const AVFilter* src = avfilter_get_by_name(source_name);
   const AVFilter* sink = avfilter_get_by_name(is_video ? "buffersink" : "abuffersink");
-  av::check(avfilter_graph_create_filter(&source_, src, "in", source_args.c_str(), nullptr,
-                                         graph_.get()),
-            "create the filter source", file);
+  av::check(
+      avfilter_graph_create_filter(&source_, src, "in", source_args.c_str(), nullptr, graph_.get()),
+      "create the filter source", file);
   av::check(avfilter_graph_create_filter(&sink_, sink, "out", nullptr, nullptr, graph_.get()),
             "create the filter sink", file);
 
@@ -43,8 +43,8 @@ void FilterGraph::build(const std::string& source_args, const char* source_name,
 
   AVFilterInOut* in_raw = inputs.release();
   AVFilterInOut* out_raw = outputs.release();
-  const int ret = avfilter_graph_parse_ptr(graph_.get(), description.c_str(), &in_raw, &out_raw,
-                                           nullptr);
+  const int ret =
+      avfilter_graph_parse_ptr(graph_.get(), description.c_str(), &in_raw, &out_raw, nullptr);
   // parse_ptr leaves the unlinked remainders in the lists; they are ours to free.
   av::FilterInOutPtr in_left(in_raw), out_left(out_raw);
   if (ret < 0) {
@@ -64,6 +64,7 @@ FilterGraph FilterGraph::video(const AVFrame* f, AVRational tb, AVRational sar,
                            std::to_string(sar.den);
   g.build(args, "buffer", description, file);
   g.time_base_ = tb;
+  g.end_clock_ = FrameEndClock(tb);
   return g;
 }
 
@@ -81,10 +82,10 @@ FilterGraph FilterGraph::audio(const AVFrame* f, AVRational tb, const std::strin
   av_channel_layout_uninit(&ch);
   const std::string args = "time_base=" + std::to_string(tb.num) + "/" + std::to_string(tb.den) +
                            ":sample_rate=" + std::to_string(f->sample_rate) +
-                           ":sample_fmt=" + std::to_string(f->format) +
-                           ":channel_layout=" + layout;
+                           ":sample_fmt=" + std::to_string(f->format) + ":channel_layout=" + layout;
   g.build(args, "abuffer", description, file);
   g.time_base_ = tb;
+  g.end_clock_ = FrameEndClock(tb);
   if (frame_size > 0) av_buffersink_set_frame_size(g.sink_, static_cast<unsigned>(frame_size));
   return g;
 }
@@ -97,13 +98,7 @@ void FilterGraph::push(AVFrame* frame) {
               file_);
     return;
   }
-  int64_t duration = frame->pkt_duration;
-  if (duration <= 0 && last_pts_ != AV_NOPTS_VALUE) duration = frame->pts - last_pts_;
-  if (duration <= 0 && frame->sample_rate > 0) {
-    duration = av_rescale_q(frame->nb_samples, {1, frame->sample_rate}, time_base_);
-  }
-  last_pts_ = frame->pts;
-  end_pts_ = std::max(end_pts_, frame->pts + std::max<int64_t>(duration, 0));
+  end_pts_ = std::max(end_pts_, end_clock_.end_of(frame));
   av::check(av_buffersrc_add_frame_flags(source_, frame, AV_BUFFERSRC_FLAG_KEEP_REF),
             "feed the filter graph", file_);
 }
@@ -119,7 +114,11 @@ bool FilterGraph::pull(AVFrame* out) {
   return true;
 }
 
-AVRational FilterGraph::output_time_base() const { return av_buffersink_get_time_base(sink_); }
-AVRational FilterGraph::output_frame_rate() const { return av_buffersink_get_frame_rate(sink_); }
+AVRational FilterGraph::output_time_base() const {
+  return av_buffersink_get_time_base(sink_);
+}
+AVRational FilterGraph::output_frame_rate() const {
+  return av_buffersink_get_frame_rate(sink_);
+}
 
 }  // namespace reelpack

@@ -1,14 +1,15 @@
 // A libavfilter graph with one buffer source and one buffer sink, for either video or
 // audio, built from a filter description such as "crop=608:1080,scale=1080:1920".
 //
-//   FilterGraph g = FilterGraph::video(first_frame, time_base, "scale=1080:1920", AV_PIX_FMT_YUV420P, path);
-//   g.push(frame);              // nullptr signals end of stream
-//   while (g.pull(out)) { ... } // drains what is ready
+//   FilterGraph g = FilterGraph::video(first_frame, time_base, "scale=1080:1920",
+//   AV_PIX_FMT_YUV420P, path); g.push(frame);              // nullptr signals end of stream while
+//   (g.pull(out)) { ... } // drains what is ready
 #pragma once
 
 #include <string>
 
 #include "media/av_ptr.h"
+#include "media/frame_end.h"
 
 namespace reelpack {
 
@@ -20,8 +21,7 @@ class FilterGraph {
   // Audio graph; the source takes its layout, rate and format from `first_frame`.
   // `frame_size` > 0 makes the sink hand out frames of exactly that many samples.
   static FilterGraph audio(const AVFrame* first_frame, AVRational time_base,
-                           const std::string& description, int frame_size,
-                           const std::string& file);
+                           const std::string& description, int frame_size, const std::string& file);
 
   FilterGraph(FilterGraph&&) noexcept = default;
   FilterGraph& operator=(FilterGraph&&) noexcept = default;
@@ -45,7 +45,7 @@ class FilterGraph {
   AVFilterContext* sink_ = nullptr;    // owned by graph_
   std::string file_;
   AVRational time_base_{1, 1};
-  int64_t last_pts_ = AV_NOPTS_VALUE;
+  FrameEndClock end_clock_;
   int64_t end_pts_ = 0;  // end of the latest frame pushed, for closing the source
   bool finished_ = false;
 };

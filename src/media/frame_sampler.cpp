@@ -4,9 +4,9 @@ extern "C" {
 #include <libavutil/mathematics.h>
 }
 
+#include "core/error.h"
 #include "core/geometry.h"
 #include "media/bgr_converter.h"
-#include "core/error.h"
 
 namespace reelpack {
 
@@ -25,9 +25,7 @@ SampleSummary sample_frames(const std::filesystem::path& path, const SamplerOpti
   // bicubic at this reduction.
   BgrConverter to_bgr(0, BgrConverter::Scaling::Fast, path.string());
   SampleSummary summary;
-  const AVRational fr =
-      info.video->avg_frame_rate.num > 0 ? info.video->avg_frame_rate : info.video->r_frame_rate;
-  summary.fps = fr.den > 0 ? av_q2d(fr) : 0;
+  summary.fps = info.video->nominal_frame_rate().to_double();
 
   input.decode([&](StreamKind kind, AVFrame* f) {
     if (kind != StreamKind::Video || !f) return;

@@ -8,10 +8,10 @@ extern "C" {
 
 #include <fstream>
 
-#include "media/av_error.h"
-#include "media/av_ptr.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "media/av_error.h"
+#include "media/av_ptr.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

@@ -8,9 +8,9 @@ extern "C" {
 #include <cmath>
 #include <system_error>
 
-#include "media/av_error.h"
 #include "core/cancel.h"
 #include "core/error.h"
+#include "media/av_error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -44,6 +44,12 @@ int rotation_of(const AVStream* st) {
 }
 
 }  // namespace
+
+Rational VideoInfo::nominal_frame_rate() const {
+  const AVRational r = avg_frame_rate.num > 0 ? avg_frame_rate : r_frame_rate;
+  if (r.num <= 0 || r.den <= 0) return {0, 1};
+  return {r.num, r.den};
+}
 
 int VideoInfo::display_width_px() const {
   const bool swap = rotation_deg == 90 || rotation_deg == 270;

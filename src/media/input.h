@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/units.h"
 #include "media/av_ptr.h"
 
 namespace reelpack {
@@ -44,6 +45,10 @@ struct VideoInfo {
   // Display size after rotation and SAR, as a player shows it.
   int display_width_px() const;
   int display_height_px() const;
+  // The rate the frames are meant to be shown at: the average rate when the container
+  // knows it, else the stream's declared (r_frame_rate) one; {0, 1} when neither is known.
+  // Every stage that counts frames asks this, so they all agree on frame numbers.
+  Rational nominal_frame_rate() const;
 };
 
 struct AudioInfo {

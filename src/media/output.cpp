@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "media/av_error.h"
 #include "core/error.h"
+#include "media/av_error.h"
 
 namespace reelpack {
 
@@ -23,7 +23,9 @@ Muxer::Muxer(const std::filesystem::path& path, const std::string& format,
 
 Muxer::~Muxer() = default;
 
-bool Muxer::wants_global_header() const { return ctx_->oformat->flags & AVFMT_GLOBALHEADER; }
+bool Muxer::wants_global_header() const {
+  return ctx_->oformat->flags & AVFMT_GLOBALHEADER;
+}
 
 int Muxer::add_stream(const Encoder& encoder) {
   return add_stream(encoder.context());

@@ -16,15 +16,15 @@ extern "C" {
 
 #include <unistd.h>
 
-#include "media/av_error.h"
-#include "media/filter_graph.h"
-#include "media/output.h"
-#include "media/filter_chains.h"
-#include "reframe/smart_reframe.h"
 #include "core/atomic_file.h"
 #include "core/bounded_queue.h"
 #include "core/cancel.h"
 #include "core/error.h"
+#include "media/av_error.h"
+#include "media/filter_chains.h"
+#include "media/filter_graph.h"
+#include "media/output.h"
+#include "reframe/smart_reframe.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -39,9 +39,9 @@ bool PackageReport::ok() const {
 Overrides master_overrides(const MediaInfo& in) {
   if (!in.video) throw UsageError(in.path.string() + ": has no video stream to cut");
   const VideoInfo& v = *in.video;
-  const AVRational r = v.avg_frame_rate.num > 0 && !v.variable_frame_rate ? v.avg_frame_rate
-                                                                          : v.r_frame_rate;
-  const Rational fps{r.num, r.den > 0 ? r.den : 1};
+  // A variable-rate master is cut at the rate its stream declares, not at its average.
+  const Rational fps = v.variable_frame_rate ? Rational{v.r_frame_rate.num, v.r_frame_rate.den}
+                                             : v.nominal_frame_rate();
   return {{"video.width", std::to_string(even(v.display_width_px()))},
           {"video.height", std::to_string(even(v.display_height_px()))},
           {"video.fps", fps.num > 0 ? fps.to_string() : "30"},
@@ -54,13 +54,9 @@ Overrides master_overrides(const MediaInfo& in) {
 std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const PackageJob& job) {
   std::vector<TimeRange> out;
   if (job.ranges.empty()) return out;
-  Rational fps{0, 1};
-  if (in.video) {
-    const AVRational r = in.video->avg_frame_rate.num > 0 ? in.video->avg_frame_rate
-                                                          : in.video->r_frame_rate;
-    fps = {r.num, r.den > 0 ? r.den : 1};
-  }
-  for (const RangeSpec& spec : job.ranges) out.push_back(resolve_range(spec, fps, in.duration_us, in.video ? in.video->start_us : 0));
+  const Rational fps = in.video ? in.video->nominal_frame_rate() : Rational{0, 1};
+  for (const RangeSpec& spec : job.ranges)
+    out.push_back(resolve_range(spec, fps, in.duration_us, in.video ? in.video->start_us : 0));
   return out;
 }
 
@@ -101,8 +97,8 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
       if (job.reframe == ReframeMode::Smart) {
         // Shots the camera cannot frame are drawn as --reframe blur draws every frame.
         const ReframePlan fill = plan_reframe(src, sar, out, ReframeMode::Blur);
-        plan.smart_filters = smart_filter_chains(plan.geometry, fill, traits, p.video.fps,
-                                                 p.video.pix_fmt, overlay);
+        plan.smart_filters =
+            smart_filter_chains(plan.geometry, fill, traits, p.video.fps, p.video.pix_fmt, overlay);
       }
     }
 
@@ -507,8 +503,7 @@ class OutputBranch {
   void encode_ready(FilterGraph& graph) {
     while (graph.pull(frame_.get())) {
       for (OutputBranch* f : followers_) f->offer_filtered(frame_.get(), graph.output_time_base());
-      frame_->pts =
-          av_rescale_q(frame_->pts, graph.output_time_base(), video_enc_->time_base());
+      frame_->pts = av_rescale_q(frame_->pts, graph.output_time_base(), video_enc_->time_base());
       frame_->pict_type = AV_PICTURE_TYPE_NONE;
       encode_video(frame_.get());
       video_end_pts_ = frame_->pts + 1;
@@ -530,8 +525,8 @@ class OutputBranch {
       // (which its window is looked up by) travels in `opaque`, which filters copy.
       frame->opaque = reinterpret_cast<void*>(static_cast<intptr_t>(frame->pts));
       if (!video_graph_) {
-        video_graph_.emplace(FilterGraph::video(frame, input_video_tb_, sar_,
-                                                video_.smart_filters.source, name_));
+        video_graph_.emplace(
+            FilterGraph::video(frame, input_video_tb_, sar_, video_.smart_filters.source, name_));
       }
     }
     if (video_graph_) {
@@ -580,10 +575,9 @@ class OutputBranch {
     if (!fill) crop_to_window(whole, window, name_);
     std::optional<FilterGraph>& graph = fill ? fill_graph_ : window_graph_;
     if (!graph) {
-      graph.emplace(FilterGraph::video(whole, video_graph_->output_time_base(),
-                                       whole->sample_aspect_ratio,
-                                       fill ? video_.smart_filters.fill : video_.smart_filters.window,
-                                       name_));
+      graph.emplace(FilterGraph::video(
+          whole, video_graph_->output_time_base(), whole->sample_aspect_ratio,
+          fill ? video_.smart_filters.fill : video_.smart_filters.window, name_));
     }
     graph->push(whole);
     encode_ready(*graph);
@@ -724,8 +718,8 @@ OutputReport share_encode(const OutputReport& encoded, const OutputPlan& plan) {
     if (ec) {
       fs::copy_file(encoded.path, file.temp_path(), ec);
       if (ec) {
-        throw ProcessingError(plan.path.string() + ": cannot copy " + encoded.path.string() +
-                              " (" + ec.message() + "); check free space and permissions");
+        throw ProcessingError(plan.path.string() + ": cannot copy " + encoded.path.string() + " (" +
+                              ec.message() + "); check free space and permissions");
       }
     }
     file.commit();
@@ -745,7 +739,8 @@ OutputReport share_encode(const OutputReport& encoded, const OutputPlan& plan) {
 }  // namespace
 
 PackageReport package(const PackageJob& job, const ProgressFn& progress) {
-  if (job.outputs.empty()) throw UsageError("no preset given; add -p NAME (see `reelpack presets list`)");
+  if (job.outputs.empty())
+    throw UsageError("no preset given; add -p NAME (see `reelpack presets list`)");
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -775,7 +770,8 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   AnalysisProgress analysing;
   if (progress) {
     analysing = [&, start_s = elapsed()](int64_t frames, int64_t position_us) {
-      progress({ProgressPhase::Analysing, position_us, output_duration_us, frames, elapsed() - start_s});
+      progress(
+          {ProgressPhase::Analysing, position_us, output_duration_us, frames, elapsed() - start_s});
     };
   }
   const auto smart = SmartReframe::prepare(job, input, ranges, plans, analysing);
@@ -1036,8 +1032,8 @@ nlohmann::json to_json(const MediaInfo& in) {
                   {"sar", std::to_string(v.sar.num) + ":" + std::to_string(v.sar.den)},
                   {"frame_rate", std::to_string(v.avg_frame_rate.num) + "/" +
                                      std::to_string(v.avg_frame_rate.den)},
-                  {"nominal_frame_rate", std::to_string(v.r_frame_rate.num) + "/" +
-                                             std::to_string(v.r_frame_rate.den)},
+                  {"nominal_frame_rate",
+                   std::to_string(v.r_frame_rate.num) + "/" + std::to_string(v.r_frame_rate.den)},
                   {"variable_frame_rate", v.variable_frame_rate},
                   {"rotation", v.rotation_deg},
                   {"interlaced", v.interlaced},
@@ -1050,9 +1046,12 @@ nlohmann::json to_json(const MediaInfo& in) {
   }
   if (in.audio) {
     const AudioInfo& a = *in.audio;
-    j["audio"] = {{"index", a.index},          {"codec", a.codec},
-                  {"sample_rate", a.sample_rate_hz}, {"channels", a.channels},
-                  {"channel_layout", a.channel_layout}, {"bit_rate", a.bit_rate}};
+    j["audio"] = {{"index", a.index},
+                  {"codec", a.codec},
+                  {"sample_rate", a.sample_rate_hz},
+                  {"channels", a.channels},
+                  {"channel_layout", a.channel_layout},
+                  {"bit_rate", a.bit_rate}};
   }
   nlohmann::json streams = nlohmann::json::array();
   for (const auto& s : in.streams) {

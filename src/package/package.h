@@ -20,13 +20,13 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "media/encoder.h"
-#include "media/input.h"
-#include "media/filter_chains.h"
 #include "core/geometry.h"
 #include "edit/ranges.h"
-#include "subtitles/subtitles.h"
+#include "media/encoder.h"
+#include "media/filter_chains.h"
+#include "media/input.h"
 #include "presets/preset.h"
+#include "subtitles/subtitles.h"
 
 namespace reelpack {
 
@@ -91,8 +91,8 @@ struct OutputPlan {
   std::string audio_filters;  // empty when no input audio is used
   VideoEncoderSettings video;
   AudioEncoderSettings audio;
-  bool has_audio = false;       // the output carries an audio track
-  bool silent_audio = false;    // ...made of generated silence (input has none)
+  bool has_audio = false;             // the output carries an audio track
+  bool silent_audio = false;          // ...made of generated silence (input has none)
   std::vector<std::string> warnings;  // e.g. longer than the platform allows
   // An earlier output of the same job whose preset encodes identically (same
   // Preset::encoding_fingerprint(); the reframe mode is the job's): this output is not
@@ -140,8 +140,8 @@ struct OutputReport {
   int64_t size_bytes = 0;
   int64_t video_frames = 0;
   std::vector<std::string> warnings;
-  std::filesystem::path shared_from;  // the output whose encode this is (empty: its own)
-  bool hard_link = false;             // shared as a hard link (else as a copy)
+  std::filesystem::path shared_from;        // the output whose encode this is (empty: its own)
+  bool hard_link = false;                   // shared as a hard link (else as a copy)
   std::filesystem::path video_shared_from;  // the output whose video encode it muxed
   // --reframe smart: the camera's plan per shot, and where the crop path was written.
   std::vector<ReframeShot> reframe_shots;

@@ -11,8 +11,8 @@
 #include <set>
 #include <sstream>
 
-#include "presets/schema.h"
 #include "core/error.h"
+#include "presets/schema.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -48,7 +48,9 @@ bool looks_like_path(const std::string& s) {
   return s.find('/') != std::string::npos || (s.size() > 4 && s.ends_with(".ini"));
 }
 
-double number(const std::string& v) { return std::stod(trim(v)); }
+double number(const std::string& v) {
+  return std::stod(trim(v));
+}
 
 }  // namespace
 
@@ -169,9 +171,11 @@ Preset PresetLoader::build(std::map<std::string, ResolvedValue> values, const Ov
   for (const auto& [k, v] : overrides) values[k] = {trim(v), "command line"};
   // The safe area is drawn on the preset's frame: when the command line changes the frame
   // size but not the safe area, scale it with the frame so it keeps covering the same UI.
-  for (const char* side : {"safe-area.top", "safe-area.bottom", "safe-area.left", "safe-area.right"}) {
+  for (const char* side :
+       {"safe-area.top", "safe-area.bottom", "safe-area.left", "safe-area.right"}) {
     if (overrides.count(side)) continue;
-    const bool vertical = std::string(side) == "safe-area.top" || std::string(side) == "safe-area.bottom";
+    const bool vertical =
+        std::string(side) == "safe-area.top" || std::string(side) == "safe-area.bottom";
     const int from = vertical ? file_height : file_width;
     const int to = std::stoi(values.at(vertical ? "video.height" : "video.width").value);
     if (from == to) continue;
@@ -195,8 +199,10 @@ Preset PresetLoader::build(std::map<std::string, ResolvedValue> values, const Ov
   VideoPreset& v = p.video;
   v.width_px = std::stoi(get("video.width"));
   v.height_px = std::stoi(get("video.height"));
-  if (v.width_px % 2) throw fail("video.width", get("video.width") + " is odd; 4:2:0 video needs even sizes");
-  if (v.height_px % 2) throw fail("video.height", get("video.height") + " is odd; 4:2:0 video needs even sizes");
+  if (v.width_px % 2)
+    throw fail("video.width", get("video.width") + " is odd; 4:2:0 video needs even sizes");
+  if (v.height_px % 2)
+    throw fail("video.height", get("video.height") + " is odd; 4:2:0 video needs even sizes");
   v.fps = parse_rational(get("video.fps"));
   v.codec = get("video.codec");
   v.profile = get("video.profile");
@@ -210,14 +216,16 @@ Preset PresetLoader::build(std::map<std::string, ResolvedValue> values, const Ov
   v.bframes = std::stoi(get("video.bframes"));
 
   // Cross-key checks: what each encoder really accepts, so a preset never fails mid-run.
-  static const std::set<std::string> kX26xPresets = {
-      "ultrafast", "superfast", "veryfast", "faster", "fast",
-      "medium",    "slow",      "slower",   "veryslow", "placebo"};
+  static const std::set<std::string> kX26xPresets = {"ultrafast", "superfast", "veryfast", "faster",
+                                                     "fast",      "medium",    "slow",     "slower",
+                                                     "veryslow",  "placebo"};
   if (v.codec == "libx264") {
     if (v.profile != "baseline" && v.profile != "main" && v.profile != "high") {
-      throw fail("video.profile", "'" + v.profile + "' is not an H.264 profile (baseline, main, high)");
+      throw fail("video.profile",
+                 "'" + v.profile + "' is not an H.264 profile (baseline, main, high)");
     }
-    if (v.pix_fmt != "yuv420p") throw fail("video.pix-fmt", "libx264 here encodes 8-bit yuv420p only");
+    if (v.pix_fmt != "yuv420p")
+      throw fail("video.pix-fmt", "libx264 here encodes 8-bit yuv420p only");
     if (v.profile == "baseline" && v.bframes > 0) {
       throw fail("video.bframes", "baseline profile has no B-frames; set bframes = 0");
     }
@@ -243,7 +251,8 @@ Preset PresetLoader::build(std::map<std::string, ResolvedValue> values, const Ov
       throw fail("video.encoder-preset",
                  "'" + v.encoder_preset + "' is not an x264/x265 preset (ultrafast..placebo)");
     }
-    if (v.crf > 51) throw fail("video.crf", "'" + get("video.crf") + "' is out of range 0..51 for " + v.codec);
+    if (v.crf > 51)
+      throw fail("video.crf", "'" + get("video.crf") + "' is out of range 0..51 for " + v.codec);
   }
   if (v.maxrate_bps > 0 && v.bufsize_bits == 0) {
     throw fail("video.bufsize", "a maxrate cap needs a bufsize (typically 2x maxrate)");
@@ -308,13 +317,20 @@ nlohmann::json to_json(const Preset& p) {
   j["source"] = p.source.string();
   j["container"] = p.container;
   const VideoPreset& v = p.video;
-  j["video"] = {{"width", v.width_px},       {"height", v.height_px},
-                {"fps", v.fps.to_string()},  {"codec", v.codec},
-                {"profile", v.profile},      {"level", v.level},
-                {"pix-fmt", v.pix_fmt},      {"encoder-preset", v.encoder_preset},
-                {"crf", v.crf},              {"maxrate", v.maxrate_bps},
-                {"bufsize", v.bufsize_bits}, {"gop-seconds", v.gop_seconds},
-                {"gop-frames", v.gop_frames()}, {"bframes", v.bframes}};
+  j["video"] = {{"width", v.width_px},
+                {"height", v.height_px},
+                {"fps", v.fps.to_string()},
+                {"codec", v.codec},
+                {"profile", v.profile},
+                {"level", v.level},
+                {"pix-fmt", v.pix_fmt},
+                {"encoder-preset", v.encoder_preset},
+                {"crf", v.crf},
+                {"maxrate", v.maxrate_bps},
+                {"bufsize", v.bufsize_bits},
+                {"gop-seconds", v.gop_seconds},
+                {"gop-frames", v.gop_frames()},
+                {"bframes", v.bframes}};
   const AudioPreset& a = p.audio;
   j["audio"] = {{"codec", a.codec},
                 {"bitrate", a.bitrate_bps},
@@ -330,8 +346,8 @@ nlohmann::json to_json(const Preset& p) {
                     {"bottom", p.safe_area.bottom_px},
                     {"left", p.safe_area.left_px},
                     {"right", p.safe_area.right_px}};
-  j["cover"] = {{"width", p.cover.width_px}, {"height", p.cover.height_px},
-                {"format", p.cover.format}};
+  j["cover"] = {
+      {"width", p.cover.width_px}, {"height", p.cover.height_px}, {"format", p.cover.format}};
   return j;
 }
 

@@ -21,15 +21,35 @@ const std::vector<KeySpec> kSchema = {
 
     {"video.width", KeyType::Int, "1080", 128, 8192, {}, "output width, pixels (even)"},
     {"video.height", KeyType::Int, "1920", 128, 8192, {}, "output height, pixels (even)"},
-    {"video.fps", KeyType::Rational, "30", 1, 240, {}, "constant output frame rate (30, 30000/1001)"},
-    {"video.codec", KeyType::Choice, "libx264", 0, 0, {"libx264", "libx265", "libsvtav1"},
+    {"video.fps",
+     KeyType::Rational,
+     "30",
+     1,
+     240,
+     {},
+     "constant output frame rate (30, 30000/1001)"},
+    {"video.codec",
+     KeyType::Choice,
+     "libx264",
+     0,
+     0,
+     {"libx264", "libx265", "libsvtav1"},
      "video encoder"},
-    {"video.profile", KeyType::Choice, "high", 0, 0,
-     {"baseline", "main", "high", "main10"}, "codec profile (checked against the codec)"},
+    {"video.profile",
+     KeyType::Choice,
+     "high",
+     0,
+     0,
+     {"baseline", "main", "high", "main10"},
+     "codec profile (checked against the codec)"},
     {"video.level", KeyType::Level, "auto", 1, 6.2, {}, "codec level, or auto"},
-    {"video.pix-fmt", KeyType::Choice, "yuv420p", 0, 0, {"yuv420p", "yuv420p10le"},
-     "pixel format"},
-    {"video.encoder-preset", KeyType::String, "medium", 0, 0, {},
+    {"video.pix-fmt", KeyType::Choice, "yuv420p", 0, 0, {"yuv420p", "yuv420p10le"}, "pixel format"},
+    {"video.encoder-preset",
+     KeyType::String,
+     "medium",
+     0,
+     0,
+     {},
      "speed/quality preset (x264/x265: ultrafast..placebo; svtav1: 0..13)"},
     {"video.crf", KeyType::Number, "23", 0, 63, {}, "constant rate factor (quality)"},
     {"video.maxrate", KeyType::Si, "8M", 0, 1e9, {}, "peak bit rate cap, bit/s (0: none)"},
@@ -41,10 +61,20 @@ const std::vector<KeySpec> kSchema = {
     {"audio.bitrate", KeyType::Si, "128k", 16000, 512000, {}, "audio bit rate, bit/s"},
     {"audio.sample-rate", KeyType::Int, "48000", 8000, 96000, {}, "sample rate, Hz"},
     {"audio.channels", KeyType::Int, "2", 1, 8, {}, "channel count"},
-    {"audio.loudness", KeyType::NumberOrNone, "none", -70, -5, {},
+    {"audio.loudness",
+     KeyType::NumberOrNone,
+     "none",
+     -70,
+     -5,
+     {},
      "integrated loudness target, LUFS, or none"},
     {"audio.true-peak", KeyType::Number, "-1", -9, 0, {}, "true-peak ceiling, dBTP"},
-    {"audio.required", KeyType::Bool, "true", 0, 0, {},
+    {"audio.required",
+     KeyType::Bool,
+     "true",
+     0,
+     0,
+     {},
      "add a silent track when the input has no audio"},
 
     {"limits.min-duration", KeyType::Number, "0", 0, 86400, {}, "seconds (0: no minimum)"},
@@ -83,7 +113,9 @@ double parse_number(const std::string& raw) {
 }
 }  // namespace
 
-std::span<const KeySpec> preset_schema() { return kSchema; }
+std::span<const KeySpec> preset_schema() {
+  return kSchema;
+}
 
 const KeySpec* find_key(const std::string& key) {
   for (const KeySpec& k : kSchema) {
@@ -128,12 +160,18 @@ std::string validate_value(const KeySpec& s, const std::string& raw) {
     }
   } catch (const std::exception&) {
     switch (s.type) {
-      case KeyType::Rational: return "'" + v + "' is not a frame rate (30, 30000/1001, 29.97)";
-      case KeyType::Si: return "'" + v + "' is not a number with an optional k/M/G suffix";
-      case KeyType::Bool: return "'" + v + "' is not true or false";
-      case KeyType::NumberOrNone: return "'" + v + "' is not a number or none";
-      case KeyType::Level: return "'" + v + "' is not a level like 4.1, or auto";
-      default: return "'" + v + "' is not a number";
+      case KeyType::Rational:
+        return "'" + v + "' is not a frame rate (30, 30000/1001, 29.97)";
+      case KeyType::Si:
+        return "'" + v + "' is not a number with an optional k/M/G suffix";
+      case KeyType::Bool:
+        return "'" + v + "' is not true or false";
+      case KeyType::NumberOrNone:
+        return "'" + v + "' is not a number or none";
+      case KeyType::Level:
+        return "'" + v + "' is not a level like 4.1, or auto";
+      default:
+        return "'" + v + "' is not a number";
     }
   }
   return "";
@@ -145,7 +183,8 @@ po::options_description preset_options(bool for_command_line) {
     const std::string key = k.key;
     if (for_command_line && key.find('.') == std::string::npos) continue;  // name, base...
     std::string help = k.help;
-    if (k.default_value && *k.default_value) help += " [default " + std::string(k.default_value) + "]";
+    if (k.default_value && *k.default_value)
+      help += " [default " + std::string(k.default_value) + "]";
     desc.add_options()(k.key, po::value<std::string>()->value_name("V"), help.c_str());
   }
   return desc;

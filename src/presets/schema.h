@@ -13,19 +13,19 @@
 namespace reelpack {
 
 enum class KeyType {
-  String,    // free text
-  Choice,    // one of `choices`
-  Int,       // whole number in [min, max]
-  Number,    // real number in [min, max]
-  Rational,  // "30", "30000/1001", "29.97"; value in [min, max]
-  Si,        // whole number with optional k/M/G (powers of 1000) suffix, in [min, max]
-  Bool,      // true/false
+  String,        // free text
+  Choice,        // one of `choices`
+  Int,           // whole number in [min, max]
+  Number,        // real number in [min, max]
+  Rational,      // "30", "30000/1001", "29.97"; value in [min, max]
+  Si,            // whole number with optional k/M/G (powers of 1000) suffix, in [min, max]
+  Bool,          // true/false
   NumberOrNone,  // "none" or a real number in [min, max]
-  Level,     // "auto" or a codec level like 4.1
+  Level,         // "auto" or a codec level like 4.1
 };
 
 struct KeySpec {
-  const char* key;            // "video.crf": section.key, as on the command line
+  const char* key;  // "video.crf": section.key, as on the command line
   KeyType type;
   const char* default_value;  // nullptr: no default (must be given, or none needed)
   double min = 0;

@@ -166,8 +166,8 @@ class RowReader {
     if (*v != window) {
       fail(std::string(field) + " " + text + " differs from the crop window's " +
            std::to_string(window) + " (the output aspect fixes it; leave it empty or write " +
-           std::to_string(window) + "; or 0,0," + std::to_string(geometry_.source.width_px) +
-           "," + std::to_string(geometry_.source.height_px) + " for blur fill)");
+           std::to_string(window) + "; or 0,0," + std::to_string(geometry_.source.width_px) + "," +
+           std::to_string(geometry_.source.height_px) + " for blur fill)");
     }
   }
 

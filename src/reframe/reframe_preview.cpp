@@ -10,13 +10,13 @@ extern "C" {
 #include <cstdio>
 #include <opencv2/imgproc.hpp>
 
+#include "core/atomic_file.h"
+#include "core/error.h"
 #include "media/av_error.h"
+#include "media/bgr_converter.h"
 #include "media/encoder.h"
 #include "media/input.h"
 #include "media/output.h"
-#include "media/bgr_converter.h"
-#include "core/atomic_file.h"
-#include "core/error.h"
 
 namespace reelpack {
 

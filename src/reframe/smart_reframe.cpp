@@ -18,12 +18,13 @@ extern "C" {
 #include <thread>
 #include <tuple>
 
-#include "media/av_error.h"
-#include "media/input.h"
-#include "media/filter_chains.h"
-#include "media/bgr_converter.h"
 #include "core/bounded_queue.h"
 #include "core/error.h"
+#include "media/av_error.h"
+#include "media/bgr_converter.h"
+#include "media/filter_chains.h"
+#include "media/frame_end.h"
+#include "media/input.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -100,8 +101,8 @@ Rect to_source(const cv::Rect2d& r, double sx, double sy, Size source) {
 }
 
 // The samples of frames [first, end).
-std::vector<SubjectSample> samples_between(const std::vector<SubjectSample>& samples,
-                                           int64_t first, int64_t end) {
+std::vector<SubjectSample> samples_between(const std::vector<SubjectSample>& samples, int64_t first,
+                                           int64_t end) {
   std::vector<SubjectSample> out;
   for (const SubjectSample& s : samples) {
     if (s.frame >= first && s.frame < end) out.push_back(s);
@@ -284,16 +285,15 @@ class FrameAnalyser {
     const VideoInfo& v = *info.video;
     const int rotation = v.rotation_deg;
     if (rotation != 0 && rotation != 90 && rotation != 180 && rotation != 270) {
-      throw UsageError(path.string() + ": --reframe smart: rotation " +
-                       std::to_string(rotation) +
+      throw UsageError(path.string() + ": --reframe smart: rotation " + std::to_string(rotation) +
                        " degrees is not a quarter turn; re-encode it upright first");
     }
     SmartAnalysis& a = a_;
     a.input = path;
     // Everything from here on is in display orientation, as the outputs are cropped.
     a.source = rotated_size({v.width_px, v.height_px}, rotation);
-    const AVRational fr = v.avg_frame_rate.num > 0 ? v.avg_frame_rate : v.r_frame_rate;
-    a.frame_rate = fr.num > 0 && fr.den > 0 ? Rational{fr.num, fr.den} : Rational{30, 1};
+    const Rational fr = v.nominal_frame_rate();
+    a.frame_rate = fr.num > 0 ? fr : Rational{30, 1};
     a.time_base = time_base;
     a.sample_seconds = opt.face_interval_seconds;
 
@@ -327,10 +327,7 @@ class FrameAnalyser {
     const int64_t index = a.frame_count();
     a.pts.push_back(f->pts);
     // The frame's end as the filter graph reckons it (FilterGraph::push).
-    int64_t duration = f->pkt_duration;
-    if (duration <= 0 && last_pts_ != AV_NOPTS_VALUE) duration = f->pts - last_pts_;
-    last_pts_ = f->pts;
-    a.end_pts = std::max(a.end_pts, f->pts + std::max<int64_t>(duration, 0));
+    a.end_pts = std::max(a.end_pts, end_clock_.end_of(f));
     if (!opt_.detect) return;
     const int64_t t_us = to_us(f->pts, a.time_base);
 
@@ -362,8 +359,7 @@ class FrameAnalyser {
     // The frame before is kept (a reference, not a copy) so that at a likely cut the
     // shot's last moments can be sampled too.
     av_frame_unref(previous_frame_.get());
-    av::check(av_frame_ref(previous_frame_.get(), f), "keep a frame for analysis",
-              path_.string());
+    av::check(av_frame_ref(previous_frame_.get(), f), "keep a frame for analysis", path_.string());
     previous_us_ = t_us;
 
     if (t_us < next_face_us_ && !likely_cut) return;
@@ -465,7 +461,7 @@ class FrameAnalyser {
   double typical_change_ = 0;  // running mean of the frame-to-frame grey change
   int64_t face_interval_us_ = 0;
   int64_t next_face_us_ = INT64_MIN;
-  int64_t last_pts_ = AV_NOPTS_VALUE;
+  FrameEndClock end_clock_;
   int64_t previous_us_ = 0;  // the time of previous_frame_
 };
 
@@ -672,7 +668,8 @@ FrameWindows::FrameWindows(std::vector<int64_t> pts, std::vector<Rect> windows,
 }
 
 void FrameWindows::append(const std::vector<int64_t>& pts, const std::vector<Rect>& windows) {
-  if (pts.size() != windows.size()) throw std::invalid_argument("FrameWindows: one window per frame");
+  if (pts.size() != windows.size())
+    throw std::invalid_argument("FrameWindows: one window per frame");
   const std::lock_guard lock(mutex_);
   pts_.insert(pts_.end(), pts.begin(), pts.end());
   windows_.insert(windows_.end(), windows.begin(), windows.end());
@@ -704,8 +701,7 @@ void crop_to_window(AVFrame* frame, const Rect& w, const std::string& file) {
             file);
 }
 
-std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
-                                                    const InputFile& input,
+std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job, const InputFile& input,
                                                     const std::vector<TimeRange>& ranges,
                                                     const std::vector<OutputPlan>& plans,
                                                     const AnalysisProgress& progress) {
@@ -778,8 +774,8 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
     analysed = true;
   }
   if (!analysed) {
-    smart->analyser_ = std::make_unique<FrameAnalyser>(job.input, input.info(),
-                                                       input.video_time_base(), options);
+    smart->analyser_ =
+        std::make_unique<FrameAnalyser>(job.input, input.info(), input.video_time_base(), options);
     smart->analysis_ = smart->analyser_->so_far();
     smart->hold_limit_bytes_ = job.smart_hold_bytes;
     used.decode = "one pass";
@@ -791,8 +787,7 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job,
       if (added) {
         auto path = std::make_shared<SmartPath>();
         path->geometry = {smart->analysis_.source, window};
-        smart->cameras_.push_back(
-            {window, path, std::make_shared<FrameWindows>(path->geometry)});
+        smart->cameras_.push_back({window, path, std::make_shared<FrameWindows>(path->geometry)});
       }
       const Camera& c = smart->cameras_[it->second];
       smart->outputs_.push_back(
@@ -937,17 +932,18 @@ void SmartReframe::complete_one_pass(const Deliver& deliver) {
     for (const Shot& sh : a.shots) {
       if (sh.start_frame >= first) rest.push_back(sh);
     }
-    place(slice_of(a, first, a.frame_count(), rest, samples_between(a.faces, first, a.frame_count()),
-                   samples_between(a.motion, first, a.frame_count())),
-          first);
+    place(
+        slice_of(a, first, a.frame_count(), rest, samples_between(a.faces, first, a.frame_count()),
+                 samples_between(a.motion, first, a.frame_count())),
+        first);
   }
   released_ = a.frame_count();
   analysis_ = std::move(a);
   if (overflow_frame_) {
     // package() decodes the rest again.
     analysis_report_.decoded_again_from_s =
-        static_cast<double>(to_us(analysis_.pts.at(static_cast<size_t>(*overflow_frame_)),
-                                  analysis_.time_base)) /
+        static_cast<double>(
+            to_us(analysis_.pts.at(static_cast<size_t>(*overflow_frame_)), analysis_.time_base)) /
         1e6;
     return;
   }

@@ -38,22 +38,22 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "analysis/camera_path.h"
-#include "reframe/crop_path_io.h"
 #include "analysis/shot_detector.h"
 #include "analysis/subject_detector.h"
+#include "core/geometry.h"
+#include "core/units.h"
+#include "edit/ranges.h"
 #include "media/av_ptr.h"
 #include "media/input.h"
-#include "core/geometry.h"
 #include "package/package.h"
-#include "edit/ranges.h"
-#include "core/units.h"
+#include "reframe/crop_path_io.h"
 
 namespace reelpack {
 
@@ -269,7 +269,7 @@ class SmartReframe {
   std::vector<av::FramePtr> held_;  // frames [released_, released_ + held_.size())
   int64_t held_bytes_ = 0;
   int64_t hold_limit_bytes_ = 0;
-  int64_t released_ = 0;       // frames delivered (or, after an overflow, placed) so far
+  int64_t released_ = 0;  // frames delivered (or, after an overflow, placed) so far
   std::vector<ShotBoundary> released_boundaries_;
   std::optional<int64_t> overflow_frame_;  // the first frame not delivered
   int64_t frames_since_check_ = 0;

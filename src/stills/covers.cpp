@@ -9,11 +9,11 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "media/filter_chains.h"
+#include "core/error.h"
 #include "media/bgr_converter.h"
+#include "media/filter_chains.h"
 #include "media/image_writer.h"
 #include "stills/stills.h"
-#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

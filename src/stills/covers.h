@@ -44,13 +44,12 @@
 #include "analysis/cover_picker.h"
 #include "analysis/face_detector.h"
 #include "analysis/frame_score.h"
-#include "media/input.h"
 #include "core/geometry.h"
 #include "edit/ranges.h"
+#include "media/input.h"
 #include "presets/preset.h"
 
 namespace reelpack {
-
 
 struct CoverSearchOptions {
   int count = 1;             // covers wanted

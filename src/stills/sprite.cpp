@@ -5,12 +5,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "media/input.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
 #include "edit/ranges.h"
 #include "media/bgr_converter.h"
 #include "media/image_writer.h"
-#include "core/atomic_file.h"
-#include "core/error.h"
+#include "media/input.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "media/image_writer.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "media/image_writer.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

@@ -15,9 +15,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "presets/preset.h"
 #include "stills/covers.h"
 #include "stills/sprite.h"
-#include "presets/preset.h"
 
 namespace reelpack {
 

@@ -10,9 +10,9 @@ extern "C" {
 #include <cstdio>
 #include <sstream>
 
+#include "core/error.h"
 #include "media/av_error.h"
 #include "media/av_ptr.h"
-#include "core/error.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

@@ -130,8 +130,9 @@ std::vector<Sample> real_samples(const fs::path& dir, const std::string& only) {
                                            {240, {240, 92, 300, 320}}};
     cv::Mat frame;
     for (int n = 0; video.read(frame); ++n) {
-      if (faces.count(n)) photos.push_back({"Megamind.avi#" + std::to_string(n), "animated",
-                                            frame.clone(), faces.at(n)});
+      if (faces.count(n))
+        photos.push_back(
+            {"Megamind.avi#" + std::to_string(n), "animated", frame.clone(), faces.at(n)});
     }
   }
   std::vector<Sample> out;
@@ -152,8 +153,9 @@ std::vector<Sample> real_samples(const fs::path& dir, const std::string& only) {
     cv::Mat small;
     cv::resize(p.image, small, {}, k, k, cv::INTER_AREA);
     Sample s{"real small 24 px", cv::Mat(270, 480, CV_8UC3, cv::Scalar(110, 110, 110)), {}};
-    const cv::Rect place = cv::Rect(cv::Point(240 - small.cols / 2, 135 - small.rows / 2),
-                                    small.size()) & cv::Rect(0, 0, 480, 270);
+    const cv::Rect place =
+        cv::Rect(cv::Point(240 - small.cols / 2, 135 - small.rows / 2), small.size()) &
+        cv::Rect(0, 0, 480, 270);
     small(place - cv::Point(240 - small.cols / 2, 135 - small.rows / 2)).copyTo(s.image(place));
     s.faces.push_back(cv::Rect(cvRound(240 - small.cols / 2.0 + p.face.x * k),
                                cvRound(135 - small.rows / 2.0 + p.face.y * k),
@@ -186,10 +188,14 @@ int main(int argc, char** argv) {
   int per_category = 40;
   bool list = false;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--real") && i + 1 < argc) real_dir = argv[++i];
-    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
-    else if (!std::strcmp(argv[i], "--per-category") && i + 1 < argc) per_category = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--list")) list = true;
+    if (!std::strcmp(argv[i], "--real") && i + 1 < argc)
+      real_dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc)
+      only = argv[++i];
+    else if (!std::strcmp(argv[i], "--per-category") && i + 1 < argc)
+      per_category = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--list"))
+      list = true;
     else {
       std::cerr << "usage: eval_faces [--real DIR] [--only NAME] [--per-category N] [--list]\n";
       return 2;
@@ -210,7 +216,8 @@ int main(int argc, char** argv) {
   tilt_options.tilt_deg = 20;
   auto haar_tilt = std::make_shared<SubjectDetector>(tilt_options);
   detectors.push_back({"Haar", [haar](const cv::Mat& m) { return haar->detect(m); }});
-  detectors.push_back({"Haar+tilt", [haar_tilt](const cv::Mat& m) { return haar_tilt->detect(m); }});
+  detectors.push_back(
+      {"Haar+tilt", [haar_tilt](const cv::Mat& m) { return haar_tilt->detect(m); }});
   const fs::path model = find_blazeface_model();
   if (model.empty()) {
     std::cerr << "eval_faces: BlazeFace is not installed (scripts/setup.sh); Haar only\n";
@@ -224,7 +231,8 @@ int main(int argc, char** argv) {
     SubjectDetectorOptions both;
     both.face_model = model;
     auto merged = std::make_shared<SubjectDetector>(both);
-    detectors.push_back({"SubjectDetector(BlazeFace)", [merged](const cv::Mat& m) { return merged->detect(m); }});
+    detectors.push_back(
+        {"SubjectDetector(BlazeFace)", [merged](const cv::Mat& m) { return merged->detect(m); }});
   }
 
   std::vector<std::string> categories;
@@ -241,7 +249,8 @@ int main(int argc, char** argv) {
     for (const Sample& s : samples) {
       const auto t0 = std::chrono::steady_clock::now();
       const std::vector<SubjectBox> found = detectors[k].detect(s.image);
-      ms[k] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      ms[k] +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       Tally& t = tallies[k][s.category];
       ++t.images;
       t.faces += static_cast<int>(s.faces.size());

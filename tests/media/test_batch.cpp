@@ -403,9 +403,15 @@ TEST_CASE("batch --cover writes a cover beside each output and only redoes missi
              "ep02.mp4,tiktok,e02\n"
              "missing.mp4,tiktok,e03\n");
   const fs::path out = dir / "out";
-  const std::vector<std::string> args = {(dir / "season.csv").string(), "-o", out.string(),
-                                         "--cover", "--cover.width",   "360",
-                                         "--cover.height", "640", "--json"};
+  const std::vector<std::string> args = {(dir / "season.csv").string(),
+                                         "-o",
+                                         out.string(),
+                                         "--cover",
+                                         "--cover.width",
+                                         "360",
+                                         "--cover.height",
+                                         "640",
+                                         "--json"};
   RunResult r = batch(args + kSmall);
   INFO(r.err);
   CHECK(r.exit_code == 1);  // the missing input

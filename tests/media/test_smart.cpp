@@ -283,8 +283,9 @@ TEST_CASE("one pass: the frames decoded once give the same windows as an analysi
   for (const Run& run : runs) {
     INFO(run.name);
     const fs::path csv = dir / (run.name + ".csv");
-    reports.push_back(package_smart(clip, dir / run.name,
-                                    run.args + std::vector<std::string>{"--crop-path-out", csv.string()}));
+    reports.push_back(
+        package_smart(clip, dir / run.name,
+                      run.args + std::vector<std::string>{"--crop-path-out", csv.string()}));
     const json& report = reports.back();
     CHECK(report["analysis"]["decode"] == run.decode);
     CHECK(report["analysis"]["warnings"].empty());
@@ -349,10 +350,11 @@ TEST_CASE("one pass over one range: the same windows, on the source timeline",
   for (const auto& [name, args] : runs) {
     INFO(name);
     const fs::path csv = dir / (name + ".csv");
-    reports.push_back(package_smart(
-        clip, dir / name, range + args + std::vector<std::string>{"--crop-path-out", csv.string()}));
+    reports.push_back(
+        package_smart(clip, dir / name,
+                      range + args + std::vector<std::string>{"--crop-path-out", csv.string()}));
     rows.push_back(read_rows(csv));
-    REQUIRE(rows.back().size() == 495);  // 16.5 s
+    REQUIRE(rows.back().size() == 495);                            // 16.5 s
     CHECK(rows.back().front().pts_s == Approx(1.5).margin(1e-6));  // source timeline
     const json probe = first_stream(ffprobe(dir / name / "long.tiktok.mp4"), "video");
     CHECK(probe["nb_frames"] == "495");
@@ -992,14 +994,13 @@ TEST_CASE("progress: the analysis pass is reported as its own phase", "[smart][p
     WARN("no `script` (util-linux): the terminal check is skipped");
     return;
   }
-  const RunResult tty =
-      run("script -qefc " +
-          shell_quote(reelpack_command(
-              std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
-                                       (dir / "tty").string(), "--reframe", "smart",
-                                       "--smart-memory", "0"} +
-              kSmall)) +
-          " /dev/null");
+  const RunResult tty = run("script -qefc " +
+                            shell_quote(reelpack_command(
+                                std::vector<std::string>{"package", clip.string(), "-p", "tiktok",
+                                                         "-o", (dir / "tty").string(), "--reframe",
+                                                         "smart", "--smart-memory", "0"} +
+                                kSmall)) +
+                            " /dev/null");
   INFO(tty.out << tty.err);
   REQUIRE(tty.exit_code == 0);
   const std::string all = tty.out + tty.err;

@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "reframe/analysis_cache.h"
 #include "support/media.h"
-#include "core/atomic_file.h"
 
 namespace fs = std::filesystem;
 using namespace reelpack;

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "analysis/camera_path.h"
-#include "reframe/crop_path_io.h"
-#include "core/geometry.h"
-#include "support/media.h"
 #include "core/error.h"
+#include "core/geometry.h"
+#include "reframe/crop_path_io.h"
+#include "support/media.h"
 
 using namespace reelpack;
 
@@ -646,12 +646,12 @@ TEST_CASE("blur-fill rows (the whole picture) hold until the next keyframe", "[c
       "frame,pts_seconds,x,y,width,height\n"
       "0,,100,0,608,1080\n"
       "10,,300,0,,\n"
-      "20,,0,0,1920,1080\n"  // fill from here...
+      "20,,0,0,1920,1080\n"    // fill from here...
       "30,,900,0,608,1080\n",  // ...until a window again
       times);
   REQUIRE(w.size() == 40);
-  CHECK(w[5].x_px == 200);    // windows interpolate between window keyframes
-  CHECK(w[15].x_px == 300);   // but not towards a fill keyframe: held
+  CHECK(w[5].x_px == 200);   // windows interpolate between window keyframes
+  CHECK(w[15].x_px == 300);  // but not towards a fill keyframe: held
   for (int f = 20; f < 30; ++f) CHECK(w[size_t(f)] == whole);  // and not out of one
   CHECK(w[30] == Rect{900, 0, 608, 1080});
   for (const Rect& r : w) CHECK(is_fill_window(r, kVertical) == (r == whole));

@@ -5,12 +5,12 @@
 #include "analysis/cover_picker.h"
 #include "analysis/face_detector.h"
 #include "analysis/frame_score.h"
+#include "core/error.h"
+#include "media/bgr_converter.h"
 #include "stills/covers.h"
 #include "stills/sprite.h"
-#include "media/bgr_converter.h"
 #include "stills/stills.h"
 #include "support/drawn_face.h"
-#include "core/error.h"
 
 using namespace reelpack;
 using reelpack::test::draw_face;

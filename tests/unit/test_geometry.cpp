@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "media/filter_chains.h"
 #include "core/geometry.h"
+#include "media/filter_chains.h"
 
 using namespace reelpack;
 
@@ -55,8 +55,8 @@ TEST_CASE("anamorphic PAL 16:9 (SAR 64:45) is cropped on display aspect", "[geom
 }
 
 TEST_CASE("geometry holds over odd and even sizes, every mode and output", "[geometry]") {
-  const Size sources[] = {{1920, 1080}, {1921, 1081}, {1280, 720}, {641, 359}, {480, 360},
-                          {360, 640},   {1080, 1920}, {1079, 1919}, {3, 3},   {4096, 2160},
+  const Size sources[] = {{1920, 1080}, {1921, 1081}, {1280, 720},  {641, 359}, {480, 360},
+                          {360, 640},   {1080, 1920}, {1079, 1919}, {3, 3},     {4096, 2160},
                           {720, 576},   {2, 1000},    {1000, 2}};
   const Size outputs[] = {{1080, 1920}, {1080, 1350}, {1080, 1080}, {720, 1280}, {1920, 1080}};
   const PixelAspect aspects[] = {{1, 1}, {64, 45}, {16, 15}, {8, 9}};
@@ -76,7 +76,8 @@ TEST_CASE("geometry holds over odd and even sizes, every mode and output", "[geo
             const double crop_aspect =
                 double(p.crop.width_px) * a.num / (double(p.crop.height_px) * a.den);
             const double want = double(o.width_px) / o.height_px;
-            const double tol = 4.0 * a.num / a.den / std::min(p.crop.width_px, p.crop.height_px) + 0.01;
+            const double tol =
+                4.0 * a.num / a.den / std::min(p.crop.width_px, p.crop.height_px) + 0.01;
             CHECK(std::abs(crop_aspect / want - 1) < tol + 0.02);
           }
           if (m != ReframeMode::Center) {

@@ -8,8 +8,8 @@
 #include "batch/fingerprint.h"
 #include "batch/manifest.h"
 #include "batch/shard.h"
-#include "support/media.h"
 #include "core/error.h"
+#include "support/media.h"
 
 using namespace reelpack;
 namespace fs = std::filesystem;

@@ -3,11 +3,11 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "core/error.h"
+#include "core/units.h"
 #include "presets/preset.h"
 #include "presets/schema.h"
 #include "support/media.h"
-#include "core/error.h"
-#include "core/units.h"
 
 using namespace reelpack;
 namespace fs = std::filesystem;
@@ -20,7 +20,8 @@ fs::path write(const test::TempDir& dir, const std::string& name, const std::str
 }
 
 // The message of the UsageError that loading throws.
-std::string load_error(const PresetLoader& loader, const std::string& what, const Overrides& ov = {}) {
+std::string load_error(const PresetLoader& loader, const std::string& what,
+                       const Overrides& ov = {}) {
   try {
     loader.load(what, ov);
   } catch (const UsageError& e) {
@@ -35,8 +36,8 @@ TEST_CASE("every shipped preset loads, is named after its file and cites its sou
   PresetLoader loader({REELPACK_PRESET_DIR});
   const auto all = loader.list();
   const std::vector<std::string> required = {
-      "tiktok",         "douyin",         "kuaishou",           "wechat-channels",
-      "youtube-shorts", "instagram-reels", "facebook-reels", "snapchat-spotlight",
+      "tiktok",           "douyin",          "kuaishou",       "wechat-channels",
+      "youtube-shorts",   "instagram-reels", "facebook-reels", "snapchat-spotlight",
       "bilibili-vertical"};
   for (const auto& name : required) {
     INFO(name);
@@ -100,7 +101,8 @@ TEST_CASE("missing keys take the schema defaults", "[presets]") {
 
 TEST_CASE("base presets are inherited and the child wins", "[presets]") {
   test::TempDir dir;
-  write(dir, "parent.ini", "description = parent\n[video]\ncrf = 19\nfps = 30000/1001\n[audio]\nbitrate = 192k\n");
+  write(dir, "parent.ini",
+        "description = parent\n[video]\ncrf = 19\nfps = 30000/1001\n[audio]\nbitrate = 192k\n");
   write(dir, "child.ini", "base = parent\n[video]\ncrf = 25\n");
   const PresetLoader loader({dir.path()});
   const Preset p = loader.load("child");

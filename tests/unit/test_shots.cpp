@@ -515,35 +515,48 @@ TEST_CASE("settled boundaries are the ones finish() returns", "[shots]") {
         420, [&](int64_t i) { return live(scenes()[scene_at(i, cuts) % 6], i, 3, rng); }, 6);
   }
   SECTION("a fade through black, and black at the end") {
-    check_settled(330, [&](int64_t i) {
-      if (i < 100) return live(scenes()[1], i, 0, rng);
-      if (i < 115) return scaled(live(scenes()[1], i, 0, rng), 1 - (i - 99) / 15.0);
-      if (i < 130) return scaled(live(scenes()[2], i, 0, rng), (i - 114) / 15.0);
-      if (i < 300) return live(scenes()[2], i, 0, rng);
-      return scaled(scenes()[2], 0.0);
-    }, 1, 64);  // black from frame 300: settled up to its ramp, less the shortest shot
+    check_settled(
+        330,
+        [&](int64_t i) {
+          if (i < 100) return live(scenes()[1], i, 0, rng);
+          if (i < 115) return scaled(live(scenes()[1], i, 0, rng), 1 - (i - 99) / 15.0);
+          if (i < 130) return scaled(live(scenes()[2], i, 0, rng), (i - 114) / 15.0);
+          if (i < 300) return live(scenes()[2], i, 0, rng);
+          return scaled(scenes()[2], 0.0);
+        },
+        1, 64);  // black from frame 300: settled up to its ramp, less the shortest shot
   }
   SECTION("a long black stretch between two scenes") {
-    check_settled(420, [&](int64_t i) {
-      if (i < 90) return live(scenes()[0], i, 2, rng);
-      if (i < 250) return scaled(scenes()[0], 0.0);
-      return live(scenes()[3], i, 2, rng);
-    }, 1);
+    check_settled(
+        420,
+        [&](int64_t i) {
+          if (i < 90) return live(scenes()[0], i, 2, rng);
+          if (i < 250) return scaled(scenes()[0], 0.0);
+          return live(scenes()[3], i, 2, rng);
+        },
+        1);
   }
   SECTION("dissolves of half a second and a second and a half") {
-    check_settled(480, [&](int64_t i) {
-      const double first = std::clamp((i - 99) / 16.0, 0.0, 1.0);
-      const double second = std::clamp((i - 279) / 46.0, 0.0, 1.0);
-      const cv::Mat ab = blend(live(scenes()[0], i, 2, rng), live(scenes()[2], i, 2, rng), first);
-      return blend(ab, live(scenes()[4], i, 2, rng), second);
-    }, 2);
+    check_settled(
+        480,
+        [&](int64_t i) {
+          const double first = std::clamp((i - 99) / 16.0, 0.0, 1.0);
+          const double second = std::clamp((i - 279) / 46.0, 0.0, 1.0);
+          const cv::Mat ab =
+              blend(live(scenes()[0], i, 2, rng), live(scenes()[2], i, 2, rng), first);
+          return blend(ab, live(scenes()[4], i, 2, rng), second);
+        },
+        2);
   }
   SECTION("flashes") {
-    check_settled(300, [&](int64_t i) {
-      if (i == 80 || i == 81) return scaled(scenes()[5], 1.6);
-      if (i == 160) return scaled(scenes()[1], 0.0);
-      return live(scenes()[1], i, 2, rng);
-    }, 0);
+    check_settled(
+        300,
+        [&](int64_t i) {
+          if (i == 80 || i == 81) return scaled(scenes()[5], 1.6);
+          if (i == 160) return scaled(scenes()[1], 0.0);
+          return live(scenes()[1], i, 2, rng);
+        },
+        0);
   }
 }
 

@@ -9,9 +9,9 @@
 
 #include "analysis/blazeface_detector.h"
 #include "analysis/subject_detector.h"
+#include "core/error.h"
 #include "support/drawn_face.h"
 #include "support/media.h"
-#include "core/error.h"
 
 using namespace reelpack;
 using reelpack::test::draw_face;
@@ -167,15 +167,21 @@ TEST_CASE("BlazeFace finds frontal, three-quarter, tilted and small faces", "[fa
   };
   // Everything the cascades find, and what they miss: heads tilted 30 to 45 degrees
   // either way, faces of 20-24 px (a thirteenth of the frame height).
-  const Case found[] = {{"frontal", 120, {}},           {"small (40 px)", 40, {}},
-                        {"small (24 px)", 24, {}},      {"small (20 px)", 20, {}},
-                        {"three-quarter", 120, {0, 0.6}}, {"three-quarter other way", 90, {0, -0.6}},
-                        {"nearly profile", 120, {0, 0.9}}, {"tilted 30", 120, {30, 0}},
-                        {"tilted -30", 100, {-30, 0}},    {"tilted 45", 120, {45, 0}},
+  const Case found[] = {{"frontal", 120, {}},
+                        {"small (40 px)", 40, {}},
+                        {"small (24 px)", 24, {}},
+                        {"small (20 px)", 20, {}},
+                        {"three-quarter", 120, {0, 0.6}},
+                        {"three-quarter other way", 90, {0, -0.6}},
+                        {"nearly profile", 120, {0, 0.9}},
+                        {"tilted 30", 120, {30, 0}},
+                        {"tilted -30", 100, {-30, 0}},
+                        {"tilted 45", 120, {45, 0}},
                         {"tilted -45", 80, {-45, 0.4}}};
   for (const Case& c : found) {
     SECTION(c.name) {
-      for (const cv::Point centre : {cv::Point(240, 130), cv::Point(90, 120), cv::Point(400, 150)}) {
+      for (const cv::Point centre :
+           {cv::Point(240, 130), cv::Point(90, 120), cv::Point(400, 150)}) {
         INFO(c.name << " at " << centre);
         const auto faces = detector.detect(scene(centre, c.height, c.how));
         REQUIRE(faces.size() == 1);
@@ -189,7 +195,9 @@ TEST_CASE("BlazeFace finds frontal, three-quarter, tilted and small faces", "[fa
       }
     }
   }
-  SECTION("no face, no detection") { CHECK(detector.detect(background()).empty()); }
+  SECTION("no face, no detection") {
+    CHECK(detector.detect(background()).empty());
+  }
   SECTION("two faces, two boxes") {
     cv::Mat img = background();
     draw_face(img, {100, 130}, 90);
