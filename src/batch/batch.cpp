@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "package/package.h"
 #include "package/package_covers.h"
+#include "package/sharing.h"
 #include "reframe/analysis_cache.h"
 
 namespace reelpack {
@@ -197,25 +198,26 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
     return plan;
   }
   const PackageJob job = job_for(row, options_);
-  std::map<std::string, fs::path> first_encode;        // encoding fingerprint -> path
-  std::map<std::string, fs::path> first_video_encode;  // video fingerprint -> path
+  std::vector<const Preset*> taking_part(outputs.size(), nullptr);
   for (size_t i = 0; i < outputs.size(); ++i) {
     PlannedOutput& p = plan.outputs[i];
     p.fingerprint = output_fingerprint(content, outputs[i].preset, job);
     if (!options_.force && up_to_date_state(options_.outdir, p.path, p.fingerprint)) {
       p.action = OutputAction::Skip;
-      continue;
+    } else {
+      taking_part[i] = &outputs[i].preset;
     }
-    // As package() decides: the first output of each encoding fingerprint is encoded.
-    const auto [it, first] = first_encode.emplace(outputs[i].preset.encoding_fingerprint(), p.path);
-    if (!first) {
+  }
+  // As package() will decide for the outputs it is given (package/sharing.h).
+  const std::vector<EncodeSharing> sharing = plan_sharing(taking_part);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    PlannedOutput& p = plan.outputs[i];
+    if (sharing[i].same_encode_as != EncodeSharing::kNone) {
       p.action = OutputAction::Share;
-      p.same_encode_as = it->second;
-      continue;
+      p.same_encode_as = plan.outputs[sharing[i].same_encode_as].path;
+    } else if (sharing[i].same_video_as != EncodeSharing::kNone) {
+      p.same_video_as = plan.outputs[sharing[i].same_video_as].path;
     }
-    const auto [vit, first_video] =
-        first_video_encode.emplace(outputs[i].preset.video_fingerprint(), p.path);
-    if (!first_video) p.same_video_as = vit->second;
   }
   return plan;
 }

@@ -1,4 +1,5 @@
 #include "package/package.h"
+#include "package/sharing.h"
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -139,24 +140,24 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
     }
     plans.push_back(std::move(plan));
   }
-  // Outputs whose presets encode identically share one encode: the first of them is
-  // encoded, the others are made from it (see share_encode()).
-  std::map<std::string, size_t> first_with;
+  // Outputs that encode identically are made from the first's file (share_encode()); those
+  // that differ only in audio take its video packets (package/sharing.h).
+  std::vector<const Preset*> presets;
+  for (const OutputRequest& o : job.outputs) presets.push_back(&o.preset);
+  unsigned encodes = 0;
+  const std::vector<EncodeSharing> sharing = plan_sharing(presets);
   for (size_t i = 0; i < plans.size(); ++i) {
-    const auto [it, first] = first_with.emplace(job.outputs[i].preset.encoding_fingerprint(), i);
-    if (!first) plans[i].same_encode_as = plans[it->second].path;
-  }
-  // Of the outputs encoded, those whose presets differ only in audio (or tags) share one
-  // video encode: its packets are muxed into each, beside each output's own audio.
-  std::map<std::string, size_t> first_video;
-  for (size_t i = 0; i < plans.size(); ++i) {
-    if (!plans[i].same_encode_as.empty()) continue;
-    const auto [it, first] = first_video.emplace(job.outputs[i].preset.video_fingerprint(), i);
-    if (!first) plans[i].same_video_as = plans[it->second].path;
+    const EncodeSharing& s = sharing[i];
+    if (s.same_encode_as != EncodeSharing::kNone) {
+      plans[i].same_encode_as = plans[s.same_encode_as].path;
+    } else if (s.same_video_as != EncodeSharing::kNone) {
+      plans[i].same_video_as = plans[s.same_video_as].path;
+    } else {
+      ++encodes;
+    }
   }
   // Several encoders run side by side: share the cores between them instead of letting
   // each start its own thread per core, which only adds frame-thread overhead and memory.
-  const auto encodes = static_cast<unsigned>(first_video.size());
   if (encodes > 1) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     for (OutputPlan& p : plans) p.video.threads = static_cast<int>(std::max(1u, cores / encodes));
