@@ -10,9 +10,9 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "package/package.h"
+#include "package/smart_outputs.h"
 #include "presets/schema.h"
 #include "reframe/reframe_preview.h"
-#include "reframe/smart_reframe.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
