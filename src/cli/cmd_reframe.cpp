@@ -1,18 +1,17 @@
 // `reelpack reframe`: the smart reframing analysis on its own, to review or edit before
 // packaging: a preview video, the crop path as CSV, the detections as CSV, a JSON summary.
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "core/atomic_file.h"
 #include "core/error.h"
 #include "package/package.h"
+#include "package/smart_outputs.h"
 #include "presets/schema.h"
-#include "reframe/reframe_preview.h"
-#include "reframe/smart_reframe.h"
+#include "reframe/reframe_review.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -21,39 +20,7 @@ namespace reelpack::cli {
 
 namespace {
 
-// frame,pts_seconds,kind,x,y,width,height,confidence: every face and motion sample, in
-// source pixels, frames counted as the crop path's source frames.
-void write_detections(const fs::path& out, const SmartAnalysis& a) {
-  AtomicFile file(out);
-  {
-    std::ofstream o(file.temp_path());
-    if (!o) throw ProcessingError(out.string() + ": cannot write the detections; check the folder");
-    o << "frame,pts_seconds,kind,x,y,width,height,confidence\n";
-    std::vector<const SubjectSample*> all;
-    for (const auto& s : a.faces) all.push_back(&s);
-    for (const auto& s : a.motion) all.push_back(&s);
-    std::stable_sort(all.begin(), all.end(), [](const SubjectSample* x, const SubjectSample* y) {
-      return x->frame < y->frame;
-    });
-    char seconds[32];
-    for (const SubjectSample* s : all) {
-      std::snprintf(seconds, sizeof seconds, "%.6f", a.source_us[s->frame] / 1e6);
-      char confidence[16];
-      std::snprintf(confidence, sizeof confidence, "%.3f", s->confidence);
-      o << s->frame << ',' << seconds << ',' << s->kind << ',' << s->box_px.x_px << ','
-        << s->box_px.y_px << ',' << s->box_px.width_px << ',' << s->box_px.height_px << ','
-        << confidence << '\n';
-    }
-    o.close();
-    if (!o)
-      throw ProcessingError(out.string() + ": writing the detections failed; check the free space");
-  }
-  file.commit();
-}
-
-}  // namespace
-
-int cmd_reframe(const Args& args) {
+po::options_description reframe_options() {
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")(
       "preset,p", po::value<std::string>()->value_name("NAME|FILE"),
@@ -71,6 +38,45 @@ int cmd_reframe(const Args& args) {
       "analyse only these ranges (as `package --range`), joined in order")(
       "json", "print the shots, their camera modes and the detection counts as JSON on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
+  return opts;
+}
+
+// The review on stdout as JSON, or the shots on stderr.
+void print_review(const fs::path& input, const OutputPlan& plan, const SmartAnalysis& a,
+                  const SmartPath& path, bool json) {
+  const std::vector<ReframeShot> shots = report_shots(a, path);
+  if (a.face_detector == "haar") std::cerr << "reelpack: note: " << haar_fallback_note() << "\n";
+  if (json) {
+    OutputReport r;
+    r.reframe_shots = shots;
+    nlohmann::json j = {
+        {"input", input.string()},
+        {"preset", plan.preset},
+        {"frames", a.frame_count()},
+        {"window",
+         {{"width", plan.geometry.crop.width_px}, {"height", plan.geometry.crop.height_px}}},
+        {"faces", a.faces.size()},
+        {"face_detector", a.face_detector},
+        {"face_model",
+         a.face_model.empty() ? nlohmann::json() : nlohmann::json(a.face_model.string())},
+        {"motion_samples", a.motion.size()}};
+    add_smart_reframe(j, r);
+    j.erase("crop_path");
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  for (size_t k = 0; k < shots.size(); ++k) {
+    char head[96];
+    std::snprintf(head, sizeof head, "  shot %zu  %.3f-%.3f s  %-10s ", k + 1,
+                  shots[k].start_us / 1e6, shots[k].end_us / 1e6, shots[k].mode.c_str());
+    std::cerr << head << shots[k].reason << "\n";
+  }
+}
+
+}  // namespace
+
+int cmd_reframe(const Args& args) {
+  const po::options_description opts = reframe_options();
   const auto parsed = parse_verb(
       "reframe", args, opts, "input",
       {"reelpack reframe INPUT -p PRESET [--preview OUT.mp4] [--crop-path-out FILE.csv] [options]",
@@ -118,71 +124,37 @@ int cmd_reframe(const Args& args) {
   const MediaInfo info = probe(job.input);
   const std::vector<OutputPlan> plans = plan_package(info, job);
   const OutputPlan& plan = plans.front();
-  const Size window{plan.geometry.crop.width_px, plan.geometry.crop.height_px};
-  const Rational rate{plan.video.frame_rate.num, plan.video.frame_rate.den};
-  const std::vector<TimeRange> ranges = resolve_ranges(info, job);
+  ReviewFiles files;
+  files.window = {plan.geometry.crop.width_px, plan.geometry.crop.height_px};
+  files.rate = {plan.video.frame_rate.num, plan.video.frame_rate.den};
+  files.ranges = resolve_ranges(info, job);
+  if (vm.count("crop-path-out")) files.crop_path = vm["crop-path-out"].as<std::string>();
+  if (vm.count("detections-out")) files.detections = vm["detections-out"].as<std::string>();
+  if (vm.count("preview")) files.preview = vm["preview"].as<std::string>();
+  files.preview_options.width_px = vm["preview-width"].as<int>();
 
   ProgressBar bar(job.input.filename().string() + " analysing", stderr_is_terminal() && !json);
   int64_t duration_us = info.duration_us;
-  if (!ranges.empty()) {
+  if (!files.ranges.empty()) {
     duration_us = 0;
-    for (const TimeRange& r : ranges) duration_us += r.length_us();
+    for (const TimeRange& r : files.ranges) duration_us += r.length_us();
   }
   const auto t0 = std::chrono::steady_clock::now();
   const SmartAnalysis a =
-      analyse_for_reframe(job.input, ranges, {}, [&](int64_t frames, int64_t pos_us) {
+      analyse_for_reframe(job.input, files.ranges, {}, [&](int64_t frames, int64_t pos_us) {
         const double el =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         bar.update(pos_us, duration_us, frames, el);
       });
   bar.done();
-  const SmartPath path = solve_smart_path(a, window);
-
-  if (vm.count("crop-path-out")) {
-    const fs::path out = vm["crop-path-out"].as<std::string>();
-    const OutputFrames frames = output_frames(a, rate);
-    write_crop_path(out, output_windows(path, frames), frames.times());
-    if (!json) std::cerr << "  wrote " << out.string() << " (" << frames.count() << " frames)\n";
-  }
-  if (vm.count("detections-out")) {
-    const fs::path out = vm["detections-out"].as<std::string>();
-    write_detections(out, a);
-    if (!json) std::cerr << "  wrote " << out.string() << "\n";
-  }
-  if (vm.count("preview")) {
-    const fs::path out = vm["preview"].as<std::string>();
-    PreviewOptions po;
-    po.width_px = vm["preview-width"].as<int>();
-    const int64_t n = render_reframe_preview(a, path, ranges, out, po);
-    if (!json) std::cerr << "  wrote " << out.string() << " (" << n << " frames)\n";
-  }
-
-  const std::vector<ReframeShot> shots = report_shots(a, path);
-  if (a.face_detector == "haar") std::cerr << "reelpack: note: " << haar_fallback_note() << "\n";
-  if (json) {
-    OutputReport r;
-    r.reframe_shots = shots;
-    nlohmann::json j = {
-        {"input", job.input.string()},
-        {"preset", plan.preset},
-        {"frames", a.frame_count()},
-        {"window", {{"width", window.width_px}, {"height", window.height_px}}},
-        {"faces", a.faces.size()},
-        {"face_detector", a.face_detector},
-        {"face_model",
-         a.face_model.empty() ? nlohmann::json() : nlohmann::json(a.face_model.string())},
-        {"motion_samples", a.motion.size()}};
-    add_smart_reframe(j, r);
-    j.erase("crop_path");
-    std::cout << j.dump(2) << "\n";
-  } else {
-    for (size_t k = 0; k < shots.size(); ++k) {
-      char head[96];
-      std::snprintf(head, sizeof head, "  shot %zu  %.3f-%.3f s  %-10s ", k + 1,
-                    shots[k].start_us / 1e6, shots[k].end_us / 1e6, shots[k].mode.c_str());
-      std::cerr << head << shots[k].reason << "\n";
-    }
-  }
+  const SmartPath path =
+      write_reframe_review(a, files, [&](const fs::path& file, std::optional<int64_t> frames) {
+        if (json) return;
+        std::cerr << "  wrote " << file.string();
+        if (frames) std::cerr << " (" << *frames << " frames)";
+        std::cerr << "\n";
+      });
+  print_review(job.input, plan, a, path, json);
   return kExitOk;
 }
 

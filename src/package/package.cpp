@@ -25,7 +25,7 @@ extern "C" {
 #include "media/filter_chains.h"
 #include "media/filter_graph.h"
 #include "media/output.h"
-#include "reframe/smart_reframe.h"
+#include "package/smart_outputs.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;

@@ -344,30 +344,40 @@ CachePruneResult AnalysisCache::write_entry(const fs::path& file, const Analysis
   return prune(warnings, file);
 }
 
-CachePruneResult AnalysisCache::prune(std::vector<std::string>& warnings,
-                                      const fs::path& keep) const {
-  CachePruneResult result;
-  struct Entry {
-    fs::path path;
-    int64_t bytes = 0;
-    fs::file_time_type used;
-  };
-  std::vector<Entry> entries;
-  int failures = 0;
-  std::string first_failure;
-  auto failed = [&](const fs::path& path, const std::error_code& ec) {
-    if (failures++ == 0) first_failure = path.string() + ": " + ec.message();
-  };
+namespace {
+
+// An entry as listed: its size and when it was last used.
+struct ListedEntry {
+  fs::path path;
+  int64_t bytes = 0;
+  fs::file_time_type used;
+};
+
+// Files that could not be removed, reported in one warning.
+struct RemoveFailures {
+  int count = 0;
+  std::string first;
+  void add(const fs::path& path, const std::error_code& ec) {
+    if (count++ == 0) first = path.string() + ": " + ec.message();
+  }
+};
+
+// The entries in `dir`, removing stale temporaries on the way (counted in `result`);
+// nullopt (and a warning) when the folder cannot be listed at all.
+std::optional<std::vector<ListedEntry>> list_entries(const fs::path& dir, CachePruneResult& result,
+                                                     RemoveFailures& failures,
+                                                     std::vector<std::string>& warnings) {
+  std::vector<ListedEntry> entries;
   const auto now = fs::file_time_type::clock::now();
   try {
     std::error_code ec;
-    fs::directory_iterator it(dir_, ec);
+    fs::directory_iterator it(dir, ec);
     if (ec) {
       if (!is_gone(ec)) {
-        warnings.push_back(dir_.string() + ": cannot list the analysis cache to prune it (" +
+        warnings.push_back(dir.string() + ": cannot list the analysis cache to prune it (" +
                            ec.message() + ")");
       }
-      return result;
+      return std::nullopt;
     }
     for (; it != fs::directory_iterator(); it.increment(ec)) {
       const fs::path& path = it->path();
@@ -384,7 +394,7 @@ CachePruneResult AnalysisCache::prune(std::vector<std::string>& warnings,
           if (fs::remove(path, e)) {
             ++result.removed_temporaries;
           } else if (e && !is_gone(e)) {
-            failed(path, e);
+            failures.add(path, e);
           }
         }
         continue;
@@ -394,54 +404,74 @@ CachePruneResult AnalysisCache::prune(std::vector<std::string>& warnings,
       entries.push_back({path, static_cast<int64_t>(bytes), used});
     }
     if (ec && !is_gone(ec)) {
-      warnings.push_back(dir_.string() + ": cannot list the whole analysis cache to prune it (" +
+      warnings.push_back(dir.string() + ": cannot list the whole analysis cache to prune it (" +
                          ec.message() + ")");
     }
   } catch (const std::exception& e) {  // allocation, or a library that throws anyway
-    warnings.push_back(dir_.string() + ": analysis cache not pruned (" + e.what() + ")");
-    return result;
+    warnings.push_back(dir.string() + ": analysis cache not pruned (" + e.what() + ")");
+    return std::nullopt;
   }
+  return entries;
+}
+
+// Removes the least recently used entries (never `keep`) until `total` is at most
+// `max_bytes`; marks each entry gone (removed here or by another process) in `removed`.
+void remove_least_used(const std::vector<ListedEntry>& entries, int64_t max_bytes,
+                       const fs::path& keep, int64_t& total, std::vector<bool>& removed,
+                       CachePruneResult& result, RemoveFailures& failures) {
+  std::vector<size_t> order(entries.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Least recently used first; equal times by name, so every process agrees.
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (entries[a].used != entries[b].used) return entries[a].used < entries[b].used;
+    return entries[a].path < entries[b].path;
+  });
+  for (const size_t i : order) {
+    if (total <= max_bytes) break;
+    const ListedEntry& entry = entries[i];
+    if (!keep.empty() && entry.path == keep) continue;
+    std::error_code e;
+    // Used (or written again) by another process since the listing: keep it.
+    const fs::file_time_type used = fs::last_write_time(entry.path, e);
+    if (!e && used != entry.used) continue;
+    if (fs::remove(entry.path, e)) {
+      ++result.removed_entries;
+      result.removed_bytes += entry.bytes;
+    } else if (e && !is_gone(e)) {
+      failures.add(entry.path, e);
+      continue;
+    }
+    // Removed here, or by another process first: no longer counted either way.
+    removed[i] = true;
+    total -= entry.bytes;
+  }
+}
+
+}  // namespace
+
+CachePruneResult AnalysisCache::prune(std::vector<std::string>& warnings,
+                                      const fs::path& keep) const {
+  CachePruneResult result;
+  RemoveFailures failures;
+  const std::optional<std::vector<ListedEntry>> entries =
+      list_entries(dir_, result, failures, warnings);
+  if (!entries) return result;
 
   int64_t total = 0;
-  for (const Entry& e : entries) total += e.bytes;
-  std::vector<bool> removed(entries.size(), false);
+  for (const ListedEntry& e : *entries) total += e.bytes;
+  std::vector<bool> removed(entries->size(), false);
   if (max_bytes_ > 0 && total > max_bytes_) {
-    std::vector<size_t> order(entries.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    // Least recently used first; equal times by name, so every process agrees.
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      if (entries[a].used != entries[b].used) return entries[a].used < entries[b].used;
-      return entries[a].path < entries[b].path;
-    });
-    for (const size_t i : order) {
-      if (total <= max_bytes_) break;
-      const Entry& entry = entries[i];
-      if (!keep.empty() && entry.path == keep) continue;
-      std::error_code e;
-      // Used (or written again) by another process since the listing: keep it.
-      const fs::file_time_type used = fs::last_write_time(entry.path, e);
-      if (!e && used != entry.used) continue;
-      if (fs::remove(entry.path, e)) {
-        ++result.removed_entries;
-        result.removed_bytes += entry.bytes;
-      } else if (e && !is_gone(e)) {
-        failed(entry.path, e);
-        continue;
-      }
-      // Removed here, or by another process first: no longer counted either way.
-      removed[i] = true;
-      total -= entry.bytes;
-    }
+    remove_least_used(*entries, max_bytes_, keep, total, removed, result, failures);
   }
-  for (size_t i = 0; i < entries.size(); ++i) {
+  for (size_t i = 0; i < entries->size(); ++i) {
     if (removed[i]) continue;
     ++result.entries;
-    result.size_bytes += entries[i].bytes;
+    result.size_bytes += (*entries)[i].bytes;
   }
-  if (failures) {
+  if (failures.count) {
     std::string w = dir_.string() + ": analysis cache: could not remove " +
-                    std::to_string(failures) + (failures == 1 ? " file" : " files") + " (" +
-                    first_failure + ")";
+                    std::to_string(failures.count) + (failures.count == 1 ? " file" : " files") +
+                    " (" + failures.first + ")";
     if (max_bytes_ > 0 && total > max_bytes_) {
       w += "; it holds " + megabytes(total) + ", over its cap of " + megabytes(max_bytes_);
     }

@@ -1,4 +1,4 @@
-// A cache of smart-reframe analyses (reframe/smart_reframe.h) on disk, so a rerun, a
+// A cache of smart-reframe analyses (reframe/smart_analysis.h) on disk, so a rerun, a
 // --force or another preset for the same input does not decode and analyse it again.
 //
 //   AnalysisCache cache("out/.reelpack-cache");
@@ -39,7 +39,7 @@
 
 #include "edit/ranges.h"
 #include "edit/shots.h"
-#include "reframe/smart_reframe.h"
+#include "reframe/smart_analysis.h"
 
 namespace reelpack {
 

@@ -10,6 +10,7 @@
 #include <istream>
 #include <map>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 
@@ -268,37 +269,18 @@ void write_crop_path(std::ostream& out, const std::vector<Rect>& windows, const 
 
 void write_crop_path(const std::filesystem::path& file, const std::vector<Rect>& windows,
                      const FrameTimes& times) {
-  AtomicFile atomic(file);
-  {
-    std::ofstream out(atomic.temp_path(), std::ios::binary);
-    if (!out) {
-      throw ProcessingError(file.string() + ": cannot write the crop path (" +
-                            std::strerror(errno) +
-                            "); check that the folder exists and is writable");
-    }
-    write_crop_path(out, windows, times);
-    out.close();
-    if (!out) {
-      throw ProcessingError(file.string() + ": writing the crop path failed (" +
-                            std::strerror(errno) + "); check the free space");
-    }
-  }
-  atomic.commit();
+  std::ostringstream out;
+  write_crop_path(out, windows, times);
+  write_file_atomically(file, out.str());
 }
 
 // --- reading ------------------------------------------------------------------------------
 
-std::vector<Rect> read_crop_path(std::istream& in, const std::string& name,
-                                 const CropGeometry& geometry, const FrameTimes& times) {
-  const Size& source = geometry.source;
-  const Size& window = geometry.window;
-  if (window.width_px < 2 || window.height_px < 2 || window.width_px % 2 || window.height_px % 2 ||
-      window.width_px > source.width_px || window.height_px > source.height_px) {
-    throw UsageError(name + ": crop window " + std::to_string(window.width_px) + "x" +
-                     std::to_string(window.height_px) + " must be even and fit the source " +
-                     std::to_string(source.width_px) + "x" + std::to_string(source.height_px));
-  }
+namespace {
 
+// The keyframe rows after the header, by frame.
+std::map<int64_t, Keyframe> read_keyframes(std::istream& in, const std::string& name,
+                                           const CropGeometry& geometry, const FrameTimes& times) {
   const RowReader reader(name, geometry, times);
   std::map<int64_t, Keyframe> keys;
   bool header_seen = false;
@@ -324,13 +306,20 @@ std::vector<Rect> read_crop_path(std::istream& in, const std::string& name,
   if (in.bad()) throw UsageError(name + ": cannot read the crop path");
   if (!header_seen) throw UsageError(name + ": empty; expected the header " + kCropPathHeader);
   if (keys.empty()) throw UsageError(name + ": no keyframe rows after the header");
+  return keys;
+}
 
+// One window per frame: keyframes held, or interpolated between two window keyframes.
+std::vector<Rect> interpolate(const std::map<int64_t, Keyframe>& keys, const CropGeometry& geometry,
+                              int64_t frame_count) {
+  const Size& source = geometry.source;
+  const Size& window = geometry.window;
   const int max_x = (source.width_px - window.width_px) & ~1;
   const int max_y = (source.height_px - window.height_px) & ~1;
-  std::vector<Rect> windows(static_cast<size_t>(times.frame_count()));
+  std::vector<Rect> windows(static_cast<size_t>(frame_count));
   auto next = keys.begin();  // first keyframe after the frame
   auto previous = keys.end();
-  for (int64_t frame = 0; frame < times.frame_count(); ++frame) {
+  for (int64_t frame = 0; frame < frame_count; ++frame) {
     while (next != keys.end() && next->first <= frame) previous = next++;
     // A fill keyframe holds until the next keyframe; windows interpolate only between
     // two window keyframes.
@@ -359,6 +348,21 @@ std::vector<Rect> read_crop_path(std::istream& in, const std::string& name,
                                            window.width_px, window.height_px};
   }
   return windows;
+}
+
+}  // namespace
+
+std::vector<Rect> read_crop_path(std::istream& in, const std::string& name,
+                                 const CropGeometry& geometry, const FrameTimes& times) {
+  const Size& source = geometry.source;
+  const Size& window = geometry.window;
+  if (window.width_px < 2 || window.height_px < 2 || window.width_px % 2 || window.height_px % 2 ||
+      window.width_px > source.width_px || window.height_px > source.height_px) {
+    throw UsageError(name + ": crop window " + std::to_string(window.width_px) + "x" +
+                     std::to_string(window.height_px) + " must be even and fit the source " +
+                     std::to_string(source.width_px) + "x" + std::to_string(source.height_px));
+  }
+  return interpolate(read_keyframes(in, name, geometry, times), geometry, times.frame_count());
 }
 
 std::vector<Rect> read_crop_path(const std::filesystem::path& file, const CropGeometry& geometry,

@@ -86,6 +86,81 @@ std::vector<std::string> wrap(const std::string& text, size_t width) {
   return out;
 }
 
+// Draws the analysis over each frame's picture: the window (the rest dimmed), the
+// detections of the last moments and, on a shot's first frames, its banner.
+class Painter {
+ public:
+  Painter(const SmartAnalysis& a, const SmartPath& path, const PreviewOptions& opt, cv::Size size)
+      : a_(a),
+        path_(path),
+        size_(size),
+        sx_(static_cast<double>(size.width) / a.source.width_px),
+        sy_(static_cast<double>(size.height) / a.source.height_px),
+        hold_(static_cast<int64_t>(std::ceil(opt.box_hold_seconds * a.frame_rate.to_double()))),
+        banner_frames_(
+            static_cast<int64_t>(std::ceil(opt.banner_seconds * a.frame_rate.to_double()))),
+        text_scale_(0.5 * size.width / 960.0 + 0.05) {}
+
+  // Frame i of the analysis, frames in order.
+  void draw(cv::Mat& img, int64_t i) {
+    const cv::Rect window = to_preview(path_.windows[i], sx_, sy_);
+    dim_outside(img, window);
+    cv::rectangle(img, window, kWindowColour, 2);
+    draw_detections(img, i);
+    draw_banner(img, i);
+    char footer[96];
+    std::snprintf(footer, sizeof footer, "frame %lld  %.3f s  window x=%d y=%d",
+                  static_cast<long long>(i), a_.source_us[i] / 1e6, path_.windows[i].x_px,
+                  path_.windows[i].y_px);
+    cv::putText(img, footer, {10, size_.height - 10}, cv::FONT_HERSHEY_SIMPLEX, text_scale_,
+                cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
+  }
+
+ private:
+  // Detections sampled within the last `hold_` frames.
+  void draw_detections(cv::Mat& img, int64_t i) {
+    const std::vector<SubjectSample>& faces = a_.faces;
+    while (face_ < faces.size() && faces[face_].frame + hold_ < i) ++face_;
+    for (size_t k = face_; k < faces.size() && faces[k].frame <= i; ++k) {
+      const SubjectSample& s = faces[k];
+      const cv::Rect box = to_preview(s.box_px, sx_, sy_);
+      cv::rectangle(img, box, kFaceColour, 2);
+      char label[48];
+      std::snprintf(label, sizeof label, "%s %.2f", s.kind.c_str(), s.confidence);
+      cv::putText(img, label, {box.x, std::max(12, box.y - 4)}, cv::FONT_HERSHEY_SIMPLEX,
+                  text_scale_ * 0.8, kFaceColour, 1, cv::LINE_AA);
+    }
+    const std::vector<SubjectSample>& motion = a_.motion;
+    while (motion_ < motion.size() && motion[motion_].frame + hold_ < i) ++motion_;
+    for (size_t k = motion_; k < motion.size() && motion[k].frame <= i; ++k) {
+      cv::rectangle(img, to_preview(motion[k].box_px, sx_, sy_), kMotionColour, 1);
+    }
+  }
+
+  // The shot's banner, on its first frames.
+  void draw_banner(cv::Mat& img, int64_t i) {
+    const std::vector<ShotPlan>& shots = path_.shots;
+    while (shot_ + 1 < shots.size() && shots[shot_ + 1].start_frame <= i) ++shot_;
+    if (shot_ >= shots.size() || i - shots[shot_].start_frame >= banner_frames_) return;
+    const ShotPlan& p = shots[shot_];
+    std::vector<std::string> lines = {
+        "shot " + std::to_string(shot_ + 1) + "/" + std::to_string(shots.size()) + ": " +
+        (path_.from_file ? "crop path from file" : to_string(p.mode))};
+    for (const std::string& l :
+         wrap(p.reason, static_cast<size_t>(size_.width / (17 * text_scale_ / 0.5))))
+      lines.push_back(l);
+    banner(img, 0, lines, text_scale_);
+  }
+
+  const SmartAnalysis& a_;
+  const SmartPath& path_;
+  cv::Size size_;
+  double sx_, sy_;
+  int64_t hold_, banner_frames_;
+  double text_scale_;
+  size_t face_ = 0, motion_ = 0, shot_ = 0;  // the first detections and the shot not yet past
+};
+
 }  // namespace
 
 int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
@@ -108,11 +183,7 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
   const int pw = opt.width_px;
   const int ph =
       even(pw * static_cast<double>(a.source.height_px) / (a.source.width_px * display_sar));
-  const double sx = static_cast<double>(pw) / a.source.width_px;
-  const double sy = static_cast<double>(ph) / a.source.height_px;
   const double fps = a.frame_rate.to_double();
-  const auto hold = static_cast<int64_t>(std::ceil(opt.box_hold_seconds * fps));
-  const auto banner_frames = static_cast<int64_t>(std::ceil(opt.banner_seconds * fps));
 
   AtomicFile file(output);
   Muxer mux(file.temp_path(), "mp4", name);
@@ -143,51 +214,12 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
   const auto write = [&](const AVFrame* f) {
     enc.send(f, [&](AVPacket* pkt) { mux.write(pkt, stream, enc.time_base()); });
   };
-  size_t face = 0, motion = 0, shot = 0;
+  Painter painter(a, path, opt, cv::Size(pw, ph));
   int64_t index = 0;
-  const double text_scale = 0.5 * pw / 960.0 + 0.05;
-
   const InputFile::FrameSink sink = [&](StreamKind kind, AVFrame* f) {
     if (kind != StreamKind::Video || !f) return;
-    const int64_t i = std::min(index, a.frame_count() - 1);
     to_bgr.convert(f, {pw, ph}).copyTo(img);  // same size: into img's own buffer
-
-    const cv::Rect window = to_preview(path.windows[i], sx, sy);
-    dim_outside(img, window);
-    cv::rectangle(img, window, kWindowColour, 2);
-    // Detections sampled within the last `hold` frames.
-    while (face < a.faces.size() && a.faces[face].frame + hold < i) ++face;
-    for (size_t k = face; k < a.faces.size() && a.faces[k].frame <= i; ++k) {
-      const SubjectSample& s = a.faces[k];
-      const cv::Rect box = to_preview(s.box_px, sx, sy);
-      cv::rectangle(img, box, kFaceColour, 2);
-      char label[48];
-      std::snprintf(label, sizeof label, "%s %.2f", s.kind.c_str(), s.confidence);
-      cv::putText(img, label, {box.x, std::max(12, box.y - 4)}, cv::FONT_HERSHEY_SIMPLEX,
-                  text_scale * 0.8, kFaceColour, 1, cv::LINE_AA);
-    }
-    while (motion < a.motion.size() && a.motion[motion].frame + hold < i) ++motion;
-    for (size_t k = motion; k < a.motion.size() && a.motion[k].frame <= i; ++k) {
-      cv::rectangle(img, to_preview(a.motion[k].box_px, sx, sy), kMotionColour, 1);
-    }
-    // The shot's banner, on its first frames.
-    while (shot + 1 < path.shots.size() && path.shots[shot + 1].start_frame <= i) ++shot;
-    if (shot < path.shots.size() && i - path.shots[shot].start_frame < banner_frames) {
-      const ShotPlan& p = path.shots[shot];
-      std::vector<std::string> lines = {
-          "shot " + std::to_string(shot + 1) + "/" + std::to_string(path.shots.size()) + ": " +
-          (path.from_file ? "crop path from file" : to_string(p.mode))};
-      for (const std::string& l : wrap(p.reason, static_cast<size_t>(pw / (17 * text_scale / 0.5))))
-        lines.push_back(l);
-      banner(img, 0, lines, text_scale);
-    }
-    char footer[96];
-    std::snprintf(footer, sizeof footer, "frame %lld  %.3f s  window x=%d y=%d",
-                  static_cast<long long>(i), a.source_us[i] / 1e6, path.windows[i].x_px,
-                  path.windows[i].y_px);
-    cv::putText(img, footer, {10, ph - 10}, cv::FONT_HERSHEY_SIMPLEX, text_scale,
-                cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
-
+    painter.draw(img, std::min(index, a.frame_count() - 1));
     av::check(av_frame_make_writable(yuv.get()), "prepare a preview frame", name);
     const uint8_t* src[4] = {img.data, nullptr, nullptr, nullptr};
     const int src_stride[4] = {static_cast<int>(img.step), 0, 0, 0};

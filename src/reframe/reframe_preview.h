@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "edit/ranges.h"
-#include "reframe/smart_reframe.h"
+#include "reframe/smart_path.h"
 
 namespace reelpack {
 
