@@ -64,9 +64,6 @@ class RangeReader {
   const std::vector<TimeRange>& actual() const { return actual_; }
 
  private:
-  struct State;
-  void run_range(size_t index, State& st, const InputFile::FrameSink& sink);
-
   InputFile& input_;
   std::vector<TimeRange> ranges_;
   int64_t join_fade_us_;
