@@ -113,6 +113,14 @@ TimeRange resolve_range(const RangeSpec& spec, Rational fps, int64_t duration_us
   return r;
 }
 
+std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const std::vector<RangeSpec>& specs) {
+  std::vector<TimeRange> out;
+  const Rational fps = in.video ? in.video->nominal_frame_rate() : Rational{0, 1};
+  for (const RangeSpec& spec : specs)
+    out.push_back(resolve_range(spec, fps, in.duration_us, in.video ? in.video->start_us : 0));
+  return out;
+}
+
 std::string format_time(int64_t us) {
   char buf[40];
   const int64_t ms = (us + 500) / 1000;
