@@ -13,6 +13,78 @@ namespace fs = std::filesystem;
 
 namespace reelpack::cli {
 
+namespace {
+
+// The folder `output` goes in.
+fs::path folder_of(const fs::path& output) {
+  return output.parent_path().empty() ? fs::path(".") : output.parent_path();
+}
+
+void print_copy_report(const CopyCutReport& rep) {
+  for (size_t i = 0; i < rep.ranges.size(); ++i) {
+    const CopiedRange& c = rep.ranges[i];
+    std::cerr << "  range " << i + 1 << ": asked " << format_time(c.requested.start_us) << "-"
+              << format_time(c.requested.end_us) << ", copied " << format_time(c.snapped.start_us)
+              << "-" << format_time(c.snapped.end_us) << " (keyframes)\n";
+  }
+  std::cerr << "  wrote " << rep.output.string() << " (" << rep.output_duration_us / 1e6
+            << " s, no re-encoding)\n";
+}
+
+// --copy: packets copied between keyframes (edit/copy_cut.h).
+int cut_copy(const fs::path& input, const std::vector<RangeSpec>& ranges, const fs::path& output,
+             bool dry_run, bool json) {
+  // Bad ranges fail before anything is created.
+  const std::vector<TimeRange> resolved = resolve_ranges(probe(input), ranges);
+  if (dry_run) {
+    for (const TimeRange& r : resolved) {
+      std::cout << "copy " << format_time(r.start_us) << "-" << format_time(r.end_us)
+                << " (snapped back/forward to keyframes when run)\n";
+    }
+    return kExitOk;
+  }
+  prepare_output_dir(folder_of(output));
+  const CopyCutReport rep = copy_cut(input, ranges, output);
+  if (json) {
+    std::cout << to_json(rep).dump(2) << "\n";
+  } else {
+    print_copy_report(rep);
+  }
+  return kExitOk;
+}
+
+// Frame-exact: through the packaging pipeline, with -p's preset or the source's own size
+// and rate at mastering quality.
+int cut_encode(const po::variables_map& vm, const fs::path& input,
+               const std::vector<RangeSpec>& ranges, const fs::path& output) {
+  const bool json = vm.count("json") > 0;
+  const Overrides ov = preset_overrides(vm);
+  PackageJob job;
+  job.input = input;
+  job.ranges = ranges;
+  job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
+  PresetLoader loader;
+  const MediaInfo info = probe(input);
+  Preset preset;
+  if (vm.count("preset")) {
+    preset = loader.load(vm["preset"].as<std::string>(), ov);
+  } else {
+    Overrides master = master_overrides(info);
+    for (const auto& [k, v] : ov) master[k] = v;
+    preset = loader.from_defaults("master", master);
+  }
+  job.outputs.push_back({preset, output});
+  if (vm.count("dry-run")) {
+    print_plan(info, job, json);
+    return kExitOk;
+  }
+  resolve_ranges(info, job);  // bad ranges fail before anything is created
+  prepare_output_dir(folder_of(output));
+  return run_package(job, json, folder_of(output));
+}
+
+}  // namespace
+
 int cmd_cut(const Args& args) {
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")("output,o",
@@ -48,68 +120,11 @@ int cmd_cut(const Args& args) {
   const fs::path output = vm["output"].as<std::string>();
   std::vector<RangeSpec> ranges;
   for (const auto& r : vm["range"].as<std::vector<std::string>>()) ranges.push_back(parse_range(r));
-  const bool json = vm.count("json") > 0;
-  const fs::path outdir = output.parent_path().empty() ? fs::path(".") : output.parent_path();
-
   if (vm.count("copy")) {
     if (vm.count("preset")) throw UsageError("reelpack cut: --copy does not re-encode; drop -p");
-    if (vm.count("dry-run")) {
-      const MediaInfo info = probe(input);
-      PackageJob job;
-      job.input = input;
-      job.ranges = ranges;
-      for (const TimeRange& r : resolve_ranges(info, job)) {
-        std::cout << "copy " << format_time(r.start_us) << "-" << format_time(r.end_us)
-                  << " (snapped back/forward to keyframes when run)\n";
-      }
-      return kExitOk;
-    }
-    // Bad ranges fail before anything is created.
-    PackageJob check;
-    check.input = input;
-    check.ranges = ranges;
-    resolve_ranges(probe(input), check);
-    prepare_output_dir(outdir);
-    const CopyCutReport rep = copy_cut(input, ranges, output);
-    if (json) {
-      std::cout << to_json(rep).dump(2) << "\n";
-    } else {
-      for (size_t i = 0; i < rep.ranges.size(); ++i) {
-        const CopiedRange& c = rep.ranges[i];
-        std::cerr << "  range " << i + 1 << ": asked " << format_time(c.requested.start_us) << "-"
-                  << format_time(c.requested.end_us) << ", copied "
-                  << format_time(c.snapped.start_us) << "-" << format_time(c.snapped.end_us)
-                  << " (keyframes)\n";
-      }
-      std::cerr << "  wrote " << output.string() << " (" << rep.output_duration_us / 1e6
-                << " s, no re-encoding)\n";
-    }
-    return kExitOk;
+    return cut_copy(input, ranges, output, vm.count("dry-run") > 0, vm.count("json") > 0);
   }
-
-  const Overrides ov = preset_overrides(vm);
-  PackageJob job;
-  job.input = input;
-  job.ranges = ranges;
-  job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
-  PresetLoader loader;
-  const MediaInfo info = probe(input);
-  Preset preset;
-  if (vm.count("preset")) {
-    preset = loader.load(vm["preset"].as<std::string>(), ov);
-  } else {
-    Overrides master = master_overrides(info);
-    for (const auto& [k, v] : ov) master[k] = v;
-    preset = loader.from_defaults("master", master);
-  }
-  job.outputs.push_back({preset, output});
-  if (vm.count("dry-run")) {
-    print_plan(info, job, json);
-    return kExitOk;
-  }
-  resolve_ranges(info, job);  // bad ranges fail before anything is created
-  prepare_output_dir(outdir);
-  return run_package(job, json, outdir);
+  return cut_encode(vm, input, ranges, output);
 }
 
 }  // namespace reelpack::cli

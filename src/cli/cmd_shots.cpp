@@ -1,5 +1,4 @@
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -78,9 +77,7 @@ int cmd_shots(const Args& args) {
   const std::string text = format == "csv" ? shots_csv(list) : to_json(list).dump(2) + "\n";
   if (vm.count("output")) {
     const fs::path out = vm["output"].as<std::string>();
-    AtomicFile file(out);
-    std::ofstream(file.temp_path()) << text;
-    file.commit();
+    write_file_atomically(out, text);
     std::cerr << "  wrote " << out.string() << " (" << list.shots.size() << " shots)\n";
   } else {
     std::cout << text;

@@ -1,17 +1,12 @@
-#include <cstdio>
-#include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli/commands.h"
-#include "core/atomic_file.h"
+#include "cli/progress.h"
 #include "core/error.h"
-#include "edit/copy_cut.h"
-#include "edit/shots.h"
-#include "package/package.h"
+#include "package/split.h"
 #include "presets/schema.h"
-#include "reframe/analysis_cache.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -19,11 +14,92 @@ namespace fs = std::filesystem;
 namespace reelpack::cli {
 
 namespace {
-std::string episode_name(int index) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "ep%03d", index);
-  return buf;
+// What split() says as it goes, on stderr: shot detection's progress bar, warnings, each
+// episode written (not with --json) or failed.
+SplitProgress split_progress(const SplitJob& job, bool json) {
+  auto bar = std::make_shared<ProgressBar>(job.input.filename().string() + " shots",
+                                           stderr_is_terminal() && !json);
+  SplitProgress p;
+  p.shots = [bar](const Progress& pr) {
+    bar->update(pr.position_us, pr.duration_us, pr.frames, pr.elapsed_s);
+  };
+  p.warning = [bar](const std::string& w) {
+    bar->done();
+    std::cerr << "reelpack: warning: " << w << "\n";
+  };
+  p.shots_ready = [bar, json](const SplitReport& r) {
+    bar->done();
+    if (r.shots_cache == "hit" && !json) {
+      std::cerr << "  shots read from the cache (" << r.shots_cache_file.string() << ")\n";
+    }
+  };
+  p.episode = [json](const EpisodeResult& e) {
+    const std::string name = episode_name(e.episode.index);
+    if (!e.error.empty()) {
+      std::cerr << "reelpack: error: " << name << ": " << e.error << "\n";
+    } else if (!json) {
+      std::cerr << "  " << name << " " << format_time(e.written.start_us) << "-"
+                << format_time(e.written.end_us) << " -> " << e.files.front()
+                << (e.files.size() > 1 ? " (+" + std::to_string(e.files.size() - 1) + ")" : "")
+                << "\n";
+    }
+  };
+  return p;
 }
+
+// The job the command line asks for; presets and the output folder are checked before
+// the (long) analysis so that a typo fails at once.
+SplitJob split_job(const po::variables_map& vm) {
+  SplitJob job;
+  job.input = vm["input"].as<std::string>();
+  job.outdir = vm["output"].as<std::string>();
+  job.options.target_s = vm["target"].as<double>();
+  if (vm.count("min")) job.options.min_s = vm["min"].as<double>();
+  if (vm.count("max")) job.options.max_s = vm["max"].as<double>();
+  job.shots = shot_options(vm);
+  job.dry_run = vm.count("dry-run") > 0;
+
+  const Overrides ov = preset_overrides(vm);
+  PresetLoader loader;
+  if (vm.count("preset")) {
+    for (const auto& name : vm["preset"].as<std::vector<std::string>>()) {
+      job.presets.push_back(loader.load(name, ov));
+    }
+  }
+  job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
+  if (!job.dry_run) prepare_output_dir(job.outdir);
+  if (vm.count("cache-dir")) job.cache_dir = vm["cache-dir"].as<std::string>();
+  if (vm.count("cache-max") && job.cache_dir.empty()) {
+    throw UsageError("reelpack split: --cache-max needs --cache-dir DIR");
+  }
+  if (vm.count("cache-max")) job.cache_max_bytes = cache_max_bytes(vm, "split");
+  return job;
+}
+
+// The report on stdout (--json or the dry run's plan) or a summary on stderr; the exit code.
+int print_split(const SplitJob& job, const SplitReport& report, bool json) {
+  if (job.dry_run) {
+    if (json) {
+      nlohmann::json episodes = nlohmann::json::array();
+      for (const EpisodeResult& e : report.episodes) episodes.push_back(to_json(e));
+      std::cout << episodes.dump(2) << "\n";
+    } else {
+      std::cout << "dry run: " << report.shots.shots.size() << " shots, " << report.episodes.size()
+                << " episodes\n"
+                << cutlist_csv(report.episodes);
+    }
+    return kExitOk;
+  }
+  if (json) {
+    std::cout << to_json(report).dump(2) << "\n";
+  } else {
+    std::cerr << "split " << job.input.string() << " into " << report.episodes.size()
+              << " episodes (" << report.shots.shots.size() << " shots); cut list "
+              << report.cutlist.string() << "\n";
+  }
+  return report.ok() ? kExitOk : kExitProcessing;
+}
+
 }  // namespace
 
 int cmd_split(const Args& args) {
@@ -64,174 +140,9 @@ int cmd_split(const Args& args) {
   if (!vm.count("output")) throw UsageError("reelpack split: no output folder; add -o DIR");
   if (!vm.count("target")) throw UsageError("reelpack split: no --target length in seconds");
 
-  const fs::path input = vm["input"].as<std::string>();
-  const fs::path outdir = vm["output"].as<std::string>();
-  SplitOptions so;
-  so.target_s = vm["target"].as<double>();
-  if (vm.count("min")) so.min_s = vm["min"].as<double>();
-  if (vm.count("max")) so.max_s = vm["max"].as<double>();
+  const SplitJob job = split_job(vm);
   const bool json = vm.count("json") > 0;
-
-  // Presets are checked before the (long) analysis so a typo fails at once.
-  const Overrides ov = preset_overrides(vm);
-  PresetLoader loader;
-  std::vector<Preset> presets;
-  if (vm.count("preset")) {
-    for (const auto& name : vm["preset"].as<std::vector<std::string>>()) {
-      presets.push_back(loader.load(name, ov));
-    }
-  }
-  const ReframeMode reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
-  if (!vm.count("dry-run")) prepare_output_dir(outdir);
-
-  // The shot list from the cache when it holds one for this content and these settings.
-  const fs::path cache_dir =
-      vm.count("cache-dir") ? fs::path(vm["cache-dir"].as<std::string>()) : fs::path();
-  if (vm.count("cache-max") && cache_dir.empty()) {
-    throw UsageError("reelpack split: --cache-max needs --cache-dir DIR");
-  }
-  const int64_t cache_max =
-      vm.count("cache-max") ? cache_max_bytes(vm, "split") : kDefaultCacheMaxBytes;
-  std::string shots_cache = "off";
-  ShotList shots;
-  if (!cache_dir.empty()) {
-    const AnalysisCache cache(cache_dir, cache_max);
-    const AnalysisKey key = shots_key(input, shot_options(vm));
-    std::vector<std::string> warnings;
-    if (auto hit = cache.load_shots(key, input, warnings)) {
-      shots = std::move(*hit);
-      shots_cache = "hit";
-    } else {
-      shots = detect_with_progress(input, shot_options(vm), json);
-      cache.store_shots(key, shots, warnings);
-      shots_cache = "miss";
-    }
-    for (const auto& w : warnings) std::cerr << "reelpack: warning: " << w << "\n";
-    if (shots_cache == "hit" && !json) {
-      std::cerr << "  shots read from the cache (" << cache.shots_file_for(key).string() << ")\n";
-    }
-  } else {
-    shots = detect_with_progress(input, shot_options(vm), json);
-  }
-  const std::vector<Episode> episodes = plan_split(shots, so);
-
-  struct Row {
-    Episode ep;
-    TimeRange written;
-    std::vector<std::string> files;
-    std::string error;
-  };
-  std::vector<Row> rows;
-  bool ok = true;
-  for (const Episode& ep : episodes) {
-    Row row{ep, {ep.start_us, ep.end_us}, {}, {}};
-    const std::string name = episode_name(ep.index);
-    if (!ep.within_limits) {
-      std::cerr << "reelpack: warning: " << name << ": no shot boundary allows a length within "
-                << "--min/--max here; it is " << (ep.end_us - ep.start_us) / 1e6 << " s\n";
-    }
-    if (vm.count("dry-run")) {
-      rows.push_back(row);
-      continue;
-    }
-    const RangeSpec range{{false, ep.start_us, 0},
-                          {false, ep.end_us, 0},
-                          format_time(ep.start_us) + "-" + format_time(ep.end_us)};
-    try {
-      if (presets.empty()) {
-        const fs::path out = outdir / (name + ".mp4");
-        const CopyCutReport rep = copy_cut(input, {range}, out);
-        row.written = rep.ranges.front().snapped;
-        row.files.push_back(out.filename().string());
-      } else {
-        PackageJob job;
-        job.input = input;
-        job.reframe = reframe;
-        job.ranges = {range};
-        job.metadata["episode_id"] = std::to_string(ep.index);
-        job.analysis_cache_dir = cache_dir;
-        job.analysis_cache_max_bytes = cache_max;
-        for (const Preset& p : presets) {
-          const fs::path out = outdir / (name + "." + p.name + "." + p.container);
-          job.outputs.push_back({p, out});
-          row.files.push_back(out.filename().string());
-        }
-        // package() itself, not run_package(): that prints each episode's summary on
-        // stdout, which would break --json (several documents) and the text mode alike.
-        const PackageReport rep = package(job);
-        for (const OutputReport& o : rep.outputs) {
-          if (!o.ok) {
-            row.error +=
-                (row.error.empty() ? "" : "; ") + o.path.filename().string() + ": " + o.error;
-          }
-        }
-      }
-    } catch (const Interrupted&) {
-      throw;
-    } catch (const Error& e) {
-      row.error = e.what();  // one bad episode does not stop the others
-    }
-    if (!row.error.empty()) {
-      ok = false;
-      std::cerr << "reelpack: error: " << name << ": " << row.error << "\n";
-    } else if (!json) {
-      std::cerr << "  " << name << " " << format_time(row.written.start_us) << "-"
-                << format_time(row.written.end_us) << " -> " << row.files.front()
-                << (row.files.size() > 1 ? " (+" + std::to_string(row.files.size() - 1) + ")" : "")
-                << "\n";
-    }
-    rows.push_back(row);
-  }
-
-  std::ostringstream csv;
-  csv << "episode,start_seconds,end_seconds,start_frame,end_frame,duration_seconds,"
-         "written_start_seconds,written_end_seconds,files,status\n";
-  nlohmann::json j = nlohmann::json::array();
-  for (const Row& r : rows) {
-    char line[256];
-    std::snprintf(line, sizeof line, "%s,%.6f,%.6f,%lld,%lld,%.6f,%.6f,%.6f,",
-                  episode_name(r.ep.index).c_str(), r.ep.start_us / 1e6, r.ep.end_us / 1e6,
-                  static_cast<long long>(r.ep.start_frame), static_cast<long long>(r.ep.end_frame),
-                  (r.ep.end_us - r.ep.start_us) / 1e6, r.written.start_us / 1e6,
-                  r.written.end_us / 1e6);
-    std::string files;
-    for (const auto& f : r.files) files += (files.empty() ? "" : ";") + f;
-    csv << line << files << "," << (r.error.empty() ? "ok" : "failed") << "\n";
-    j.push_back({{"episode", r.ep.index},
-                 {"start_seconds", r.ep.start_us / 1e6},
-                 {"end_seconds", r.ep.end_us / 1e6},
-                 {"start_frame", r.ep.start_frame},
-                 {"end_frame", r.ep.end_frame},
-                 {"within_limits", r.ep.within_limits},
-                 {"written_start_seconds", r.written.start_us / 1e6},
-                 {"written_end_seconds", r.written.end_us / 1e6},
-                 {"files", r.files},
-                 {"error", r.error.empty() ? nlohmann::json() : nlohmann::json(r.error)}});
-  }
-  if (vm.count("dry-run")) {
-    if (json) {
-      std::cout << j.dump(2) << "\n";
-    } else {
-      std::cout << "dry run: " << shots.shots.size() << " shots, " << rows.size() << " episodes\n"
-                << csv.str();
-    }
-    return kExitOk;
-  }
-  const fs::path cutlist = outdir / "cutlist.csv";
-  AtomicFile file(cutlist);
-  std::ofstream(file.temp_path()) << csv.str();
-  file.commit();
-  if (json) {
-    std::cout << nlohmann::json{{"input", input.string()},     {"shots", shots.shots.size()},
-                                {"shots_cache", shots_cache},  {"episodes", j},
-                                {"cutlist", cutlist.string()}, {"ok", ok}}
-                     .dump(2)
-              << "\n";
-  } else {
-    std::cerr << "split " << input.string() << " into " << rows.size() << " episodes ("
-              << shots.shots.size() << " shots); cut list " << cutlist.string() << "\n";
-  }
-  return ok ? kExitOk : kExitProcessing;
+  return print_split(job, split(job, split_progress(job, json)), json);
 }
 
 }  // namespace reelpack::cli

@@ -1,9 +1,10 @@
 #include "core/atomic_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
+#include <cerrno>
 #include <string>
 #include <system_error>
 
@@ -51,16 +52,41 @@ void AtomicFile::discard() {
   active_ = false;
 }
 
+namespace {
+// Plain write(2) rather than a stream: each failure says why (errno), and a failed
+// close(2) (where some file systems report a full disk) is not lost in a destructor.
+void write_all(const fs::path& temp, const fs::path& shown, const char* data, size_t size) {
+  const auto fail = [&](int err) {
+    throw ProcessingError(shown.string() + ": cannot write (" +
+                          std::error_code(err, std::generic_category()).message() +
+                          "); check the folder's permissions and free space");
+  };
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) fail(errno);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      fail(err);
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0 && errno != EINTR) fail(errno);  // EINTR: Linux closed it anyway
+}
+}  // namespace
+
 void write_file_atomically(const fs::path& path, const std::string& text) {
   AtomicFile file(path);
-  {
-    std::ofstream out(file.temp_path(), std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) {
-      throw ProcessingError(path.string() + ": cannot write (check free space and permissions)");
-    }
-  }
+  write_all(file.temp_path(), path, text.data(), text.size());
+  file.commit();
+}
+
+void write_file_atomically(const fs::path& path, const std::vector<uint8_t>& bytes) {
+  AtomicFile file(path);
+  write_all(file.temp_path(), path, reinterpret_cast<const char*>(bytes.data()), bytes.size());
   file.commit();
 }
 

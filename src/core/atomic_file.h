@@ -9,8 +9,10 @@
 // temporary lives in the same folder, so the rename is atomic on POSIX file systems.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace reelpack {
 
@@ -34,9 +36,12 @@ class AtomicFile {
   bool active_ = true;
 };
 
-// Writes `text` to `path` through a temporary renamed into place. Throws ProcessingError
-// naming the file when it cannot be written.
+// Writes `text` (or `bytes`) to `path` through a temporary renamed into place: the one
+// writer of small outputs (cut lists, reports, tracks, pictures). Every write and the
+// close are checked, so a full disk throws ProcessingError naming the file (with the
+// system's reason) and leaves neither a truncated file nor the temporary behind.
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
+void write_file_atomically(const std::filesystem::path& path, const std::vector<uint8_t>& bytes);
 
 // Name prefix of temporaries, so a folder can be swept after a SIGKILL.
 inline constexpr const char* kTempPrefix = ".reelpack-tmp-";

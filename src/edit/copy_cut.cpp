@@ -54,6 +54,93 @@ void seek_to_keyframe_before(InputFile& input, int video_index, int64_t time_us,
   }
 }
 
+// The input's streams that are copied, and their places in the output.
+struct CopiedStreams {
+  int video = -1;
+  int audio = -1;  // -1: none
+  int out_video = -1;
+  int out_audio = -1;
+  AVRational video_tb{1, 1};
+  AVRational audio_tb{1, 1};
+  int64_t base_pts = 0;  // the file's start in video_tb: source times are relative to it
+};
+
+// One range's packets, from its first keyframe to the keyframe that ends it, shifted to
+// follow the ranges before it (`offset_us` on the output timeline).
+class RangeCopy {
+ public:
+  RangeCopy(const CopiedStreams& s, Muxer& mux, int64_t offset_us)
+      : s_(s), mux_(mux), offset_us_(offset_us), audio_done_(s.audio < 0) {}
+
+  // Returns the span copied on the source timeline.
+  TimeRange run(InputFile& input, const fs::path& input_path, const TimeRange& want,
+                const RangeSpec& spec, AVPacket* pkt) {
+    seek_to_keyframe_before(input, s_.video, want.start_us, pkt);
+    while (!(video_done_ && audio_done_)) {
+      if (!input.read_packet(pkt)) break;
+      if (pkt->pts == AV_NOPTS_VALUE) pkt->pts = pkt->dts;
+      if (pkt->stream_index == s_.video && !video_done_) {
+        video(pkt, want.end_us);
+      } else if (pkt->stream_index == s_.audio && !audio_done_ && start_pts_ != AV_NOPTS_VALUE) {
+        audio(pkt);
+      }
+      av_packet_unref(pkt);
+    }
+    if (start_pts_ == AV_NOPTS_VALUE) {
+      throw ProcessingError(input_path.string() + ": no keyframe found for --range " + spec.text);
+    }
+    if (end_pts_ == AV_NOPTS_VALUE) end_pts_ = last_end_pts_;  // the range runs to the end
+    return {av_rescale_q(start_pts_ - s_.base_pts, s_.video_tb, kMicros),
+            av_rescale_q(end_pts_ - s_.base_pts, s_.video_tb, kMicros)};
+  }
+
+ private:
+  void video(AVPacket* pkt, int64_t end_us) {
+    const AVRational vtb = s_.video_tb;
+    const bool key = pkt->flags & AV_PKT_FLAG_KEY;
+    if (start_pts_ == AV_NOPTS_VALUE) {
+      if (!key) return;  // the seek landed before a keyframe: wait for one
+      start_pts_ = pkt->pts;
+    } else if (pkt->pts < start_pts_) {
+      return;  // a leading picture of an open GOP: it needs the GOP before the cut
+    } else if (key && av_compare_ts(pkt->pts - s_.base_pts, vtb, end_us, kMicros) >= 0) {
+      end_pts_ = pkt->pts;
+      video_done_ = true;
+      return;
+    }
+    last_end_pts_ = std::max(last_end_pts_, pkt->pts + std::max<int64_t>(pkt->duration, 0));
+    shift_and_write(pkt, start_pts_ - av_rescale_q(offset_us_, kMicros, vtb), s_.out_video, vtb);
+  }
+
+  void audio(AVPacket* pkt) {
+    const AVRational atb = s_.audio_tb;
+    const int64_t start_a = av_rescale_q(start_pts_, s_.video_tb, atb);
+    if (pkt->pts < start_a) return;
+    if (video_done_ && pkt->pts >= av_rescale_q(end_pts_, s_.video_tb, atb)) {
+      audio_done_ = true;
+      return;
+    }
+    shift_and_write(pkt, start_a - av_rescale_q(offset_us_, kMicros, atb), s_.out_audio, atb);
+  }
+
+  void shift_and_write(AVPacket* pkt, int64_t shift, int out_stream, AVRational tb) {
+    pkt->pts -= shift;
+    if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= shift;
+    mux_.write(pkt, out_stream, tb);
+  }
+
+  const CopiedStreams& s_;
+  Muxer& mux_;
+  const int64_t offset_us_;
+  // Source timestamps (video time base) of the range's first keyframe and of the keyframe
+  // that ends it.
+  int64_t start_pts_ = AV_NOPTS_VALUE;
+  int64_t end_pts_ = AV_NOPTS_VALUE;
+  int64_t last_end_pts_ = 0;
+  bool video_done_ = false;
+  bool audio_done_;
+};
+
 }  // namespace
 
 CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>& specs,
@@ -65,80 +152,29 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
   if (!info.video)
     throw UsageError(input_path.string() + ": --copy needs a video stream to cut on keyframes");
   const AVFormatContext* fmt = input.format();
-  const int v = info.video->index;
-  const int a = info.audio ? info.audio->index : -1;
-  const AVRational vtb = fmt->streams[v]->time_base;
-  const Rational fps = info.video->nominal_frame_rate();
 
   CopyCutReport report;
   report.input = input_path;
   report.output = output;
   AtomicFile file(output);
   Muxer mux(file.temp_path(), format, output.string());
-  const int out_v = mux.add_stream(fmt->streams[v]);
-  const int out_a = a >= 0 ? mux.add_stream(fmt->streams[a]) : -1;
+  CopiedStreams s;
+  s.video = info.video->index;
+  s.audio = info.audio ? info.audio->index : -1;
+  s.out_video = mux.add_stream(fmt->streams[s.video]);
+  s.out_audio = s.audio >= 0 ? mux.add_stream(fmt->streams[s.audio]) : -1;
+  s.video_tb = fmt->streams[s.video]->time_base;
+  if (s.audio >= 0) s.audio_tb = fmt->streams[s.audio]->time_base;
+  s.base_pts = av_rescale_q(info.start_us, AV_TIME_BASE_Q, s.video_tb);
   mux.start();
 
   av::PacketPtr pkt = av::make_packet();
   int64_t offset_us = 0;  // where the current range starts on the output timeline
+  const Rational fps = info.video->nominal_frame_rate();
   for (const RangeSpec& spec : specs) {
     const TimeRange want = resolve_range(spec, fps, info.duration_us, info.video->start_us);
-    seek_to_keyframe_before(input, v, want.start_us, pkt.get());
-    // Source timestamps of the range's first keyframe and of the keyframe that ends it.
-    int64_t start_pts = AV_NOPTS_VALUE, end_pts = AV_NOPTS_VALUE, last_end_pts = 0;
-    bool video_done = false, audio_done = a < 0;
-    const int64_t base_pts = av_rescale_q(info.start_us, AV_TIME_BASE_Q, vtb);
-    while (!(video_done && audio_done)) {
-      if (!input.read_packet(pkt.get())) break;
-      const AVStream* st = fmt->streams[pkt->stream_index];
-      if (pkt->pts == AV_NOPTS_VALUE) pkt->pts = pkt->dts;
-      if (pkt->stream_index == v && !video_done) {
-        const bool key = pkt->flags & AV_PKT_FLAG_KEY;
-        if (start_pts == AV_NOPTS_VALUE) {
-          if (!key) {
-            av_packet_unref(pkt.get());
-            continue;  // the seek landed before a keyframe: wait for one
-          }
-          start_pts = pkt->pts;
-        } else if (pkt->pts < start_pts) {
-          av_packet_unref(pkt.get());
-          continue;  // a leading picture of an open GOP: it needs the GOP before the cut
-        } else if (key && av_compare_ts(pkt->pts - base_pts, vtb, want.end_us, kMicros) >= 0) {
-          end_pts = pkt->pts;
-          video_done = true;
-          av_packet_unref(pkt.get());
-          continue;
-        }
-        last_end_pts = std::max(last_end_pts, pkt->pts + std::max<int64_t>(pkt->duration, 0));
-        const int64_t shift = start_pts - av_rescale_q(offset_us, kMicros, vtb);
-        pkt->pts -= shift;
-        if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= shift;
-        mux.write(pkt.get(), out_v, vtb);
-      } else if (pkt->stream_index == a && !audio_done && start_pts != AV_NOPTS_VALUE) {
-        const AVRational atb = st->time_base;
-        const int64_t start_a = av_rescale_q(start_pts, vtb, atb);
-        if (pkt->pts < start_a) {
-          av_packet_unref(pkt.get());
-          continue;
-        }
-        if (video_done && pkt->pts >= av_rescale_q(end_pts, vtb, atb)) {
-          audio_done = true;
-          av_packet_unref(pkt.get());
-          continue;
-        }
-        const int64_t shift = start_a - av_rescale_q(offset_us, kMicros, atb);
-        pkt->pts -= shift;
-        if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= shift;
-        mux.write(pkt.get(), out_a, atb);
-      }
-      av_packet_unref(pkt.get());
-    }
-    if (start_pts == AV_NOPTS_VALUE) {
-      throw ProcessingError(input_path.string() + ": no keyframe found for --range " + spec.text);
-    }
-    if (end_pts == AV_NOPTS_VALUE) end_pts = last_end_pts;  // the range runs to the end of file
-    const TimeRange snapped{av_rescale_q(start_pts - base_pts, vtb, kMicros),
-                            av_rescale_q(end_pts - base_pts, vtb, kMicros)};
+    const TimeRange snapped =
+        RangeCopy(s, mux, offset_us).run(input, input_path, want, spec, pkt.get());
     report.ranges.push_back({want, snapped});
     offset_us += snapped.length_us();
   }

@@ -113,6 +113,14 @@ TimeRange resolve_range(const RangeSpec& spec, Rational fps, int64_t duration_us
   return r;
 }
 
+std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const std::vector<RangeSpec>& specs) {
+  std::vector<TimeRange> out;
+  const Rational fps = in.video ? in.video->nominal_frame_rate() : Rational{0, 1};
+  for (const RangeSpec& spec : specs)
+    out.push_back(resolve_range(spec, fps, in.duration_us, in.video ? in.video->start_us : 0));
+  return out;
+}
+
 std::string format_time(int64_t us) {
   char buf[40];
   const int64_t ms = (us + 500) / 1000;
@@ -208,172 +216,240 @@ void seek_at_or_before(InputFile& input, int64_t time_us, int64_t tolerance_us) 
   }
 }
 
-struct RangeReader::State {
-  int64_t offset_us = 0;  // where the current range starts on the output timeline
+namespace {
+
+// One range of RangeReader::run(): the decoded frames inside [START, END), handed to the
+// sink re-timed to follow the ranges before it (`offset_us` on the output timeline).
+class RangeCut {
+ public:
+  RangeCut(InputFile& input, TimeRange range, int64_t offset_us, bool fade_in, bool fade_out,
+           int64_t join_fade_us, const InputFile::FrameSink& sink);
+  // Decodes the range; returns the span it produced on the source timeline.
+  TimeRange run();
+
+ private:
+  void on_frame(StreamKind kind, AVFrame* f);
+  void on_video(AVFrame* f);
+  void start_with(AVFrame* f);
+  void emit_video(AVFrame* f);
+  void finish_video(int64_t pts);
+  void finish_at_eof();
+  void process_audio();
+  void emit_audio(av::FramePtr part, int64_t from, int64_t s0, int64_t s1, AVRational srate);
+  // -1, 0 or 1 as video `pts` is before, at or after `t_us`, within the container's rounding.
+  int compare_us(int64_t pts, int64_t t_us) const;
+
+  InputFile& input_;
+  const TimeRange range_;
+  const int64_t offset_us_;
+  const bool fade_in_;
+  const bool fade_out_;
+  const int64_t join_fade_us_;
+  const InputFile::FrameSink& sink_;
+  const bool has_video_;
+  const bool has_audio_;
+  const AVRational vtb_;
+  const AVRational atb_;
+  const int64_t tol_us_;
+  const int64_t offset_v_;  // offset_us_ in the video time base
+
+  // Video: the frame shown at START is the last one at or before it, so hold each such
+  // frame until a later one proves it was the last.
+  av::FramePtr held_;
+  bool started_;
+  bool video_done_;
+  int64_t start_pts_ = 0;  // video time base
+  int64_t end_pts_ = 0;    // video time base
+  int64_t start_us_;       // source timeline
+  int64_t end_us_;
+  int64_t last_video_end_ = 0;
+  FrameEndClock video_end_;
+
+  // Audio: trimmed to [start, end) of the video actually cut, in samples.
+  std::deque<av::FramePtr> pending_audio_;
+  bool audio_done_;
 };
+
+RangeCut::RangeCut(InputFile& input, TimeRange range, int64_t offset_us, bool fade_in,
+                   bool fade_out, int64_t join_fade_us, const InputFile::FrameSink& sink)
+    : input_(input),
+      range_(range),
+      offset_us_(offset_us),
+      fade_in_(fade_in),
+      fade_out_(fade_out),
+      join_fade_us_(join_fade_us),
+      sink_(sink),
+      has_video_(input.decodes_video()),
+      has_audio_(input.decodes_audio()),
+      vtb_(input.video_time_base()),
+      atb_(input.audio_time_base()),
+      // Container timestamps are rounded to their time base (Matroska: 1 ms), so a frame
+      // within half a tick of START or END is the frame at that instant: f2 is frame 2
+      // even when its 66.667 ms is stored as 67 ms.
+      tol_us_(has_video_ ? av_rescale_q(1, vtb_, kMicros) / 2 : 0),
+      offset_v_(av_rescale_q(offset_us, kMicros, vtb_)),
+      started_(!has_video_),
+      video_done_(!has_video_),
+      start_us_(has_video_ ? 0 : range.start_us),
+      end_us_(has_video_ ? 0 : range.end_us),
+      video_end_(vtb_),
+      audio_done_(!has_audio_) {}
+
+TimeRange RangeCut::run() {
+  seek_at_or_before(input_, range_.start_us, tol_us_);
+  const InputFile::FrameSink on_frame = [this](StreamKind kind, AVFrame* f) {
+    this->on_frame(kind, f);
+  };
+  while (!(video_done_ && audio_done_)) {
+    if (!input_.read_some(on_frame)) finish_at_eof();
+  }
+  return {start_us_, end_us_};
+}
+
+int RangeCut::compare_us(int64_t pts, int64_t t_us) const {
+  const int64_t p_us = av_rescale_q(pts, vtb_, kMicros);
+  return p_us < t_us - tol_us_ ? -1 : p_us > t_us + tol_us_ ? 1 : 0;
+}
+
+void RangeCut::on_frame(StreamKind kind, AVFrame* f) {
+  if (kind == StreamKind::Audio) {
+    if (audio_done_) return;
+    av::FramePtr copy(av_frame_clone(f));
+    if (!copy) throw std::bad_alloc();
+    pending_audio_.push_back(std::move(copy));
+    process_audio();
+    return;
+  }
+  if (!video_done_) on_video(f);
+}
+
+void RangeCut::on_video(AVFrame* f) {
+  const int vs_start = compare_us(f->pts, range_.start_us);
+  const int vs_end = compare_us(f->pts, range_.end_us);
+  if (vs_end >= 0) {  // the first frame at or after END closes the range
+    if (!started_ && held_) start_with(held_.get());
+    if (!started_) start_with(f);  // a range shorter than one frame still yields one
+    finish_video(std::max(f->pts, last_video_end_));
+    process_audio();
+    return;
+  }
+  if (!started_) {
+    if (vs_start < 0) {
+      held_.reset(av_frame_clone(f));
+      if (!held_) throw std::bad_alloc();
+      return;
+    }
+    if (vs_start > 0 && held_) start_with(held_.get());
+    held_.reset();
+    if (!started_) {
+      start_with(f);
+      return;
+    }
+  }
+  emit_video(f);
+}
+
+void RangeCut::start_with(AVFrame* f) {
+  started_ = true;
+  start_pts_ = f->pts;
+  start_us_ = av_rescale_q(start_pts_, vtb_, kMicros);
+  emit_video(f);
+}
+
+void RangeCut::emit_video(AVFrame* f) {
+  last_video_end_ = std::max(last_video_end_, video_end_.end_of(f));
+  f->pts = f->pts - start_pts_ + offset_v_;
+  sink_(StreamKind::Video, f);
+}
+
+void RangeCut::finish_video(int64_t pts) {
+  video_done_ = true;
+  end_pts_ = pts;
+  end_us_ = av_rescale_q(end_pts_, vtb_, kMicros);
+}
+
+// End of file inside the range.
+void RangeCut::finish_at_eof() {
+  if (!started_ && held_) start_with(held_.get());
+  if (!video_done_) finish_video(has_video_ ? last_video_end_ : range_.end_us);
+  if (!has_video_) end_us_ = range_.end_us;
+  process_audio();
+  audio_done_ = true;
+  video_done_ = true;
+}
+
+void RangeCut::process_audio() {
+  while (!pending_audio_.empty() && !audio_done_) {
+    AVFrame* a = pending_audio_.front().get();
+    const AVRational srate{1, a->sample_rate};
+    const int64_t a0 = av_rescale_q(a->pts, atb_, srate);
+    const int64_t a1 = a0 + a->nb_samples;
+    if (!started_) {
+      // START's frame is not known yet; keep only what may still fall inside.
+      if (a1 < av_rescale_q(range_.start_us - 1'000'000, kMicros, srate)) {
+        pending_audio_.pop_front();
+        continue;
+      }
+      return;
+    }
+    const int64_t s0 = av_rescale_q(start_us_, kMicros, srate);
+    const int64_t s1 = video_done_ ? av_rescale_q(end_us_, kMicros, srate)
+                                   : av_rescale_q(range_.end_us, kMicros, srate);  // lower bound
+    if (!video_done_ && a1 > s1) return;  // wait until the video tells the real end
+    if (a1 <= s0) {
+      pending_audio_.pop_front();
+      continue;
+    }
+    if (a0 >= s1) {
+      audio_done_ = video_done_;
+      pending_audio_.pop_front();
+      continue;
+    }
+    const int64_t from = std::max(a0, s0), to = std::min(a1, s1);
+    av::FramePtr part = (from == a0 && to == a1) ? std::move(pending_audio_.front())
+                                                 : slice_audio(a, static_cast<int>(from - a0),
+                                                               static_cast<int>(to - from));
+    pending_audio_.pop_front();
+    emit_audio(std::move(part), from, s0, s1, srate);
+    if (to >= s1 && video_done_) audio_done_ = true;
+  }
+}
+
+// `part` holds samples from `from` of the range [s0, s1): faded in and out at the joins
+// with the other ranges, and re-timed onto the output timeline.
+void RangeCut::emit_audio(av::FramePtr part, int64_t from, int64_t s0, int64_t s1,
+                          AVRational srate) {
+  const int64_t to = from + part->nb_samples;
+  const int64_t fade = av_rescale_q(join_fade_us_, kMicros, srate);
+  if (fade > 0 && ((fade_in_ && from < s0 + fade) || (fade_out_ && to > s1 - fade))) {
+    apply_gain(part.get(), [&](int i) {
+      const int64_t s = from + i;
+      double g = 1.0;
+      if (fade_in_) g = std::min(g, static_cast<double>(s - s0) / fade);
+      if (fade_out_) g = std::min(g, static_cast<double>(s1 - s) / fade);
+      return std::clamp(g, 0.0, 1.0);
+    });
+  }
+  const int64_t out_samples = from - s0 + av_rescale_q(offset_us_, kMicros, srate);
+  part->pts = av_rescale_q(out_samples, srate, atb_);
+  sink_(StreamKind::Audio, part.get());
+}
+
+}  // namespace
 
 RangeReader::RangeReader(InputFile& input, std::vector<TimeRange> ranges, int64_t join_fade_us)
     : input_(input), ranges_(std::move(ranges)), join_fade_us_(join_fade_us) {}
 
 void RangeReader::run(const InputFile::FrameSink& sink) {
-  State st;
   actual_.clear();
-  for (size_t i = 0; i < ranges_.size(); ++i) run_range(i, st, sink);
+  int64_t offset_us = 0;  // where the current range starts on the output timeline
+  for (size_t i = 0; i < ranges_.size(); ++i) {
+    RangeCut cut(input_, ranges_[i], offset_us, i > 0, i + 1 < ranges_.size(), join_fade_us_, sink);
+    actual_.push_back(cut.run());
+    offset_us += actual_.back().length_us();
+  }
   if (input_.decodes_video()) sink(StreamKind::Video, nullptr);
   if (input_.decodes_audio()) sink(StreamKind::Audio, nullptr);
-}
-
-void RangeReader::run_range(size_t index, State& st, const InputFile::FrameSink& sink) {
-  const TimeRange r = ranges_[index];
-  const bool has_video = input_.decodes_video();
-  const bool has_audio = input_.decodes_audio();
-  const AVRational vtb = input_.video_time_base();
-  const AVRational atb = input_.audio_time_base();
-  const bool fade_in = index > 0;
-  const bool fade_out = index + 1 < ranges_.size();
-
-  // Container timestamps are rounded to their time base (Matroska: 1 ms), so a frame
-  // within half a tick of START or END is the frame at that instant: f2 is frame 2 even
-  // when its 66.667 ms is stored as 67 ms.
-  const int64_t tol_us = has_video ? av_rescale_q(1, vtb, kMicros) / 2 : 0;
-  auto compare_us = [&](int64_t pts, int64_t t_us) {
-    const int64_t p_us = av_rescale_q(pts, vtb, kMicros);
-    return p_us < t_us - tol_us ? -1 : p_us > t_us + tol_us ? 1 : 0;
-  };
-
-  seek_at_or_before(input_, r.start_us, tol_us);
-
-  // Video: the frame shown at START is the last one at or before it, so hold each such
-  // frame until a later one proves it was the last.
-  av::FramePtr held;
-  bool started = !has_video;
-  bool video_done = !has_video;
-  int64_t start_pts = 0;                          // video time base
-  int64_t end_pts = 0;                            // video time base
-  int64_t start_us = has_video ? 0 : r.start_us;  // source timeline
-  int64_t end_us = has_video ? 0 : r.end_us;
-  int64_t last_video_end = 0;
-  const int64_t offset_v = av_rescale_q(st.offset_us, kMicros, vtb);
-
-  std::deque<av::FramePtr> pending_audio;
-  bool audio_done = !has_audio;
-
-  FrameEndClock video_end(vtb);
-  auto emit_video = [&](AVFrame* f) {
-    last_video_end = std::max(last_video_end, video_end.end_of(f));
-    f->pts = f->pts - start_pts + offset_v;
-    sink(StreamKind::Video, f);
-  };
-  auto start_with = [&](AVFrame* f) {
-    started = true;
-    start_pts = f->pts;
-    start_us = av_rescale_q(start_pts, vtb, kMicros);
-    emit_video(f);
-  };
-  auto finish_video = [&](int64_t pts) {
-    video_done = true;
-    end_pts = pts;
-    end_us = av_rescale_q(end_pts, vtb, kMicros);
-  };
-
-  // Audio: trimmed to [start, end) of the video actually cut, in samples.
-  auto process_audio = [&] {
-    while (!pending_audio.empty() && !audio_done) {
-      AVFrame* a = pending_audio.front().get();
-      const AVRational srate{1, a->sample_rate};
-      const int64_t a0 = av_rescale_q(a->pts, atb, srate);
-      const int64_t a1 = a0 + a->nb_samples;
-      if (!started) {
-        // START's frame is not known yet; keep only what may still fall inside.
-        if (a1 < av_rescale_q(r.start_us - 1'000'000, kMicros, srate)) {
-          pending_audio.pop_front();
-          continue;
-        }
-        return;
-      }
-      const int64_t s0 = av_rescale_q(start_us, kMicros, srate);
-      const int64_t s1 = video_done ? av_rescale_q(end_us, kMicros, srate)
-                                    : av_rescale_q(r.end_us, kMicros, srate);  // lower bound
-      if (!video_done && a1 > s1) return;  // wait until the video tells the real end
-      if (a1 <= s0) {
-        pending_audio.pop_front();
-        continue;
-      }
-      if (a0 >= s1) {
-        audio_done = video_done;
-        pending_audio.pop_front();
-        continue;
-      }
-      const int64_t from = std::max(a0, s0), to = std::min(a1, s1);
-      av::FramePtr part = (from == a0 && to == a1) ? std::move(pending_audio.front())
-                                                   : slice_audio(a, static_cast<int>(from - a0),
-                                                                 static_cast<int>(to - from));
-      pending_audio.pop_front();
-      const int64_t fade = av_rescale_q(join_fade_us_, kMicros, srate);
-      if (fade > 0 && ((fade_in && from < s0 + fade) || (fade_out && to > s1 - fade))) {
-        apply_gain(part.get(), [&](int i) {
-          const int64_t s = from + i;
-          double g = 1.0;
-          if (fade_in) g = std::min(g, static_cast<double>(s - s0) / fade);
-          if (fade_out) g = std::min(g, static_cast<double>(s1 - s) / fade);
-          return std::clamp(g, 0.0, 1.0);
-        });
-      }
-      const int64_t out_samples = from - s0 + av_rescale_q(st.offset_us, kMicros, srate);
-      part->pts = av_rescale_q(out_samples, srate, atb);
-      sink(StreamKind::Audio, part.get());
-      if (to >= s1 && video_done) audio_done = true;
-    }
-  };
-
-  auto on_frame = [&](StreamKind kind, AVFrame* f) {
-    if (kind == StreamKind::Audio) {
-      if (audio_done) return;
-      av::FramePtr copy(av_frame_clone(f));
-      if (!copy) throw std::bad_alloc();
-      pending_audio.push_back(std::move(copy));
-      process_audio();
-      return;
-    }
-    if (video_done) return;
-    const int vs_start = compare_us(f->pts, r.start_us);
-    const int vs_end = compare_us(f->pts, r.end_us);
-    if (vs_end >= 0) {  // the first frame at or after END closes the range
-      if (!started && held) start_with(held.get());
-      if (!started) start_with(f);  // a range shorter than one frame still yields one
-      finish_video(std::max(f->pts, last_video_end));
-      process_audio();
-      return;
-    }
-    if (!started) {
-      if (vs_start < 0) {
-        held.reset(av_frame_clone(f));
-        if (!held) throw std::bad_alloc();
-        return;
-      }
-      if (vs_start > 0 && held) start_with(held.get());
-      held.reset();
-      if (!started) {
-        start_with(f);
-        return;
-      }
-    }
-    emit_video(f);
-  };
-
-  while (!(video_done && audio_done)) {
-    if (!input_.read_some(on_frame)) {
-      // End of file inside the range.
-      if (!started && held) start_with(held.get());
-      if (!video_done) finish_video(has_video ? last_video_end : r.end_us);
-      if (!has_video) end_us = r.end_us;
-      process_audio();
-      audio_done = true;
-      video_done = true;
-    }
-  }
-  actual_.push_back({start_us, end_us});
-  st.offset_us += end_us - start_us;
 }
 
 }  // namespace reelpack

@@ -46,6 +46,9 @@ RangeSpec parse_range(const std::string& text);
 // audio starts first put it later than zero).
 TimeRange resolve_range(const RangeSpec& spec, Rational frame_rate, int64_t duration_us,
                         int64_t first_frame_us = 0);
+// Every range of a cut list resolved for `input`: frame numbers on its video's nominal frame
+// grid, counted from its first frame.
+std::vector<TimeRange> resolve_ranges(const MediaInfo& input, const std::vector<RangeSpec>& specs);
 std::string format_time(int64_t time_us);  // "00:01:02.500"
 
 // Seeks so that the next video frame decoded is at or before `time_us` (within
@@ -64,9 +67,6 @@ class RangeReader {
   const std::vector<TimeRange>& actual() const { return actual_; }
 
  private:
-  struct State;
-  void run_range(size_t index, State& st, const InputFile::FrameSink& sink);
-
   InputFile& input_;
   std::vector<TimeRange> ranges_;
   int64_t join_fade_us_;

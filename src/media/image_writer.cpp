@@ -6,8 +6,6 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
-#include <fstream>
-
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "media/av_error.h"
@@ -103,18 +101,7 @@ std::vector<uint8_t> encode_image(const cv::Mat& bgr, const std::string& format,
 }
 
 void write_bytes(const std::vector<uint8_t>& bytes, const fs::path& path) {
-  AtomicFile file(path);
-  {
-    std::ofstream out(file.temp_path(), std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    if (!out) {
-      throw ProcessingError(
-          path.string() +
-          ": cannot write the picture; check the folder's permissions and free space");
-    }
-  }
-  file.commit();
+  write_file_atomically(path, bytes);
 }
 
 void write_image(const cv::Mat& bgr, const fs::path& path, const std::string& format) {

@@ -53,12 +53,7 @@ Overrides master_overrides(const MediaInfo& in) {
 }
 
 std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const PackageJob& job) {
-  std::vector<TimeRange> out;
-  if (job.ranges.empty()) return out;
-  const Rational fps = in.video ? in.video->nominal_frame_rate() : Rational{0, 1};
-  for (const RangeSpec& spec : job.ranges)
-    out.push_back(resolve_range(spec, fps, in.duration_us, in.video ? in.video->start_us : 0));
-  return out;
+  return resolve_ranges(in, job.ranges);  // edit/ranges.h: the one rule for cut lists
 }
 
 std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,

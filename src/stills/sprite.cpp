@@ -1,7 +1,6 @@
 #include "stills/sprite.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -164,13 +163,7 @@ SpriteReport write_sprite(const fs::path& path, const fs::path& dir, const Sprit
   while (k < cues.size()) place(last);  // the video ended before the container said
 
   report.track = dir / (o.name + ".vtt");
-  AtomicFile track(report.track);
-  {
-    std::ofstream out(track.temp_path(), std::ios::binary);
-    out << sprite_vtt(cues);
-    if (!out) throw ProcessingError(report.track.string() + ": cannot write the track");
-  }
-  track.commit();
+  write_file_atomically(report.track, sprite_vtt(cues));
   return report;
 }
 

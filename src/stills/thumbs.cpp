@@ -1,7 +1,6 @@
 #include "stills/thumbs.h"
 
 #include <chrono>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
@@ -61,13 +60,7 @@ ThumbsReport run_thumbs(const ThumbsJob& job) {
   } else {
     report.covers = finder.render(job.input, report.search, specs, path_for);
     report.scores = job.outdir / "scores.csv";
-    AtomicFile scores(report.scores);
-    {
-      std::ofstream out(scores.temp_path(), std::ios::binary);
-      out << scores_csv(report.search);
-      if (!out) throw ProcessingError(report.scores.string() + ": cannot write the scores");
-    }
-    scores.commit();
+    write_file_atomically(report.scores, scores_csv(report.search));
     if (job.sprite) report.sprite = write_sprite(job.input, job.outdir, job.sprite_options);
   }
   report.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

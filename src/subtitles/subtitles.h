@@ -1,11 +1,11 @@
-// Subtitles for packaged outputs: an SRT or WebVTT file read through libavformat and its
-// decoder, re-timed onto the output's timeline (the --range cuts joined from zero), and
+// Subtitles for packaged outputs: an SRT or WebVTT file (read by media/subtitle_reader.h),
+// re-timed onto the output's timeline (the --range cuts joined from zero), and
 // either muxed as a soft mov_text track or burnt into the picture by libass.
 //
 //   SubtitleSpec spec = parse_subtitle_spec("ep01.en.srt:eng");
 //   SubtitleTrack track = read_subtitles(spec);                   // UsageError when bad
 //   auto cues = retime(track.cues, ranges, output_duration_us);   // output timeline
-//   std::string script = ass_script(track, cues, {1080, 1920});   // for the `ass` filter
+//   std::string script = ass_script(cues, {1080, 1920});          // for the `ass` filter
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,7 @@
 
 #include "core/geometry.h"
 #include "edit/ranges.h"
+#include "media/subtitle_reader.h"  // SubtitleCue
 
 namespace reelpack {
 
@@ -27,14 +28,6 @@ struct SubtitleSpec {
 // "FILE" or "FILE:LANG" (LANG three lowercase letters, e.g. eng, zho, spa). Throws
 // UsageError for a LANG that is not three letters.
 SubtitleSpec parse_subtitle_spec(const std::string& text);
-
-struct SubtitleCue {
-  int64_t start_us = 0;
-  int64_t end_us = 0;  // exclusive
-  // The event as libavcodec's text decoders give it:
-  // "ReadOrder,Layer,Style,Name,MarginL,MarginR,MarginV,Effect,Text" (ASS markup).
-  std::string event;
-};
 
 struct SubtitleTrack {
   SubtitleSpec spec;

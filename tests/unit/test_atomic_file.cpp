@@ -1,0 +1,106 @@
+// write_file_atomically: the checked writer of small outputs. A write that fails (a full
+// disk, a folder that cannot hold the file) throws a ProcessingError naming the file and
+// leaves neither a truncated file nor a temporary behind.
+#include <sys/resource.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "support/media.h"
+
+using namespace reelpack;
+namespace fs = std::filesystem;
+
+namespace {
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool has_temporaries(const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().filename().string().rfind(kTempPrefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+// A full disk, as any user (root included) meets it: RLIMIT_FSIZE caps how large a file
+// this process may write, so the write(2) past the cap fails with EFBIG.
+class FileSizeCap {
+ public:
+  explicit FileSizeCap(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);  // else the process is killed
+    rlimit capped = saved_;
+    capped.rlim_cur = bytes;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &capped) == 0);
+  }
+  ~FileSizeCap() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeCap(const FileSizeCap&) = delete;
+  FileSizeCap& operator=(const FileSizeCap&) = delete;
+
+ private:
+  rlimit saved_{};
+  void (*old_handler_)(int) = SIG_DFL;
+};
+}  // namespace
+
+TEST_CASE("write_file_atomically writes text and bytes, leaving no temporary") {
+  test::TempDir dir;
+  write_file_atomically(dir / "a.csv", std::string("x,y\n1,2\n"));
+  write_file_atomically(dir / "b.bin", std::vector<uint8_t>{0, 1, 2, 255});
+  CHECK(read_all(dir / "a.csv") == "x,y\n1,2\n");
+  CHECK(read_all(dir / "b.bin") == std::string("\0\1\2\xff", 4));
+  write_file_atomically(dir / "a.csv", std::string("replaced\n"));
+  CHECK(read_all(dir / "a.csv") == "replaced\n");
+  CHECK_FALSE(has_temporaries(dir.path()));
+}
+
+TEST_CASE("write_file_atomically fails naming the file when its folder is a file") {
+  test::TempDir dir;
+  test::write_file(dir / "not-a-folder", "a file where a folder should be\n");
+  const fs::path target = dir / "not-a-folder" / "cutlist.csv";
+  try {
+    write_file_atomically(target, std::string("episode\n"));
+    FAIL("expected a ProcessingError");
+  } catch (const ProcessingError& e) {
+    const std::string what = e.what();
+    CHECK(what.find(target.string() + ": cannot write") == 0);
+    CHECK(what.find("Not a directory") != std::string::npos);
+  }
+  CHECK(read_all(dir / "not-a-folder") == "a file where a folder should be\n");
+  CHECK_FALSE(has_temporaries(dir.path()));
+}
+
+TEST_CASE("write_file_atomically on a full disk throws and keeps the previous file") {
+  test::TempDir dir;
+  const fs::path target = dir / "scores.csv";
+  write_file_atomically(target, std::string("previous\n"));
+  const std::string big(256 * 1024, 'x');
+  {
+    const FileSizeCap cap(16 * 1024);
+    CHECK_THROWS_AS(write_file_atomically(target, big), ProcessingError);
+    CHECK_THROWS_WITH(
+        write_file_atomically(target, std::vector<uint8_t>(big.begin(), big.end())),
+        Catch::StartsWith(target.string() + ": cannot write (") && Catch::Contains("free space"));
+  }
+  CHECK(read_all(target) == "previous\n");
+  CHECK_FALSE(has_temporaries(dir.path()));
+  CHECK_FALSE(fs::exists(dir / "fresh.csv"));
+  {
+    const FileSizeCap cap(16 * 1024);
+    CHECK_THROWS_AS(write_file_atomically(dir / "fresh.csv", big), ProcessingError);
+  }
+  CHECK_FALSE(fs::exists(dir / "fresh.csv"));
+  CHECK_FALSE(has_temporaries(dir.path()));
+}
