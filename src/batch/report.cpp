@@ -120,7 +120,7 @@ OutputResult output_from_json(const json& j) {
   OutputResult o;
   o.preset = j.value("preset", "");
   o.path = j.value("path", "");
-  o.status = output_status_from_string(j.value("status", "pending"));
+  o.status = parse_output_status(j.value("status", "pending"));
   o.error = text_or_empty(j, "error");
   o.size_bytes = j.value("size_bytes", int64_t{0});
   o.shared_from = text_or_empty(j, "shared_from");
@@ -136,7 +136,7 @@ RowResult row_from_json(const json& j) {
   r.line = j.value("line", 0);
   r.name = j.value("name", "");
   r.input = j.value("input", "");
-  r.status = row_status_from_string(j.value("status", "pending"));
+  r.status = parse_row_status(j.value("status", "pending"));
   r.reason = text_or_empty(j, "reason");
   r.warnings = j.value("warnings", std::vector<std::string>());
   r.elapsed_s = j.value("elapsed_seconds", 0.0);
@@ -204,13 +204,13 @@ BatchReport read_report(const fs::path& file) {
 std::string to_string(RowStatus s) {
   return name_of(kRowStatuses, s);
 }
-RowStatus row_status_from_string(const std::string& text) {
+RowStatus parse_row_status(const std::string& text) {
   return status_named(kRowStatuses, text, "row");
 }
 std::string to_string(OutputStatus s) {
   return name_of(kOutputStatuses, s);
 }
-OutputStatus output_status_from_string(const std::string& text) {
+OutputStatus parse_output_status(const std::string& text) {
   return status_named(kOutputStatuses, text, "output");
 }
 

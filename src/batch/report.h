@@ -22,12 +22,12 @@ namespace reelpack {
 
 enum class RowStatus { Pending, Ok, Skipped, Failed, Interrupted };
 std::string to_string(RowStatus status);  // "pending", "ok", "skipped", "failed", "interrupted"
-RowStatus row_status_from_string(const std::string& text);  // throws ProcessingError
+RowStatus parse_row_status(const std::string& text);  // throws ProcessingError
 
 // Written: encoded; Shared: made from another output's encode; Skipped: up to date.
 enum class OutputStatus { Pending, Written, Shared, Skipped, Failed };
 std::string to_string(OutputStatus status);  // "pending", "written", "shared", "skipped", ...
-OutputStatus output_status_from_string(const std::string& text);  // throws ProcessingError
+OutputStatus parse_output_status(const std::string& text);  // throws ProcessingError
 
 struct OutputResult {
   std::string preset;
