@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -55,26 +54,16 @@ int default_jobs() {
   return std::max(1, available_cores() / 4);
 }
 
-std::string to_string(RowStatus s) {
-  switch (s) {
-    case RowStatus::Pending:
-      return "pending";
-    case RowStatus::Ok:
-      return "ok";
-    case RowStatus::Skipped:
-      return "skipped";
-    case RowStatus::Failed:
-      return "failed";
-    case RowStatus::Interrupted:
-      return "interrupted";
+std::string to_string(OutputAction a) {
+  switch (a) {
+    case OutputAction::Encode:
+      return "encode";
+    case OutputAction::Share:
+      return "share";
+    case OutputAction::Skip:
+      return "skip";
   }
   return "?";
-}
-
-bool BatchReport::ok() const {
-  return !interrupted && std::none_of(rows.begin(), rows.end(), [](const RowResult& r) {
-    return r.status == RowStatus::Failed || r.status == RowStatus::Interrupted;
-  });
 }
 
 namespace {
@@ -105,11 +94,178 @@ json conformance_summary(const json& full) {
   if (!full.is_object()) return nullptr;
   json skipped = json::array();
   for (const auto& r : full.value("rules", json::array())) {
-    if (r.value("status", "") == "skipped") skipped.push_back(r.value("rule", ""));
+    if (r.value("status", "") == to_string(RuleStatus::Skipped))
+      skipped.push_back(r.value("rule", ""));
   }
   return {{"pass", full.value("pass", false)},
           {"failures", full.value("failures", json::array())},
           {"skipped", skipped}};
+}
+
+// How far a row is, from package()'s progress. A smart row's analysis pass is counted as
+// its first tenth (it decodes the input again, at a fraction of an encode's cost).
+double row_fraction(const Progress& p, bool smart) {
+  const double f = std::clamp(static_cast<double>(p.position_us) / p.duration_us, 0.0, 1.0);
+  if (!smart) return f;
+  return p.phase == ProgressPhase::Analysing ? 0.1 * f : 0.1 + 0.9 * f;
+}
+
+// One row's work once it has a plan without error: encode what is not up to date, check
+// what has no check yet, add the covers; each output's state is recorded as soon as it
+// is committed. Fills the row's result as it goes.
+class RowRun {
+ public:
+  RowRun(const BatchOptions& options, const ManifestRow& row, const RowPlan& plan,
+         std::vector<OutputRequest> outputs, RowResult& result)
+      : options_(options), row_(row), plan_(plan), outputs_(std::move(outputs)), r_(result) {}
+
+  // Throws Interrupted, and Error for what fails the whole row.
+  RowStatus run(const std::function<void(double)>& progress) {
+    PackageJob job = sort_outputs();
+    if (!encoded_.empty()) encode(job, progress);
+    bool nonconforming = false;
+    for (const size_t i : to_check_) nonconforming = !check_and_record(i) || nonconforming;
+    if (options_.covers) add_covers();
+    if (failed_ || (options_.strict && nonconforming)) return RowStatus::Failed;
+    return encoded_.empty() ? RowStatus::Skipped : RowStatus::Ok;
+  }
+
+ private:
+  // Up-to-date outputs are skipped (and checked when their check is missing); the job
+  // encodes the others.
+  PackageJob sort_outputs() {
+    PackageJob job = job_for(row_, options_);
+    r_.outputs.resize(outputs_.size());
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      OutputResult& o = r_.outputs[i];
+      o.preset = outputs_[i].preset.name;
+      o.path = outputs_[i].path;
+      if (plan_.outputs[i].action == OutputAction::Skip) {
+        const auto state = read_state(options_.outdir, o.path);
+        o.status = OutputStatus::Skipped;
+        o.size_bytes = state ? state->size_bytes : 0;
+        o.conformance = state ? conformance_summary(state->conformance) : json();
+        // Up to date, but an interrupt cut its check short: only the check is left to do.
+        if (o.conformance.is_null()) to_check_.push_back(i);
+      } else {
+        job.outputs.push_back(outputs_[i]);
+        encoded_.push_back(i);
+      }
+    }
+    return job;
+  }
+
+  void encode(const PackageJob& job, const std::function<void(double)>& progress) {
+    // The row's share never goes back: after a one-pass overflow the analysis of the rest
+    // comes after encoding began.
+    const bool smart = job.reframe == ReframeMode::Smart;
+    double shown = 0;
+    const PackageReport report = package(job, [&](const Progress& p) {
+      if (!progress || p.duration_us <= 0) return;
+      if (const double f = row_fraction(p, smart); f > shown) progress(shown = f);
+    });
+    if (report.analysis.ran) {
+      r_.analysis_cache = report.analysis.cache;
+      r_.cache_pruned_entries = report.analysis.cache_pruned_entries;
+      r_.cache_pruned_bytes = report.analysis.cache_pruned_bytes;
+      for (const std::string& w : report.analysis.warnings) r_.warnings.push_back(w);
+    }
+    for (size_t k = 0; k < encoded_.size(); ++k) {
+      const OutputReport& rep = report.outputs[k];
+      const size_t i = encoded_[k];
+      OutputResult& o = r_.outputs[i];
+      for (const std::string& w : rep.warnings) r_.warnings.push_back(o.preset + ": " + w);
+      if (!rep.ok) {
+        o.status = OutputStatus::Failed;
+        o.error = rep.error;
+        if (!failed_) r_.reason = rep.error;
+        failed_ = true;
+        continue;
+      }
+      o.status = rep.shared_from.empty() ? OutputStatus::Written : OutputStatus::Shared;
+      o.shared_from = rep.shared_from;
+      o.video_shared_from = rep.video_shared_from;
+      o.size_bytes = rep.size_bytes;
+      // Recorded as soon as it is committed, before its check: an interrupt from here on
+      // costs a rerun only the check, not the encode.
+      write_state(
+          options_.outdir, o.path,
+          {plan_.outputs[i].fingerprint, o.size_bytes, row_.input.string(), o.preset, nullptr});
+      to_check_.push_back(i);
+    }
+  }
+
+  // Checks output i against the preset it was made with and records the result: all of
+  // it in the state file, the verdict in the report. False when it does not conform.
+  bool check_and_record(size_t i) {
+    OutputResult& o = r_.outputs[i];
+    json check;
+    try {
+      check = to_json(check_conformance(o.path, outputs_[i].preset));
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const Error& e) {
+      r_.warnings.push_back(o.preset + ": conformance check failed: " + e.what());
+      return true;
+    }
+    o.conformance = conformance_summary(check);
+    write_state(options_.outdir, o.path,
+                {plan_.outputs[i].fingerprint, o.size_bytes, row_.input.string(), o.preset, check});
+    if (!check.value("pass", false) && options_.strict && r_.reason.empty()) {
+      r_.reason = o.path.filename().string() +
+                  " does not conform: " + check["failures"][0].get<std::string>();
+    }
+    return check.value("pass", false);
+  }
+
+  // One search of the input for every output that lacks its cover (or was encoded
+  // again); a cover that fails fails its row, the videos stay.
+  void add_covers() {
+    PackageJob cover_job = job_for(row_, options_);
+    std::vector<size_t> wanting;
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      OutputResult& o = r_.outputs[i];
+      if (o.status == OutputStatus::Failed) continue;
+      const fs::path cover = cover_path(o.path, outputs_[i].preset);
+      std::error_code ec;
+      if (o.status == OutputStatus::Skipped && fs::exists(cover, ec)) {
+        o.cover = cover;
+        continue;
+      }
+      cover_job.outputs.push_back(outputs_[i]);
+      wanting.push_back(i);
+    }
+    if (wanting.empty()) return;
+    try {
+      write_package_covers(cover_job);
+      for (size_t i : wanting)
+        r_.outputs[i].cover = cover_path(r_.outputs[i].path, outputs_[i].preset);
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const Error& e) {
+      if (r_.reason.empty()) r_.reason = std::string("cover: ") + e.what();
+      failed_ = true;
+    }
+  }
+
+  const BatchOptions& options_;
+  const ManifestRow& row_;
+  const RowPlan& plan_;
+  const std::vector<OutputRequest> outputs_;
+  RowResult& r_;
+  std::vector<size_t> encoded_;  // indexes into outputs_, in the job's order
+  std::vector<size_t> to_check_;
+  bool failed_ = false;
+};
+
+// A row's result before it runs: pending.
+RowResult pending_result(const ManifestRow& row) {
+  RowResult r;
+  r.number = row.number;
+  r.line = row.line;
+  r.name = row.name;
+  r.input = row.input;
+  return r;
 }
 
 }  // namespace
@@ -146,8 +302,8 @@ Batch::Batch(BatchOptions options, const PresetLoader& loader)
   }
 }
 
-std::vector<Batch::Output> Batch::outputs_of(const ManifestRow& row) const {
-  std::vector<Output> out;
+std::vector<OutputRequest> Batch::outputs_of(const ManifestRow& row) const {
+  std::vector<OutputRequest> out;
   for (const std::string& token : row.presets) {
     const Preset& p = presets_.at(token);
     out.push_back({p, options_.outdir / (row.name + "." + p.name + "." + p.container)});
@@ -161,8 +317,8 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
   plan.line = row.line;
   plan.name = row.name;
   plan.input = row.input;
-  const std::vector<Output> outputs = outputs_of(row);
-  for (const Output& o : outputs)
+  const std::vector<OutputRequest> outputs = outputs_of(row);
+  for (const OutputRequest& o : outputs)
     plan.outputs.push_back({o.preset.name, o.path, OutputAction::Encode, {}, {}, {}});
 
   std::error_code ec;
@@ -225,11 +381,7 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
 RowResult Batch::run_row(const ManifestRow& row,
                          const std::function<void(double)>& progress) const {
   const auto t0 = std::chrono::steady_clock::now();
-  RowResult r;
-  r.number = row.number;
-  r.line = row.line;
-  r.name = row.name;
-  r.input = row.input;
+  RowResult r = pending_result(row);
   auto finish = [&](RowStatus status, std::string reason = {}) {
     r.status = status;
     if (r.reason.empty()) r.reason = std::move(reason);
@@ -240,146 +392,20 @@ RowResult Batch::run_row(const ManifestRow& row,
   try {
     const RowPlan plan = plan_row(row);
     r.warnings = plan.warnings;
-    const std::vector<Output> outputs = outputs_of(row);
     if (!plan.error.empty()) {
       for (const PlannedOutput& p : plan.outputs) {
-        r.outputs.push_back({p.preset, p.path, "failed", plan.error, 0, {}, {}, nullptr, {}});
+        r.outputs.push_back(
+            {p.preset, p.path, OutputStatus::Failed, plan.error, 0, {}, {}, nullptr, {}});
       }
       return finish(RowStatus::Failed, plan.error);
     }
-
-    // Checks output i against the preset it was made with and records the result: all of
-    // it in the state file, the verdict in the report. False when it does not conform.
-    auto check_and_record = [&](size_t i) {
-      OutputResult& o = r.outputs[i];
-      json check;
-      try {
-        check = to_json(check_conformance(o.path, outputs[i].preset));
-      } catch (const Interrupted&) {
-        throw;
-      } catch (const Error& e) {
-        r.warnings.push_back(o.preset + ": conformance check failed: " + e.what());
-        return true;
-      }
-      o.conformance = conformance_summary(check);
-      write_state(options_.outdir, o.path,
-                  {plan.outputs[i].fingerprint, o.size_bytes, row.input.string(), o.preset, check});
-      if (!check.value("pass", false) && options_.strict && r.reason.empty()) {
-        r.reason = o.path.filename().string() +
-                   " does not conform: " + check["failures"][0].get<std::string>();
-      }
-      return check.value("pass", false);
-    };
-
-    PackageJob job = job_for(row, options_);
-    std::vector<size_t> encoded;  // indexes into outputs, in job order
-    std::vector<size_t> to_check;
-    r.outputs.resize(outputs.size());
-    for (size_t i = 0; i < outputs.size(); ++i) {
-      OutputResult& o = r.outputs[i];
-      o.preset = outputs[i].preset.name;
-      o.path = outputs[i].path;
-      if (plan.outputs[i].action == OutputAction::Skip) {
-        const auto state = read_state(options_.outdir, o.path);
-        o.status = "skipped";
-        o.size_bytes = state ? state->size_bytes : 0;
-        o.conformance = state ? conformance_summary(state->conformance) : json();
-        // Up to date, but an interrupt cut its check short: only the check is left to do.
-        if (o.conformance.is_null()) to_check.push_back(i);
-      } else {
-        job.outputs.push_back({outputs[i].preset, outputs[i].path});
-        encoded.push_back(i);
-      }
-    }
-
-    bool failed = false;
-    if (!encoded.empty()) {
-      // A smart row's analysis pass is counted as its first tenth (it decodes the input
-      // again, at a fraction of an encode's cost). The row's share never goes back: after
-      // a one-pass overflow the analysis of the rest comes after encoding began.
-      const bool smart = job.reframe == ReframeMode::Smart;
-      double shown = 0;
-      const PackageReport report = package(job, [&](const Progress& p) {
-        if (progress && p.duration_us > 0) {
-          const double f = std::clamp(static_cast<double>(p.position_us) / p.duration_us, 0.0, 1.0);
-          const double row = !smart                                ? f
-                             : p.phase == ProgressPhase::Analysing ? 0.1 * f
-                                                                   : 0.1 + 0.9 * f;
-          if (row > shown) progress(shown = row);
-        }
-      });
-      if (report.analysis.ran) {
-        r.analysis_cache = report.analysis.cache;
-        r.cache_pruned_entries = report.analysis.cache_pruned_entries;
-        r.cache_pruned_bytes = report.analysis.cache_pruned_bytes;
-        for (const std::string& w : report.analysis.warnings) r.warnings.push_back(w);
-      }
-      for (size_t k = 0; k < encoded.size(); ++k) {
-        const OutputReport& rep = report.outputs[k];
-        const size_t i = encoded[k];
-        OutputResult& o = r.outputs[i];
-        for (const std::string& w : rep.warnings) r.warnings.push_back(o.preset + ": " + w);
-        if (!rep.ok) {
-          o.status = "failed";
-          o.error = rep.error;
-          if (!failed) r.reason = rep.error;
-          failed = true;
-          continue;
-        }
-        o.status = rep.shared_from.empty() ? "written" : "shared";
-        o.shared_from = rep.shared_from;
-        o.video_shared_from = rep.video_shared_from;
-        o.size_bytes = rep.size_bytes;
-        // Recorded as soon as it is committed, before its check: an interrupt from here on
-        // costs a rerun only the check, not the encode.
-        write_state(
-            options_.outdir, o.path,
-            {plan.outputs[i].fingerprint, o.size_bytes, row.input.string(), o.preset, nullptr});
-        to_check.push_back(i);
-      }
-    }
-    bool nonconforming = false;
-    for (const size_t i : to_check) nonconforming = !check_and_record(i) || nonconforming;
-
-    if (options_.covers) {
-      // One search of the input for every output that lacks its cover (or was encoded
-      // again); a cover that fails fails its row, the videos stay.
-      PackageJob cover_job = job_for(row, options_);
-      std::vector<size_t> wanting;
-      for (size_t i = 0; i < outputs.size(); ++i) {
-        const OutputResult& o = r.outputs[i];
-        if (o.status == "failed") continue;
-        const fs::path cover = cover_path(o.path, outputs[i].preset);
-        std::error_code ec;
-        if (o.status == "skipped" && fs::exists(cover, ec)) {
-          r.outputs[i].cover = cover;
-          continue;
-        }
-        cover_job.outputs.push_back({outputs[i].preset, outputs[i].path});
-        wanting.push_back(i);
-      }
-      if (!wanting.empty()) {
-        try {
-          write_package_covers(cover_job);
-          for (size_t i : wanting)
-            r.outputs[i].cover = cover_path(r.outputs[i].path, outputs[i].preset);
-        } catch (const Interrupted&) {
-          throw;
-        } catch (const Error& e) {
-          if (r.reason.empty()) r.reason = std::string("cover: ") + e.what();
-          failed = true;
-        }
-      }
-    }
-
-    if (failed || (options_.strict && nonconforming)) return finish(RowStatus::Failed);
-    return finish(encoded.empty() ? RowStatus::Skipped : RowStatus::Ok);
+    return finish(RowRun(options_, row, plan, outputs_of(row), r).run(progress));
   } catch (const Interrupted&) {
     return finish(RowStatus::Interrupted, "interrupted; rerun to finish this row");
   } catch (const Error& e) {
     for (OutputResult& o : r.outputs) {
-      if (o.status.empty()) {
-        o.status = "failed";
+      if (o.status == OutputStatus::Pending) {
+        o.status = OutputStatus::Failed;
         o.error = e.what();
       }
     }
@@ -399,14 +425,7 @@ BatchReport Batch::run(const BatchProgressFn& progress) const {
   report.outdir = options_.outdir;
   report.shard = options_.shard;
   report.manifest_rows = manifest_rows();
-  for (const ManifestRow& row : rows_) {
-    RowResult r;
-    r.number = row.number;
-    r.line = row.line;
-    r.name = row.name;
-    r.input = row.input;
-    report.rows.push_back(std::move(r));
-  }
+  for (const ManifestRow& row : rows_) report.rows.push_back(pending_result(row));
   const int jobs = std::clamp(options_.jobs > 0 ? options_.jobs : default_jobs(), 1,
                               std::max<int>(1, static_cast<int>(rows_.size())));
   report.jobs = jobs;
@@ -479,13 +498,10 @@ BatchReport Batch::run(const BatchProgressFn& progress) const {
 nlohmann::json to_json(const RowPlan& plan) {
   json outs = json::array();
   for (const PlannedOutput& o : plan.outputs) {
-    const char* action = o.action == OutputAction::Skip    ? "skip"
-                         : o.action == OutputAction::Share ? "share"
-                                                           : "encode";
     outs.push_back(
         {{"preset", o.preset},
          {"path", o.path.string()},
-         {"action", plan.error.empty() ? action : "fail"},
+         {"action", plan.error.empty() ? to_string(o.action) : "fail"},
          {"same_encode_as", o.same_encode_as.empty() ? json() : json(o.same_encode_as.string())},
          {"same_video_as", o.same_video_as.empty() ? json() : json(o.same_video_as.string())},
          {"fingerprint", o.fingerprint.empty() ? json() : json(o.fingerprint)}});
@@ -497,176 +513,6 @@ nlohmann::json to_json(const RowPlan& plan) {
           {"error", plan.error.empty() ? json() : json(plan.error)},
           {"warnings", plan.warnings},
           {"outputs", outs}};
-}
-
-nlohmann::json summarize_rows(const nlohmann::json& rows) {
-  std::map<std::string, int> by_status, by_output;
-  int nonconforming = 0;
-  for (const auto& r : rows) {
-    ++by_status[r.value("status", "")];
-    for (const auto& o : r.value("outputs", json::array())) {
-      ++by_output[o.value("status", "")];
-      const json& c = o.value("conformance", json());
-      if (c.is_object() && !c.value("pass", true)) ++nonconforming;
-    }
-  }
-  return {{"rows", rows.size()},
-          {"ok", by_status["ok"]},
-          {"skipped", by_status["skipped"]},
-          {"failed", by_status["failed"]},
-          {"interrupted", by_status["interrupted"]},
-          {"pending", by_status["pending"]},
-          {"outputs_written", by_output["written"]},
-          {"outputs_shared", by_output["shared"]},
-          {"outputs_skipped", by_output["skipped"]},
-          {"outputs_failed", by_output["failed"]},
-          {"outputs_nonconforming", nonconforming}};
-}
-
-nlohmann::json to_json(const BatchReport& report) {
-  json rows = json::array();
-  for (const RowResult& r : report.rows) {
-    json outs = json::array();
-    int64_t total = 0;
-    for (const OutputResult& o : r.outputs) {
-      total += o.size_bytes;
-      outs.push_back(
-          {{"preset", o.preset},
-           {"path", o.path.string()},
-           {"status", o.status.empty() ? "pending" : o.status},
-           {"error", o.error.empty() ? json() : json(o.error)},
-           {"size_bytes", o.size_bytes},
-           {"shared_from", o.shared_from.empty() ? json() : json(o.shared_from.string())},
-           {"video_shared_from",
-            o.video_shared_from.empty() ? json() : json(o.video_shared_from.string())},
-           {"conformance", o.conformance},
-           {"cover", o.cover.empty() ? json() : json(o.cover.string())}});
-    }
-    rows.push_back({{"row", r.number},
-                    {"line", r.line},
-                    {"name", r.name},
-                    {"input", r.input.string()},
-                    {"status", to_string(r.status)},
-                    {"reason", r.reason.empty() ? json() : json(r.reason)},
-                    {"warnings", r.warnings},
-                    {"elapsed_seconds", r.elapsed_s},
-                    {"analysis_cache", r.analysis_cache.empty() ? json() : json(r.analysis_cache)},
-                    {"size_bytes", total},
-                    {"outputs", outs}});
-  }
-  const CacheReport& c = report.cache;
-  const json cache = c.dir.empty() ? json()
-                                   : json{{"dir", c.dir.string()},
-                                          {"max_bytes", c.max_bytes},
-                                          {"pruned_entries", c.pruned_entries},
-                                          {"pruned_bytes", c.pruned_bytes},
-                                          {"pruned_temporaries", c.pruned_temporaries},
-                                          {"entries", c.entries},
-                                          {"size_bytes", c.size_bytes},
-                                          {"warnings", c.warnings}};
-  return {{"reelpack_version", REELPACK_VERSION},
-          {"manifest", report.manifest.string()},
-          {"outdir", report.outdir.string()},
-          {"manifest_rows", report.manifest_rows},
-          {"shard", {{"index", report.shard.index}, {"count", report.shard.count}}},
-          {"jobs", report.jobs},
-          {"elapsed_seconds", report.elapsed_s},
-          {"interrupted", report.interrupted},
-          {"ok", report.ok()},
-          {"summary", summarize_rows(rows)},
-          {"cache", cache},
-          {"rows", rows}};
-}
-
-void write_report(const BatchReport& report, const fs::path& path) {
-  write_file_atomically(path, to_json(report).dump(2) + "\n");
-}
-
-MergedReport merge_reports(const fs::path& outdir) {
-  static const std::regex kName(R"(report\.shard-(\d+)-of-(\d+)\.json)");
-  std::map<int, std::vector<std::pair<int, fs::path>>> by_count;  // N -> (K, file)
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(outdir, ec)) {
-    std::smatch m;
-    const std::string name = entry.path().filename().string();
-    if (std::regex_match(name, m, kName)) {
-      by_count[std::stoi(m[2].str())].emplace_back(std::stoi(m[1].str()), entry.path());
-    }
-  }
-  if (ec) throw UsageError(outdir.string() + ": cannot read the folder (" + ec.message() + ")");
-  if (by_count.empty()) {
-    throw UsageError(outdir.string() +
-                     ": no report.shard-K-of-N.json to merge; run the shards "
-                     "with --shard first");
-  }
-  if (by_count.size() > 1) {
-    throw UsageError(outdir.string() + ": shard reports of different shard counts (" +
-                     std::to_string(by_count.begin()->first) + " and " +
-                     std::to_string(by_count.rbegin()->first) +
-                     "); remove the reports of the older run and merge again");
-  }
-  const int count = by_count.begin()->first;
-  auto files = by_count.begin()->second;
-  std::sort(files.begin(), files.end());
-
-  MergedReport merged;
-  json rows = json::array();
-  json first;
-  std::set<int> seen;
-  bool interrupted = false;
-  double elapsed = 0;
-  json cache;  // the shards' pruning added up; null when no shard used a cache
-  for (const auto& [index, file] : files) {
-    std::ifstream in(file, std::ios::binary);
-    json j;
-    try {
-      j = json::parse(in);
-    } catch (const json::exception& e) {
-      throw ProcessingError(file.string() + ": not a readable report (" + e.what() + ")");
-    }
-    if (first.is_null()) first = j;
-    seen.insert(index);
-    merged.files.push_back(file);
-    interrupted = interrupted || j.value("interrupted", false);
-    elapsed = std::max(elapsed, j.value("elapsed_seconds", 0.0));
-    if (const json c = j.value("cache", json()); c.is_object()) {
-      if (cache.is_null()) {
-        cache = {{"dir", c.value("dir", "")},
-                 {"max_bytes", c.value("max_bytes", int64_t{0})},
-                 {"pruned_entries", 0},
-                 {"pruned_bytes", int64_t{0}},
-                 {"pruned_temporaries", 0}};
-      }
-      for (const char* k : {"pruned_entries", "pruned_bytes", "pruned_temporaries"}) {
-        cache[k] = cache[k].get<int64_t>() + c.value(k, int64_t{0});
-      }
-    }
-    for (auto& r : j.value("rows", json::array())) rows.push_back(r);
-  }
-  std::sort(rows.begin(), rows.end(),
-            [](const json& a, const json& b) { return a.value("row", 0) < b.value("row", 0); });
-  for (int k = 0; k < count; ++k) {
-    if (!seen.count(k)) merged.missing_shards.push_back(k);
-  }
-  json sources = json::array();
-  for (const auto& f : merged.files) sources.push_back(f.filename().string());
-  const json summary = summarize_rows(rows);
-  const bool ok = !interrupted && merged.missing_shards.empty() && summary["failed"] == 0 &&
-                  summary["interrupted"] == 0 && summary["pending"] == 0;
-  merged.report = {{"reelpack_version", REELPACK_VERSION},
-                   {"manifest", first.value("manifest", "")},
-                   {"outdir", outdir.string()},
-                   {"manifest_rows", first.value("manifest_rows", 0)},
-                   {"shard", {{"index", nullptr}, {"count", count}}},
-                   {"merged_from", sources},
-                   {"missing_shards", merged.missing_shards},
-                   {"elapsed_seconds", elapsed},
-                   {"interrupted", interrupted},
-                   {"ok", ok},
-                   {"summary", summary},
-                   {"cache", cache},
-                   {"rows", rows}};
-  return merged;
 }
 
 }  // namespace reelpack

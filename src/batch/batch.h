@@ -7,7 +7,7 @@
 //   o.outdir = "out";
 //   Batch batch(o);                              // reads the manifest, loads every preset
 //   BatchReport r = batch.run(on_progress);      // never throws for a bad row
-//   write_report(r, o.outdir / o.shard.report_name());
+//   write_report(r, o.outdir / o.shard.report_name());   // batch/report.h
 //
 // Work is done once: a row's input is decoded once for all its presets, presets that
 // encode identically share one encode (package()), and an output whose fingerprint
@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "batch/manifest.h"
+#include "batch/report.h"
 #include "batch/shard.h"
 #include "package/package.h"
 #include "presets/preset.h"
@@ -64,6 +65,7 @@ int available_cores();
 int default_jobs();
 
 enum class OutputAction { Encode, Share, Skip };
+std::string to_string(OutputAction action);  // "encode", "share", "skip"
 
 struct PlannedOutput {
   std::string preset;
@@ -85,37 +87,6 @@ struct RowPlan {
   std::vector<PlannedOutput> outputs;
 };
 
-enum class RowStatus { Pending, Ok, Skipped, Failed, Interrupted };
-std::string to_string(RowStatus status);  // "pending", "ok", "skipped", "failed", "interrupted"
-
-struct OutputResult {
-  std::string preset;
-  std::filesystem::path path;
-  std::string
-      status;  // "written", "shared" (made from another output's encode), "skipped", "failed"
-  std::string error;
-  int64_t size_bytes = 0;
-  std::filesystem::path shared_from;
-  std::filesystem::path video_shared_from;  // its video packets came from this output's encode
-  nlohmann::json conformance;   // {"pass", "failures", "skipped"}; null when not checked
-  std::filesystem::path cover;  // with BatchOptions::covers: the cover beside it, once there
-};
-
-struct RowResult {
-  int number = 0;
-  int line = 0;
-  std::string name;
-  std::filesystem::path input;
-  RowStatus status = RowStatus::Pending;
-  std::string reason;  // why it failed (or was interrupted)
-  std::vector<std::string> warnings;
-  double elapsed_s = 0;
-  std::string analysis_cache;    // smart rows: "hit", "miss" or "off"; empty: no analysis
-  int cache_pruned_entries = 0;  // removed from the cache after this row stored its analysis
-  int64_t cache_pruned_bytes = 0;
-  std::vector<OutputResult> outputs;
-};
-
 struct BatchProgress {
   int rows_total = 0;
   int rows_done = 0;
@@ -126,32 +97,6 @@ struct BatchProgress {
 };
 // Called from the worker threads, one call at a time (never concurrently).
 using BatchProgressFn = std::function<void(const BatchProgress&)>;
-
-// The analysis cache over a run: what pruning removed (after the rows' stores and in the
-// pass at the end) and what the cache held at the end.
-struct CacheReport {
-  std::filesystem::path dir;  // empty: the run used no cache
-  int64_t max_bytes = 0;      // 0: no cap
-  int pruned_entries = 0;
-  int64_t pruned_bytes = 0;
-  int pruned_temporaries = 0;  // stale temporaries (reframe/analysis_cache.h)
-  int entries = 0;             // after the last pass (none when interrupted)
-  int64_t size_bytes = 0;
-  std::vector<std::string> warnings;  // the pass at the end (the rows' go on their rows)
-};
-
-struct BatchReport {
-  std::filesystem::path manifest;
-  std::filesystem::path outdir;
-  Shard shard;
-  int manifest_rows = 0;
-  int jobs = 1;
-  double elapsed_s = 0;
-  bool interrupted = false;
-  std::vector<RowResult> rows;  // the shard's rows, in manifest order
-  CacheReport cache;
-  bool ok() const;  // no row failed or was interrupted
-};
 
 class Batch {
  public:
@@ -170,11 +115,7 @@ class Batch {
   BatchReport run(const BatchProgressFn& progress = {}) const;
 
  private:
-  struct Output {
-    Preset preset;
-    std::filesystem::path path;
-  };
-  std::vector<Output> outputs_of(const ManifestRow& row) const;
+  std::vector<OutputRequest> outputs_of(const ManifestRow& row) const;
   RowResult run_row(const ManifestRow& row, const std::function<void(double)>& progress) const;
 
   BatchOptions options_;
@@ -184,20 +125,5 @@ class Batch {
 };
 
 nlohmann::json to_json(const RowPlan& plan);
-nlohmann::json to_json(const BatchReport& report);
-// Counts over a report's "rows" (also for merged reports).
-nlohmann::json summarize_rows(const nlohmann::json& rows);
-// Writes the report as JSON through a temporary renamed into place.
-void write_report(const BatchReport& report, const std::filesystem::path& path);
-
-// Combines OUTDIR/report.shard-K-of-N.json into one report (rows in manifest order, counts
-// recomputed, missing shards listed). Throws UsageError when there is nothing to merge or
-// the shard reports disagree on N.
-struct MergedReport {
-  nlohmann::json report;
-  std::vector<std::filesystem::path> files;
-  std::vector<int> missing_shards;
-};
-MergedReport merge_reports(const std::filesystem::path& outdir);
 
 }  // namespace reelpack

@@ -203,6 +203,33 @@ int CsvReader::get() {
   return c;
 }
 
+// After an opening quote: the field up to the closing quote ("" is a quote, line breaks
+// are kept), then the separator after it, which it returns.
+int CsvReader::read_quoted(std::string& field) {
+  const int quote_line = line_;
+  while (true) {
+    const int c = get();
+    if (c == EOF) {
+      throw UsageError(name_ + " line " + std::to_string(quote_line) +
+                       ": a quoted field is never closed (missing '\"')");
+    }
+    if (c == '\n') ++line_;
+    if (c == '"') {
+      if (in_.peek() != '"') break;
+      in_.get();
+    }
+    field += static_cast<char>(c);
+  }
+  int c = get();
+  while (c == ' ' || c == '\t') c = get();
+  if (c != ',' && c != '\n' && c != EOF) {
+    throw UsageError(name_ + " line " + std::to_string(line_) +
+                     ": unexpected text after a closing quote; a quote inside a quoted "
+                     "field is written \"\"");
+  }
+  return c;
+}
+
 bool CsvReader::next(std::vector<std::string>& fields, int& line) {
   while (true) {
     fields.clear();
@@ -227,34 +254,10 @@ bool CsvReader::next(std::vector<std::string>& fields, int& line) {
         continue;
       }
       if (c == '"' && trim(field).empty() && !quoted) {
-        // A quoted field: up to the closing quote; "" is a quote; line breaks are kept.
+        // A quoted field: whatever it holds, up to its closing quote.
         quoted = true;
         field.clear();
-        const int quote_line = line_;
-        while (true) {
-          c = get();
-          if (c == EOF) {
-            throw UsageError(name_ + " line " + std::to_string(quote_line) +
-                             ": a quoted field is never closed (missing '\"')");
-          }
-          if (c == '\n') ++line_;
-          if (c == '"') {
-            if (in_.peek() == '"') {
-              in_.get();
-              field += '"';
-              continue;
-            }
-            break;
-          }
-          field += static_cast<char>(c);
-        }
-        c = get();
-        while (c == ' ' || c == '\t') c = get();
-        if (c != ',' && c != '\n' && c != EOF) {
-          throw UsageError(name_ + " line " + std::to_string(line_) +
-                           ": unexpected text after a closing quote; a quote inside a quoted "
-                           "field is written \"\"");
-        }
+        c = read_quoted(field);
         continue;
       }
       if (c == '"' && !quoted) {

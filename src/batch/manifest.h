@@ -58,6 +58,7 @@ class CsvReader {
 
  private:
   int get();
+  int read_quoted(std::string& field);
   std::istream& in_;
   std::string name_;
   int line_ = 1;

@@ -9,7 +9,6 @@
 #endif
 
 #include "batch/batch.h"
-#include "batch/state.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
@@ -83,83 +82,86 @@ class BatchProgressLine {
   bool drawn_ = false;
 };
 
+// "2 new", "3 (1 shared), 1 skipped", ... for a row's outputs.
+std::string outputs_cell(const RowResult& r) {
+  int written = 0, shared = 0, skipped = 0, failed = 0;
+  for (const OutputResult& o : r.outputs) {
+    written += o.status == OutputStatus::Written;
+    shared += o.status == OutputStatus::Shared;
+    skipped += o.status == OutputStatus::Skipped;
+    failed += o.status == OutputStatus::Failed;
+  }
+  std::string outputs;
+  auto add = [&](int n, const char* what) {
+    if (!n) return;
+    if (!outputs.empty()) outputs += ", ";
+    outputs += std::to_string(n) + what;
+  };
+  add(written + shared, shared ? "" : " new");
+  if (shared) outputs += " (" + std::to_string(shared) + " shared)";
+  add(skipped, " skipped");
+  add(failed, " failed");
+  return outputs.empty() ? "-" : outputs;
+}
+
+// "-" (none checked), "pass", or "2 fail"; adds the failures to `nonconforming`.
+std::string conformance_cell(const RowResult& r, std::vector<std::string>& nonconforming) {
+  int fails = 0, checked = 0;
+  for (const OutputResult& o : r.outputs) {
+    const json& c = o.conformance;
+    if (!c.is_object()) continue;
+    ++checked;
+    if (c.value("pass", true)) continue;
+    ++fails;
+    for (const auto& f : c.value("failures", json::array())) {
+      nonconforming.push_back(o.path.filename().string() + ": " + f.get<std::string>());
+    }
+  }
+  return checked == 0 ? "-" : fails ? std::to_string(fails) + " fail" : "pass";
+}
+
+void print_summary(const BatchReport& report, std::ostream& out) {
+  const ReportSummary s = summarize(report.rows);
+  out << s.rows << " rows: " << s.ok << " ok, " << s.skipped << " skipped, " << s.failed
+      << " failed";
+  if (s.interrupted || s.pending) out << ", " << s.interrupted + s.pending << " not finished";
+  out << "; outputs: " << s.outputs_written << " encoded, " << s.outputs_shared << " shared, "
+      << s.outputs_skipped << " up to date, " << s.outputs_failed << " failed, "
+      << s.outputs_nonconforming << " nonconforming\n";
+  const CacheReport& cache = report.cache;
+  if (cache.dir.empty()) return;
+  for (const auto& w : cache.warnings) out << "warning: " << w << "\n";
+  if (cache.pruned_entries > 0) {
+    out << "analysis cache " << cache.dir.string() << ": removed " << cache.pruned_entries
+        << " least recently used " << (cache.pruned_entries == 1 ? "entry" : "entries") << " ("
+        << human_size(cache.pruned_bytes) << ") to keep it under " << (cache.max_bytes >> 20)
+        << " MB\n";
+  }
+}
+
 // The report as a table: one line per row, then the outputs that fail their check.
-void print_table(const json& report, std::ostream& out) {
+void print_table(const BatchReport& report, std::ostream& out) {
   char line[512];
   std::snprintf(line, sizeof line, "%5s  %-24s %-11s %8s  %-18s %9s  %-12s %s\n", "row", "name",
                 "status", "time", "outputs", "size", "conformance", "reason");
   out << line;
   std::vector<std::string> nonconforming, warnings;
-  for (const json& r : report.value("rows", json::array())) {
-    int written = 0, shared = 0, skipped = 0, failed = 0, fails = 0, checked = 0;
-    for (const json& o : r.value("outputs", json::array())) {
-      const std::string s = o.value("status", "");
-      written += s == "written";
-      shared += s == "shared";
-      skipped += s == "skipped";
-      failed += s == "failed";
-      const json& c = o.value("conformance", json());
-      if (c.is_object()) {
-        ++checked;
-        if (!c.value("pass", true)) {
-          ++fails;
-          for (const auto& f : c.value("failures", json::array())) {
-            nonconforming.push_back(fs::path(o.value("path", "")).filename().string() + ": " +
-                                    f.get<std::string>());
-          }
-        }
-      }
-    }
-    std::string outputs;
-    auto add = [&](int n, const char* what) {
-      if (!n) return;
-      if (!outputs.empty()) outputs += ", ";
-      outputs += std::to_string(n) + what;
-    };
-    add(written + shared, shared ? "" : " new");
-    if (shared) outputs += " (" + std::to_string(shared) + " shared)";
-    add(skipped, " skipped");
-    add(failed, " failed");
-    if (outputs.empty()) outputs = "-";
-    const std::string conformance = checked == 0 ? "-"
-                                    : fails      ? std::to_string(fails) + " fail"
-                                                 : "pass";
+  for (const RowResult& r : report.rows) {
+    const std::string outputs = outputs_cell(r);
+    const std::string conformance = conformance_cell(r, nonconforming);
+    int64_t size = 0;
+    for (const OutputResult& o : r.outputs) size += o.size_bytes;
     char secs[32];
-    std::snprintf(secs, sizeof secs, "%.1f s", r.value("elapsed_seconds", 0.0));
-    const json& reason = r.value("reason", json());
-    std::snprintf(line, sizeof line, "%5d  %-24s %-11s %8s  %-18s %9s  %-12s ", r.value("row", 0),
-                  r.value("name", "").c_str(), r.value("status", "").c_str(), secs, outputs.c_str(),
-                  human_size(r.value("size_bytes", int64_t{0})).c_str(), conformance.c_str());
-    out << line << (reason.is_string() ? reason.get<std::string>() : "") << "\n";
-    for (const auto& w : r.value("warnings", json::array())) {
-      warnings.push_back(r.value("name", "") + ": " + w.get<std::string>());
-    }
+    std::snprintf(secs, sizeof secs, "%.1f s", r.elapsed_s);
+    std::snprintf(line, sizeof line, "%5d  %-24s %-11s %8s  %-18s %9s  %-12s ", r.number,
+                  r.name.c_str(), to_string(r.status).c_str(), secs, outputs.c_str(),
+                  human_size(size).c_str(), conformance.c_str());
+    out << line << r.reason << "\n";
+    for (const auto& w : r.warnings) warnings.push_back(r.name + ": " + w);
   }
   for (const auto& w : warnings) out << "warning: " << w << "\n";
   for (const auto& n : nonconforming) out << "nonconforming: " << n << "\n";
-  const json& s = report["summary"];
-  out << s.value("rows", 0) << " rows: " << s.value("ok", 0) << " ok, " << s.value("skipped", 0)
-      << " skipped, " << s.value("failed", 0) << " failed";
-  if (s.value("interrupted", 0) || s.value("pending", 0)) {
-    out << ", " << s.value("interrupted", 0) + s.value("pending", 0) << " not finished";
-  }
-  out << "; outputs: " << s.value("outputs_written", 0) << " encoded, "
-      << s.value("outputs_shared", 0) << " shared, " << s.value("outputs_skipped", 0)
-      << " up to date, " << s.value("outputs_failed", 0) << " failed, "
-      << s.value("outputs_nonconforming", 0) << " nonconforming\n";
-  const json& cache = report.value("cache", json());
-  if (cache.is_object()) {
-    for (const auto& w : cache.value("warnings", json::array())) {
-      out << "warning: " << w.get<std::string>() << "\n";
-    }
-    const int pruned = cache.value("pruned_entries", 0);
-    if (pruned > 0) {
-      out << "analysis cache " << cache.value("dir", "") << ": removed " << pruned
-          << " least recently used " << (pruned == 1 ? "entry" : "entries") << " ("
-          << human_size(cache.value("pruned_bytes", int64_t{0})) << ") to keep it under "
-          << (cache.value("max_bytes", int64_t{0}) >> 20) << " MB\n";
-    }
-  }
+  print_summary(report, out);
 }
 
 void print_dry_run(const Batch& batch, bool json_out) {
@@ -252,9 +254,9 @@ void keep_freed_memory_for_next_rows() {
 int merge(const fs::path& outdir, bool json_out) {
   const MergedReport merged = merge_reports(outdir);
   const fs::path path = outdir / "report.json";
-  write_file_atomically(path, merged.report.dump(2) + "\n");
+  write_report(merged, path);
   if (json_out) {
-    std::cout << merged.report.dump(2) << "\n";
+    std::cout << to_json(merged).dump(2) << "\n";
   } else {
     print_table(merged.report, std::cout);
     std::cout << "merged " << merged.files.size() << " shard report(s) into " << path.string()
@@ -264,16 +266,13 @@ int merge(const fs::path& outdir, bool json_out) {
     std::string list;
     for (int k : merged.missing_shards) list += (list.empty() ? "" : ", ") + std::to_string(k);
     std::cerr << "reelpack: error: " << outdir.string() << ": no report from shard(s) " << list
-              << " of " << merged.report["shard"]["count"].get<int>()
+              << " of " << merged.report.shard.count
               << "; run them (or rerun them) and merge again\n";
   }
-  return merged.report.value("ok", false) ? kExitOk : kExitProcessing;
+  return merged.ok() ? kExitOk : kExitProcessing;
 }
 
-}  // namespace
-
-int cmd_batch(const Args& args) {
-  po::options_description opts("Options");
+void describe_options(po::options_description& opts) {
   opts.add_options()("help,h", "show this help")(
       "output,o", po::value<std::string>()->value_name("DIR"),
       "output folder: <name>.<preset>.mp4, report.json and .reelpack/ (state)")(
@@ -305,41 +304,10 @@ int cmd_batch(const Args& args) {
       "merge-reports", po::value<std::string>()->value_name("DIR"),
       "merge DIR/report.shard-K-of-N.json into DIR/report.json and print it")(
       "verbose,v", "show FFmpeg's own warnings");
-  const auto parsed = parse_verb(
-      "batch", args, opts, "manifest",
-      {"reelpack batch MANIFEST -o OUTDIR [-j JOBS] [--shard K/N | --shard auto] [--force]\n"
-       "                      [--dry-run] [--json] [--SECTION.KEY VALUE ...]\n"
-       "       reelpack batch --merge-reports OUTDIR",
-       "Packages every row of MANIFEST (CSV with a header row, or JSON Lines) for its presets:\n"
-       "  input,presets,ranges,reframe,subtitles,title,episode,name\n"
-       "  ep01.mov,tiktok;douyin;youtube-shorts,,,,My Drama,1,my-drama-e01\n"
-       "Paths are relative to the manifest's folder; presets and ranges are separated by ';'.\n"
-       "subtitles is an SRT or WebVTT file, FILE or FILE:LANG (ISO 639-2, e.g. ep01.srt:eng):\n"
-       "a soft mov_text track timed with the ranges, burnt in too with --burn-subtitles.\n"
-       "Each input is decoded once; presets that encode identically share one encode. Outputs\n"
-       "up to date with the last run (same input content, preset values, ranges, reframe,\n"
-       "metadata, reelpack version) are skipped, so an interrupted batch resumes on rerun.\n"
-       "A bad row fails alone. Every output is checked against its preset (`reelpack check`).\n"
-       "Smart-reframe analyses are cached (OUTDIR/.reelpack-cache/) by input content and\n"
-       "settings, so --force, reruns and other presets of the same input skip the analysis;\n"
-       "the least recently used entries are removed to keep it under --cache-max (256 MB).\n"
-       "The report goes to OUTDIR/report.json (report.shard-K-of-N.json for a shard).\n"
-       "Exit codes: 1 when any row failed, 2 for a malformed manifest.",
-       "  reelpack batch season1.csv -o out/\n"
-       "  reelpack batch season1.jsonl -o out/ -j 4 --video.crf 20\n"
-       "  reelpack batch season1.csv -o out/ --dry-run\n"
-       "  reelpack batch season1.csv -o out/ --force --cache-dir /shared/reelpack-cache\n"
-       "  reelpack batch season1.csv -o out/ --burn-subtitles --cover\n"
-       "  reelpack batch season1.csv -o /shared/out --shard 3/8\n"
-       "  reelpack batch season1.csv -o /shared/out --shard auto --shard-count 8   # k8s Indexed "
-       "Job\n"
-       "  reelpack batch --merge-reports /shared/out\n"});
-  if (!parsed) return kExitOk;
-  const po::variables_map& vm = *parsed;
-  if (vm.count("verbose")) set_verbosity(1);
-  const bool json_out = vm.count("json") > 0;
-  if (vm.count("merge-reports")) return merge(vm["merge-reports"].as<std::string>(), json_out);
+}
 
+// The options of a run (or a dry run) from its command line.
+BatchOptions batch_options(const po::variables_map& vm) {
   if (!vm.count("manifest"))
     throw UsageError("reelpack batch: no MANIFEST; see `reelpack batch --help`");
   if (!vm.count("output")) throw UsageError("reelpack batch: no output folder; add -o DIR");
@@ -376,9 +344,12 @@ int cmd_batch(const Args& args) {
     throw UsageError("reelpack batch: --shard-count only goes with --shard auto");
   }
   o.overrides = preset_overrides(vm);
+  return o;
+}
 
+int run_batch(const BatchOptions& o, bool dry_run, bool json_out) {
   const Batch batch(o);
-  if (vm.count("dry-run")) {
+  if (dry_run) {
     print_dry_run(batch, json_out);
     return kExitOk;
   }
@@ -395,11 +366,10 @@ int cmd_batch(const Args& args) {
         "(report: " +
         report_path.string() + ")");
   }
-  const json j = to_json(report);
   if (json_out) {
-    std::cout << j.dump(2) << "\n";
+    std::cout << to_json(report).dump(2) << "\n";
   } else {
-    print_table(j, std::cout);
+    print_table(report, std::cout);
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.1f", report.elapsed_s);
     std::cout << "batch of " << report.rows.size() << " rows";
@@ -408,6 +378,50 @@ int cmd_batch(const Args& args) {
               << " job(s); report: " << report_path.string() << "\n";
   }
   return report.ok() ? kExitOk : kExitProcessing;
+}
+
+}  // namespace
+
+int cmd_batch(const Args& args) {
+  po::options_description opts("Options");
+  describe_options(opts);
+  const auto parsed = parse_verb(
+      "batch", args, opts, "manifest",
+      {"reelpack batch MANIFEST -o OUTDIR [-j JOBS] [--shard K/N | --shard auto] [--force]\n"
+       "                      [--dry-run] [--json] [--SECTION.KEY VALUE ...]\n"
+       "       reelpack batch --merge-reports OUTDIR",
+       "Packages every row of MANIFEST (CSV with a header row, or JSON Lines) for its presets:\n"
+       "  input,presets,ranges,reframe,subtitles,title,episode,name\n"
+       "  ep01.mov,tiktok;douyin;youtube-shorts,,,,My Drama,1,my-drama-e01\n"
+       "Paths are relative to the manifest's folder; presets and ranges are separated by ';'.\n"
+       "subtitles is an SRT or WebVTT file, FILE or FILE:LANG (ISO 639-2, e.g. ep01.srt:eng):\n"
+       "a soft mov_text track timed with the ranges, burnt in too with --burn-subtitles.\n"
+       "Each input is decoded once; presets that encode identically share one encode. Outputs\n"
+       "up to date with the last run (same input content, preset values, ranges, reframe,\n"
+       "metadata, reelpack version) are skipped, so an interrupted batch resumes on rerun.\n"
+       "A bad row fails alone. Every output is checked against its preset (`reelpack check`).\n"
+       "Smart-reframe analyses are cached (OUTDIR/.reelpack-cache/) by input content and\n"
+       "settings, so --force, reruns and other presets of the same input skip the analysis;\n"
+       "the least recently used entries are removed to keep it under --cache-max (256 MB).\n"
+       "The report goes to OUTDIR/report.json (report.shard-K-of-N.json for a shard).\n"
+       "Exit codes: 1 when any row failed, 2 for a malformed manifest.",
+       "  reelpack batch season1.csv -o out/\n"
+       "  reelpack batch season1.jsonl -o out/ -j 4 --video.crf 20\n"
+       "  reelpack batch season1.csv -o out/ --dry-run\n"
+       "  reelpack batch season1.csv -o out/ --force --cache-dir /shared/reelpack-cache\n"
+       "  reelpack batch season1.csv -o out/ --burn-subtitles --cover\n"
+       "  reelpack batch season1.csv -o /shared/out --shard 3/8\n"
+       "  reelpack batch season1.csv -o /shared/out --shard auto --shard-count 8   # k8s Indexed "
+       "Job\n"
+       "  reelpack batch --merge-reports /shared/out\n"});
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
+  if (vm.count("verbose")) set_verbosity(1);
+  const bool json_out = vm.count("json") > 0;
+  if (vm.count("merge-reports")) return merge(vm["merge-reports"].as<std::string>(), json_out);
+
+  const BatchOptions o = batch_options(vm);
+  return run_batch(o, vm.count("dry-run") > 0, json_out);
 }
 
 }  // namespace reelpack::cli
