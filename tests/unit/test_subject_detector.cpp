@@ -11,7 +11,7 @@
 #include "analysis/subject_detector.h"
 #include "core/error.h"
 #include "support/drawn_face.h"
-#include "support/media.h"
+#include "support/files.h"
 
 using namespace reelpack;
 using reelpack::test::draw_face;
