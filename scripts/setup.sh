@@ -15,6 +15,7 @@ packages=(
   libopencv-dev opencv-data libboost-program-options-dev catch2 nlohmann-json3-dev
   espeak-ng fonts-dejavu-core time
   python3-yaml  # tests/media/test_docs_examples.cpp reads docs/k8s-indexed-job.yaml
+  clang-format  # .ci/run checks the formatting (Debian 12: clang-format 14)
 )
 
 missing=()

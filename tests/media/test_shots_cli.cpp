@@ -302,7 +302,8 @@ TEST_CASE("at 29.97 fps the seconds are the frames' own times", "[shots][cut][nt
   }
 }
 
-TEST_CASE("a fade through black is one boundary inside the fade", "[shots][fade]") {
+TEST_CASE("a fade through black in an encoded clip is one boundary inside the fade",
+          "[shots][fade]") {
   TempDir dir;
   SECTION("half a second out, half a second in") {
     // A: frames 0..89, darkening from frame 75; B: frames 90..179, brightening until 104.

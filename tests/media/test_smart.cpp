@@ -28,6 +28,7 @@ extern "C" {
 #include "support/drawn_clip.h"
 #include "support/drawn_face.h"
 #include "support/media.h"
+#include "support/skip.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -904,12 +905,14 @@ TEST_CASE("without the BlazeFace model the Haar cascades do the work, and a note
   const double share =
       inside_share(read_rows(csv), [](int f) { return face_box(face_at(f), kFaceH); });
   CHECK(share >= 0.98);
+}
 
-  // With the model installed (scripts/setup.sh), BlazeFace runs and no note is printed.
-  if (reelpack::find_blazeface_model().empty()) {
-    WARN("BlazeFace is not installed (scripts/setup.sh): its run is skipped");
-    return;
-  }
+TEST_CASE("with the BlazeFace model installed, BlazeFace does the work and no note is printed",
+          "[smart][blazeface]") {
+  REELPACK_SKIP_IF(reelpack::find_blazeface_model().empty(),
+                   "BlazeFace is not installed (scripts/setup.sh installs it)");
+  TempDir dir;
+  const fs::path clip = drawn_clip(dir / "scene.mp4", kFrames, draw_scene);
   const RunResult b =
       run_reelpack(std::vector<std::string>{"package", clip.string(), "-p", "tiktok", "-o",
                                             (dir / "b").string(), "--reframe", "smart", "--json"} +

@@ -11,23 +11,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 namespace reelpack::test {
 namespace fs = std::filesystem;
-
-TempDir::TempDir() {
-  std::random_device rd;
-  path_ = fs::temp_directory_path() /
-          ("reelpack-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-  fs::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
 
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
@@ -80,18 +67,6 @@ fs::path make_clip(const fs::path& out, const std::string& ffmpeg_args) {
   INFO("ffmpeg " << ffmpeg_args << "\n" << r.err);
   REQUIRE(r.exit_code == 0);
   return out;
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  INFO("reading " << path);
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
 }
 
 nlohmann::json ffprobe(const fs::path& file) {
@@ -281,15 +256,6 @@ std::optional<long long> bytes_read_by(const std::string& command) {
       total += std::stoll(n);
   }
   return total;
-}
-
-std::vector<std::string> list_dir(const fs::path& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 }  // namespace reelpack::test

@@ -1,5 +1,6 @@
-// Test support: temporary folders, media generated with ffmpeg's lavfi sources, facts
-// read back with ffprobe, and the reelpack binary run as a user runs it.
+// Test support for media tests: media generated with ffmpeg's lavfi sources, facts read
+// back with ffprobe, and the reelpack binary run as a user runs it (temporary folders and
+// files: support/files.h).
 //
 //   TempDir dir;
 //   auto clip = make_clip(dir / "in.mp4",
@@ -15,21 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "support/files.h"
+
 namespace reelpack::test {
-
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 struct RunResult {
   int exit_code = -1;
@@ -45,11 +34,6 @@ RunResult run_reelpack(const std::vector<std::string>& args);
 // (in the background, with signals).
 std::string reelpack_command(const std::vector<std::string>& args);
 std::string shell_quote(const std::string& s);
-
-// Writes `text` to `path` (bytes as given), creating its folder first.
-void write_file(const std::filesystem::path& path, const std::string& text);
-// The JSON document in `path`; REQUIREs that the file opens.
-nlohmann::json read_json(const std::filesystem::path& path);
 
 // Runs `ffmpeg -y -v error <args> <out>`; REQUIREs success; returns out.
 std::filesystem::path make_clip(const std::filesystem::path& out, const std::string& ffmpeg_args);
@@ -106,8 +90,5 @@ std::vector<double> frame_luma_means(const std::filesystem::path& file);
 // Bytes that `command` (and its children) read with read(2)/pread64(2), counted by
 // strace; nullopt when strace is missing or not permitted here.
 std::optional<long long> bytes_read_by(const std::string& command);
-
-// Files in `dir` (names only), to check nothing partial is left behind.
-std::vector<std::string> list_dir(const std::filesystem::path& dir);
 
 }  // namespace reelpack::test

@@ -14,7 +14,7 @@
 
 #include "core/atomic_file.h"
 #include "reframe/analysis_cache.h"
-#include "support/media.h"
+#include "support/files.h"
 
 namespace fs = std::filesystem;
 using namespace reelpack;

@@ -18,7 +18,7 @@
 #include "core/error.h"
 #include "core/geometry.h"
 #include "reframe/crop_path_io.h"
-#include "support/media.h"
+#include "support/files.h"
 
 using namespace reelpack;
 

@@ -9,7 +9,7 @@
 #include "batch/manifest.h"
 #include "batch/shard.h"
 #include "core/error.h"
-#include "support/media.h"
+#include "support/files.h"
 
 using namespace reelpack;
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include "core/units.h"
 #include "presets/preset.h"
 #include "presets/schema.h"
-#include "support/media.h"
+#include "support/files.h"
 
 using namespace reelpack;
 namespace fs = std::filesystem;
