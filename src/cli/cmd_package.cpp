@@ -43,25 +43,51 @@ std::string human_size(int64_t bytes) {
   }
   return buf;
 }
+
+// Where the analysis of a --reframe smart run came from, when that is news.
+void print_analysis_notes(const AnalysisReport& analysis) {
+  for (const auto& w : analysis.warnings) std::cerr << "reelpack: warning: " << w << "\n";
+  if (analysis.cache == "hit") {
+    std::cerr << "  analysis read from the cache (" << analysis.cache_file.string() << ")\n";
+  }
+  if (analysis.cache_pruned_entries > 0) {
+    const int n = analysis.cache_pruned_entries;
+    std::cerr << "  analysis cache: removed " << n << " least recently used "
+              << (n == 1 ? "entry" : "entries") << " (" << human_size(analysis.cache_pruned_bytes)
+              << ") to keep it under --cache-max\n";
+  }
+}
+
+// What was written (and what failed), on stderr.
+void print_summary(const PackageReport& report, const std::vector<CoverFile>& covers,
+                   const fs::path& outdir) {
+  print_analysis_notes(report.analysis);
+  for (const OutputReport& o : report.outputs) {
+    for (const auto& w : o.warnings)
+      std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
+    if (o.ok) {
+      std::cerr << "  wrote " << o.path.string() << " (" << human_size(o.size_bytes) << ", "
+                << o.video_frames << " frames)\n";
+    } else {
+      std::cerr << "reelpack: error: " << o.error << "\n";
+    }
+  }
+  char secs[32];
+  for (const CoverFile& c : covers) {
+    std::snprintf(secs, sizeof secs, "%.3f", c.time_us / 1e6);
+    std::cerr << "  wrote cover " << c.path.string() << " (" << c.size.width_px << "x"
+              << c.size.height_px << ", frame at " << secs << " s)\n";
+  }
+  std::snprintf(secs, sizeof secs, "%.1f", report.elapsed_s);
+  std::cerr << "packaged " << report.input.path.string() << " for " << report.outputs.size()
+            << " preset(s) in " << secs << " s; outputs in " << outdir.string() << "\n";
+}
 }  // namespace
 
 void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
   const auto plans = plan_package(info, job);
   if (json) {
-    nlohmann::json subs = nlohmann::json::array();
-    for (const SubtitleSpec& s : job.subtitles) {
-      subs.push_back({{"file", s.file.string()}, {"language", s.language}});
-    }
-    nlohmann::json j = {{"input", to_json(info)},
-                        {"subtitles", subs},
-                        {"burn_subtitles", job.burn_subtitles},
-                        {"outputs", nlohmann::json::array()}};
-    for (size_t i = 0; i < plans.size(); ++i) {
-      nlohmann::json o = to_json(plans[i]);
-      o["preset_settings"] = to_json(job.outputs[i].preset);
-      j["outputs"].push_back(o);
-    }
-    std::cout << j.dump(2) << "\n";
+    std::cout << plan_json(info, job, plans).dump(2) << "\n";
     return;
   }
   std::cout << "dry run: nothing will be written\ninput " << info.path.string() << ": "
@@ -125,68 +151,21 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir, bool c
     std::cerr << "reelpack: note: " << haar_fallback_note() << "\n";
 
   // --cover: the best frame beside each output that was written.
-  std::vector<CoverFile> cover_files;
-  if (covers) {
-    PackageJob written = job;
-    written.outputs.clear();
-    for (size_t i = 0; i < report.outputs.size() && i < job.outputs.size(); ++i) {
-      if (report.outputs[i].ok) written.outputs.push_back(job.outputs[i]);
-    }
-    cover_files = write_package_covers(written);
-  }
-
+  const std::vector<CoverFile> cover_files =
+      covers ? write_package_covers(job, report) : std::vector<CoverFile>{};
   if (json) {
     nlohmann::json j = to_json(report);
-    if (covers) {
-      nlohmann::json list = nlohmann::json::array();
-      for (const CoverFile& c : cover_files) {
-        list.push_back({{"preset", c.spec},
-                        {"path", c.path.string()},
-                        {"time_seconds", c.time_us / 1e6},
-                        {"width", c.size.width_px},
-                        {"height", c.size.height_px},
-                        {"format", c.format}});
-      }
-      j["covers"] = list;
-    }
+    if (covers) j["covers"] = covers_json(cover_files);
     std::cout << j.dump(2) << "\n";
   } else {
-    for (const auto& w : report.analysis.warnings) std::cerr << "reelpack: warning: " << w << "\n";
-    if (report.analysis.cache == "hit") {
-      std::cerr << "  analysis read from the cache (" << report.analysis.cache_file.string()
-                << ")\n";
-    }
-    if (report.analysis.cache_pruned_entries > 0) {
-      const int n = report.analysis.cache_pruned_entries;
-      std::cerr << "  analysis cache: removed " << n << " least recently used "
-                << (n == 1 ? "entry" : "entries") << " ("
-                << human_size(report.analysis.cache_pruned_bytes)
-                << ") to keep it under --cache-max\n";
-    }
-    for (const OutputReport& o : report.outputs) {
-      for (const auto& w : o.warnings)
-        std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
-      if (o.ok) {
-        std::cerr << "  wrote " << o.path.string() << " (" << human_size(o.size_bytes) << ", "
-                  << o.video_frames << " frames)\n";
-      } else {
-        std::cerr << "reelpack: error: " << o.error << "\n";
-      }
-    }
-    char secs[32];
-    for (const CoverFile& c : cover_files) {
-      std::snprintf(secs, sizeof secs, "%.3f", c.time_us / 1e6);
-      std::cerr << "  wrote cover " << c.path.string() << " (" << c.size.width_px << "x"
-                << c.size.height_px << ", frame at " << secs << " s)\n";
-    }
-    std::snprintf(secs, sizeof secs, "%.1f", report.elapsed_s);
-    std::cerr << "packaged " << report.input.path.string() << " for " << report.outputs.size()
-              << " preset(s) in " << secs << " s; outputs in " << outdir.string() << "\n";
+    print_summary(report, cover_files, outdir);
   }
   return report.ok() ? kExitOk : kExitProcessing;
 }
 
-int cmd_package(const Args& args) {
+namespace {
+
+po::options_description package_options() {
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")(
       "preset,p", po::value<std::vector<std::string>>()->value_name("NAME|FILE"),
@@ -224,41 +203,34 @@ int cmd_package(const Args& args) {
       "dry-run,n", "print the resolved presets and the plan; write nothing")(
       "json", "print a JSON summary (or plan) on stdout")("verbose,v",
                                                           "show FFmpeg's own warnings");
-  const auto parsed = parse_verb(
-      "package", args, opts, "input",
-      {"reelpack package INPUT -p PRESET [-p PRESET ...] -o OUTDIR [options]",
-       "Decodes INPUT once and writes one vertical episode per preset: reframed to the\n"
-       "preset's size, encoded with its codec, rate cap and GOP, AAC audio (silence when the\n"
-       "input has none), MP4 with moov first. Any preset key can be overridden for this run\n"
-       "with --SECTION.KEY VALUE. Outputs appear only when complete.",
-       "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
-       "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
-       "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o "
-       "out/\n"
-       "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
-       "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
-       "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out "
-       "ep01.crop.csv\n"
-       "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in "
-       "ep01.edited.csv\n"
-       "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir "
-       "~/.cache/reelpack --cache-max 1024\n"
-       "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --subtitles "
-       "ep01.zh.vtt:zho\n"
-       "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng "
-       "--burn-subtitles\n"});
-  if (!parsed) return kExitOk;
-  const po::variables_map& vm = *parsed;
-  if (vm.count("verbose")) set_verbosity(1);
-  if (!vm.count("input"))
-    throw UsageError("reelpack package: no INPUT; see `reelpack package --help`");
-  if (!vm.count("preset")) {
-    throw UsageError(
-        "reelpack package: no preset; add -p NAME (`reelpack presets list` shows them)");
-  }
-  if (!vm.count("output")) throw UsageError("reelpack package: no output folder; add -o DIR");
+  return opts;
+}
 
-  const Overrides ov = preset_overrides(vm);
+const VerbHelp kPackageHelp = {
+    "reelpack package INPUT -p PRESET [-p PRESET ...] -o OUTDIR [options]",
+    "Decodes INPUT once and writes one vertical episode per preset: reframed to the\n"
+    "preset's size, encoded with its codec, rate cap and GOP, AAC audio (silence when the\n"
+    "input has none), MP4 with moov first. Any preset key can be overridden for this run\n"
+    "with --SECTION.KEY VALUE. Outputs appear only when complete.",
+    "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
+    "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
+    "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o "
+    "out/\n"
+    "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
+    "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
+    "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out "
+    "ep01.crop.csv\n"
+    "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-in "
+    "ep01.edited.csv\n"
+    "  reelpack package ep01.mov -p douyin -o out/ --reframe smart --cache-dir "
+    "~/.cache/reelpack --cache-max 1024\n"
+    "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng --subtitles "
+    "ep01.zh.vtt:zho\n"
+    "  reelpack package ep01.mov -p tiktok -o out/ --subtitles ep01.en.srt:eng "
+    "--burn-subtitles\n"};
+
+// The job the command line asks for, apart from its outputs.
+PackageJob job_from(const po::variables_map& vm) {
   PackageJob job;
   job.input = vm["input"].as<std::string>();
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
@@ -294,19 +266,45 @@ int cmd_package(const Args& args) {
     for (const auto& r : vm["range"].as<std::vector<std::string>>())
       job.ranges.push_back(parse_range(r));
   }
-  const fs::path outdir = vm["output"].as<std::string>();
-  const std::string stem = job.input.stem().string();
+  return job;
+}
 
+// One output per -p preset, in `outdir`; two presets of one name would write one file.
+std::vector<OutputRequest> outputs_from(const po::variables_map& vm, const Overrides& ov,
+                                        const fs::path& outdir, const std::string& stem) {
   PresetLoader loader;
   std::set<std::string> names;
+  std::vector<OutputRequest> outputs;
   for (const std::string& name : vm["preset"].as<std::vector<std::string>>()) {
     Preset p = loader.load(name, ov);
     if (!names.insert(p.name).second) {
       throw UsageError("reelpack package: preset '" + p.name + "' is given twice");
     }
-    const fs::path path = outdir / (stem + "." + p.name + "." + p.container);
-    job.outputs.push_back({std::move(p), path});
+    const fs::path path = package_output_path(outdir, stem, p);
+    outputs.push_back({std::move(p), path});
   }
+  return outputs;
+}
+
+}  // namespace
+
+int cmd_package(const Args& args) {
+  const auto parsed = parse_verb("package", args, package_options(), "input", kPackageHelp);
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
+  if (vm.count("verbose")) set_verbosity(1);
+  if (!vm.count("input"))
+    throw UsageError("reelpack package: no INPUT; see `reelpack package --help`");
+  if (!vm.count("preset")) {
+    throw UsageError(
+        "reelpack package: no preset; add -p NAME (`reelpack presets list` shows them)");
+  }
+  if (!vm.count("output")) throw UsageError("reelpack package: no output folder; add -o DIR");
+
+  const Overrides ov = preset_overrides(vm);
+  PackageJob job = job_from(vm);
+  const fs::path outdir = vm["output"].as<std::string>();
+  job.outputs = outputs_from(vm, ov, outdir, job.input.stem().string());
   const bool json = vm.count("json") > 0;
 
   if (vm.count("dry-run")) {

@@ -1,6 +1,7 @@
 #include "package/package_covers.h"
 
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 
@@ -26,6 +27,28 @@ std::vector<CoverFile> write_package_covers(const PackageJob& job) {
   CoverSearch search = finder.find(job.input);
   return finder.render(job.input, search, specs,
                        [&](int, const CoverSpec& spec) { return paths.at(spec.name); });
+}
+
+std::vector<CoverFile> write_package_covers(const PackageJob& job, const PackageReport& report) {
+  PackageJob written = job;
+  written.outputs.clear();
+  for (size_t i = 0; i < report.outputs.size() && i < job.outputs.size(); ++i) {
+    if (report.outputs[i].ok) written.outputs.push_back(job.outputs[i]);
+  }
+  return write_package_covers(written);
+}
+
+nlohmann::json covers_json(const std::vector<CoverFile>& covers) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const CoverFile& c : covers) {
+    list.push_back({{"preset", c.spec},
+                    {"path", c.path.string()},
+                    {"time_seconds", c.time_us / 1e6},
+                    {"width", c.size.width_px},
+                    {"height", c.size.height_px},
+                    {"format", c.format}});
+  }
+  return list;
 }
 
 }  // namespace reelpack

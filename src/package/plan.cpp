@@ -1,0 +1,161 @@
+#include "package/plan.h"
+
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
+
+#include <algorithm>
+#include <thread>
+
+#include "core/error.h"
+#include "package/sharing.h"
+
+namespace reelpack {
+namespace fs = std::filesystem;
+
+Overrides master_overrides(const MediaInfo& in) {
+  if (!in.video) throw UsageError(in.path.string() + ": has no video stream to cut");
+  const VideoInfo& v = *in.video;
+  // A variable-rate master is cut at the rate its stream declares, not at its average.
+  const Rational fps = v.variable_frame_rate ? Rational{v.r_frame_rate.num, v.r_frame_rate.den}
+                                             : v.nominal_frame_rate();
+  return {{"video.width", std::to_string(even(v.display_width_px()))},
+          {"video.height", std::to_string(even(v.display_height_px()))},
+          {"video.fps", fps.num > 0 ? fps.to_string() : "30"},
+          {"video.crf", "18"},
+          {"video.maxrate", "0"},
+          {"video.bufsize", "0"},
+          {"audio.bitrate", "192k"}};
+}
+
+std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const PackageJob& job) {
+  return resolve_ranges(in, job.ranges);  // edit/ranges.h: the one rule for cut lists
+}
+
+int64_t output_duration_us(const MediaInfo& in, const std::vector<TimeRange>& ranges) {
+  if (ranges.empty()) return in.duration_us;
+  int64_t total_us = 0;
+  for (const TimeRange& r : ranges) total_us += r.length_us();
+  return total_us;
+}
+
+namespace {
+
+// The picture: how the source is reframed to the preset's size, and the filter chains
+// that do it (smart: the three graphs of a moving window).
+void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
+                  const std::function<fs::path(Size)>& burn_script, OutputPlan& plan) {
+  const Size out{p.video.width_px, p.video.height_px};
+  const int rot = v.rotation_deg;
+  const Size src = rotated_size({v.width_px, v.height_px}, rot);
+  const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, rot);
+  plan.geometry = plan_reframe(src, sar, out, job.reframe);
+  const VideoSourceTraits traits{rot, v.interlaced,
+                                 source_color_matrix(v.color_space, v.height_px)};
+  std::string overlay;
+  if (job.burn_subtitles) {
+    overlay = ass_filter(burn_script ? burn_script(out) : job.subtitles.front().file);
+  }
+  plan.video_filters =
+      video_filter_chain(plan.geometry, traits, p.video.fps, p.video.pix_fmt, overlay);
+  if (job.reframe == ReframeMode::Smart) {
+    // Shots the camera cannot frame are drawn as --reframe blur draws every frame.
+    const ReframePlan fill = plan_reframe(src, sar, out, ReframeMode::Blur);
+    plan.smart_filters =
+        smart_filter_chains(plan.geometry, fill, traits, p.video.fps, p.video.pix_fmt, overlay);
+  }
+}
+
+// The preset's encoder settings, and whether the output has (input or silent) audio.
+void plan_encoders(const MediaInfo& in, const Preset& p, OutputPlan& plan) {
+  VideoEncoderSettings& ve = plan.video;
+  ve.codec = p.video.codec;
+  ve.width_px = p.video.width_px;
+  ve.height_px = p.video.height_px;
+  ve.frame_rate = {p.video.fps.num, p.video.fps.den};
+  ve.pix_fmt = av_get_pix_fmt(p.video.pix_fmt.c_str());
+  ve.profile = p.video.profile;
+  ve.level = p.video.level;
+  ve.preset = p.video.encoder_preset;
+  ve.crf = p.video.crf;
+  ve.maxrate_bps = p.video.maxrate_bps;
+  ve.bufsize_bits = p.video.bufsize_bits;
+  ve.gop_frames = p.video.gop_frames();
+  ve.bframes = p.video.bframes;
+
+  AudioEncoderSettings& ae = plan.audio;
+  ae.codec = p.audio.codec;
+  ae.bitrate_bps = p.audio.bitrate_bps;
+  ae.sample_rate_hz = p.audio.sample_rate_hz;
+  ae.channels = p.audio.channels;
+  plan.has_audio = in.audio.has_value() || p.audio.required;
+  plan.silent_audio = !in.audio && p.audio.required;
+  if (in.audio) plan.audio_filters = audio_filter_chain(p.audio);
+}
+
+// The platform's duration limits, as warnings (the output is still written).
+void check_duration(int64_t out_duration_us, const Preset& p, OutputPlan& plan) {
+  const int64_t dur_ms = out_duration_us / 1000;
+  if (p.limits.max_duration_ms && dur_ms > p.limits.max_duration_ms) {
+    plan.warnings.push_back("input is " + std::to_string(dur_ms / 1000.0) + " s; " + p.name +
+                            " allows at most " + std::to_string(p.limits.max_duration_ms / 1000.0) +
+                            " s (trim it)");
+  }
+  if (p.limits.min_duration_ms && dur_ms < p.limits.min_duration_ms) {
+    plan.warnings.push_back("input is " + std::to_string(dur_ms / 1000.0) + " s; " + p.name +
+                            " needs at least " + std::to_string(p.limits.min_duration_ms / 1000.0) +
+                            " s");
+  }
+}
+
+// Outputs that encode identically are made from the first's file; those that differ only
+// in audio take its video packets (package/sharing.h). The encoders left share the cores.
+void share_work(const PackageJob& job, std::vector<OutputPlan>& plans) {
+  std::vector<const Preset*> presets;
+  for (const OutputRequest& o : job.outputs) presets.push_back(&o.preset);
+  unsigned encodes = 0;
+  const std::vector<EncodeSharing> sharing = plan_sharing(presets);
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const EncodeSharing& s = sharing[i];
+    if (s.same_encode_as != EncodeSharing::kNone) {
+      plans[i].same_encode_as = plans[s.same_encode_as].path;
+    } else if (s.same_video_as != EncodeSharing::kNone) {
+      plans[i].same_video_as = plans[s.same_video_as].path;
+    } else {
+      ++encodes;
+    }
+  }
+  // Several encoders run side by side: share the cores between them instead of letting
+  // each start its own thread per core, which only adds frame-thread overhead and memory.
+  if (encodes > 1) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    for (OutputPlan& p : plans) p.video.threads = static_cast<int>(std::max(1u, cores / encodes));
+  }
+}
+
+}  // namespace
+
+std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
+                                     const std::function<fs::path(Size)>& burn_script) {
+  if (job.burn_subtitles && job.subtitles.empty()) {
+    throw UsageError("--burn-subtitles needs a subtitles file (--subtitles FILE)");
+  }
+  if (!in.video) throw UsageError(in.path.string() + ": has no video stream to package");
+  const int64_t out_duration_us = output_duration_us(in, resolve_ranges(in, job));
+  std::vector<OutputPlan> plans;
+  for (const OutputRequest& req : job.outputs) {
+    const Preset& p = req.preset;
+    OutputPlan plan;
+    plan.preset = p.name;
+    plan.path = req.path;
+    plan.container = p.container;
+    plan_picture(*in.video, job, p, burn_script, plan);
+    plan_encoders(in, p, plan);
+    check_duration(out_duration_us, p, plan);
+    plans.push_back(std::move(plan));
+  }
+  share_work(job, plans);
+  return plans;
+}
+
+}  // namespace reelpack

@@ -1,0 +1,70 @@
+// What each output of a package job will be, decided before any frame is decoded: its
+// reframing, filter chains, encoder settings, warnings and what it shares with the other
+// outputs. package() runs the plan; --dry-run prints it.
+//
+//   MediaInfo info = probe(job.input);
+//   for (const OutputPlan& p : plan_package(info, job))
+//     std::cout << p.path << ": " << p.video_filters << "\n";
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/geometry.h"
+#include "edit/ranges.h"
+#include "media/encoder.h"
+#include "media/filter_chains.h"
+#include "media/input.h"
+#include "package/job.h"
+#include "presets/preset.h"
+
+namespace reelpack {
+
+// Preset keys that keep the source's displayed size and frame rate at mastering quality
+// (CRF 18, uncapped, AAC 192k): what `cut` encodes with when no preset is given.
+Overrides master_overrides(const MediaInfo& input);
+
+// The job's ranges on the source timeline (empty when the whole input is used).
+std::vector<TimeRange> resolve_ranges(const MediaInfo& input, const PackageJob& job);
+
+// How long the outputs are: the input's duration, or the ranges' (resolve_ranges()) joined.
+int64_t output_duration_us(const MediaInfo& input, const std::vector<TimeRange>& ranges);
+
+// What will be done for one output, before any frame is decoded (also the --dry-run plan).
+struct OutputPlan {
+  std::string preset;
+  std::filesystem::path path;
+  std::string container = "mp4";
+  ReframePlan geometry;
+  std::string video_filters;  // empty when the input has no video
+  // --reframe smart: the three graphs the pipeline runs (media/filter_chains.h);
+  // video_filters then reads source + window, for display.
+  SmartFilterChains smart_filters;
+  std::string audio_filters;  // empty when no input audio is used
+  VideoEncoderSettings video;
+  AudioEncoderSettings audio;
+  bool has_audio = false;             // the output carries an audio track
+  bool silent_audio = false;          // ...made of generated silence (input has none)
+  std::vector<std::string> warnings;  // e.g. longer than the platform allows
+  // An earlier output of the same job whose preset encodes identically (same
+  // Preset::encoding_fingerprint(); the reframe mode is the job's): this output is not
+  // encoded again but made from that one once it is complete. Empty: its own encode.
+  std::filesystem::path same_encode_as;
+  // An earlier output with its own encode whose preset has the same video settings
+  // (Preset::video_fingerprint()) but other audio or tags: one video encode feeds both,
+  // each with its own audio chain and muxer. Empty: its own video encode (or, with
+  // same_encode_as set, none at all).
+  std::filesystem::path same_video_as;
+};
+
+// `burn_script(size)`: the ASS script the `ass` filter draws on outputs of that size when
+// the job burns subtitles in (package() writes them); none given: the subtitles file
+// itself is named (a --dry-run plan).
+std::vector<OutputPlan> plan_package(
+    const MediaInfo& input, const PackageJob& job,
+    const std::function<std::filesystem::path(Size)>& burn_script = {});
+
+}  // namespace reelpack
