@@ -369,6 +369,50 @@ class ShotSolver {
   const CropGeometry& g_;
 };
 
+// The frame counts and per-axis limits at this frame rate.
+Setup make_setup(const CropGeometry& geometry, const CameraPathOptions& options, double fps) {
+  Setup setup;
+  setup.options = &options;
+  setup.filter_half_frames = std::llround(0.5 * options.filter_window_seconds * fps);
+  setup.gap_frames = std::max<int64_t>(1, std::llround(options.association_gap_seconds * fps));
+  setup.settle_frames = std::max<int64_t>(1, std::llround(options.settle_seconds * fps));
+  setup.ease_frames = options.pan_ease_seconds * fps;
+  setup.smoothing_frames = std::llround(options.smoothing_seconds * fps) | 1;
+  const std::array<int, 2> extents{geometry.source.width_px, geometry.source.height_px};
+  const std::array<int, 2> windows{geometry.window.width_px, geometry.window.height_px};
+  for (int a : {kX, kY}) {
+    Axis& axis = setup.axes[a];
+    axis.extent = extents[a];
+    axis.window = windows[a];
+    axis.max_position = extents[a] - windows[a];
+    axis.max_even = (extents[a] - windows[a]) & ~1;
+    axis.dead_zone_px = options.dead_zone * windows[a];
+    axis.max_velocity_pf = options.max_velocity * extents[a] / fps;
+    axis.max_acceleration_pf = options.max_acceleration * extents[a] / (fps * fps);
+  }
+  return setup;
+}
+
+// The usable detections as samples, clipped to the frame, by frame.
+std::vector<Sample> usable_samples(const CameraPathInput& input, const CameraPathOptions& options,
+                                   Size source) {
+  const std::array<int, 2> extents{source.width_px, source.height_px};
+  std::vector<Sample> samples;
+  for (const Detection& d : input.detections) {
+    if (d.frame < 0 || d.frame >= input.frame_count) continue;
+    if (!(d.confidence >= options.min_confidence) || !(d.weight >= 0)) continue;  // NaN too
+    Box box;
+    box.lo = {std::max(0.0, double(d.box_px.x_px)), std::max(0.0, double(d.box_px.y_px))};
+    box.hi = {std::min<double>(extents[kX], double(d.box_px.x_px) + d.box_px.width_px),
+              std::min<double>(extents[kY], double(d.box_px.y_px) + d.box_px.height_px)};
+    if (box.size(kX) <= 0 || box.size(kY) <= 0) continue;
+    samples.push_back({d.frame, box, d.weight * std::min(1.0, d.confidence), d.track_id});
+  }
+  std::stable_sort(samples.begin(), samples.end(),
+                   [](const Sample& a, const Sample& b) { return a.frame < b.frame; });
+  return samples;
+}
+
 }  // namespace
 
 const char* to_string(CameraMode mode) {
@@ -439,41 +483,8 @@ CameraPath CameraPathSolver::solve(const CameraPathInput& input) const {
                                 ", not at the frame count " + std::to_string(input.frame_count));
   }
 
-  const double fps = frames_per_second_;
-  Setup setup;
-  setup.options = &options_;
-  setup.filter_half_frames = std::llround(0.5 * options_.filter_window_seconds * fps);
-  setup.gap_frames = std::max<int64_t>(1, std::llround(options_.association_gap_seconds * fps));
-  setup.settle_frames = std::max<int64_t>(1, std::llround(options_.settle_seconds * fps));
-  setup.ease_frames = options_.pan_ease_seconds * fps;
-  setup.smoothing_frames = std::llround(options_.smoothing_seconds * fps) | 1;
-  const std::array<int, 2> extents{geometry_.source.width_px, geometry_.source.height_px};
-  const std::array<int, 2> windows{geometry_.window.width_px, geometry_.window.height_px};
-  for (int a : {kX, kY}) {
-    Axis& axis = setup.axes[a];
-    axis.extent = extents[a];
-    axis.window = windows[a];
-    axis.max_position = extents[a] - windows[a];
-    axis.max_even = (extents[a] - windows[a]) & ~1;
-    axis.dead_zone_px = options_.dead_zone * windows[a];
-    axis.max_velocity_pf = options_.max_velocity * extents[a] / fps;
-    axis.max_acceleration_pf = options_.max_acceleration * extents[a] / (fps * fps);
-  }
-
-  // Usable detections as samples, clipped to the frame, by frame.
-  std::vector<Sample> samples;
-  for (const Detection& d : input.detections) {
-    if (d.frame < 0 || d.frame >= input.frame_count) continue;
-    if (!(d.confidence >= options_.min_confidence) || !(d.weight >= 0)) continue;  // NaN too
-    Box box;
-    box.lo = {std::max(0.0, double(d.box_px.x_px)), std::max(0.0, double(d.box_px.y_px))};
-    box.hi = {std::min<double>(extents[kX], double(d.box_px.x_px) + d.box_px.width_px),
-              std::min<double>(extents[kY], double(d.box_px.y_px) + d.box_px.height_px)};
-    if (box.size(kX) <= 0 || box.size(kY) <= 0) continue;
-    samples.push_back({d.frame, box, d.weight * std::min(1.0, d.confidence), d.track_id});
-  }
-  std::stable_sort(samples.begin(), samples.end(),
-                   [](const Sample& a, const Sample& b) { return a.frame < b.frame; });
+  const Setup setup = make_setup(geometry_, options_, frames_per_second_);
+  const std::vector<Sample> samples = usable_samples(input, options_, geometry_.source);
   std::vector<FallbackCentre> fallbacks = input.fallback_centres;
   std::stable_sort(
       fallbacks.begin(), fallbacks.end(),
