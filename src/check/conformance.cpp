@@ -227,16 +227,11 @@ std::pair<int64_t, int64_t> moov_mdat_offsets(const fs::path& file) {
   return {moov, mdat};
 }
 
-ConformanceReport check_conformance(const fs::path& file, const Preset& preset) {
-  ConformanceReport report;
-  report.file = file;
-  report.preset = preset.name;
-  InputFile in(file, DecodeOptions::none());
-  const MediaInfo& info = in.info();
-  Rules rules;
+namespace {
 
-  // Container. MP4 and QuickTime share one demuxer; the major brand tells them apart.
-  const bool mp4_family = preset.container == "mp4" || preset.container == "mov";
+// Container. MP4 and QuickTime share one demuxer; the major brand tells them apart.
+void check_container(Rules& rules, InputFile& in, const Preset& preset, bool mp4_family) {
+  const MediaInfo& info = in.info();
   if (mp4_family) {
     const AVDictionaryEntry* brand = av_dict_get(in.format()->metadata, "major_brand", nullptr, 0);
     const std::string b = brand ? trim(brand->value) : "";
@@ -250,105 +245,102 @@ ConformanceReport check_conformance(const fs::path& file, const Preset& preset) 
     rules.check(info.format_name.find(preset.container) != std::string::npos, "container",
                 info.format_name, preset.container);
   }
+}
 
-  if (!info.video) {
-    rules.fail("size", "no video stream",
-               std::to_string(preset.video.width_px) + "x" + std::to_string(preset.video.height_px),
-               "the file has no video stream");
+// Size, codec, profile and pixel format of the video stream.
+void check_picture(Rules& rules, const VideoInfo& v, const VideoPreset& pv) {
+  const std::string want_size = std::to_string(pv.width_px) + "x" + std::to_string(pv.height_px);
+  std::string size = std::to_string(v.width_px) + "x" + std::to_string(v.height_px);
+  const bool square = v.sar.num == v.sar.den;
+  if (!square) size += " (SAR " + std::to_string(v.sar.num) + ":" + std::to_string(v.sar.den) + ")";
+  if (v.rotation_deg) size += " (rotated " + std::to_string(v.rotation_deg) + ")";
+  rules.check(v.width_px == pv.width_px && v.height_px == pv.height_px && square && !v.rotation_deg,
+              "size", size, want_size, "coded size, square pixels, no rotation");
+
+  rules.check(v.codec == codec_of_encoder(pv.codec), "codec", v.codec, codec_of_encoder(pv.codec));
+  if (pv.profile.empty()) {
+    rules.skip("profile", "", "the preset sets no profile");
   } else {
-    const VideoInfo& v = *info.video;
-    const VideoPreset& pv = preset.video;
+    // A profile is a ceiling: x264 signals the lowest profile its tools need (ultrafast
+    // writes Main under `profile high`), and every High decoder plays Main.
+    static const std::map<std::string, std::set<std::string>> kWithin = {
+        {"baseline", {"constrainedbaseline", "baseline"}},
+        {"main", {"constrainedbaseline", "main"}},
+        {"high", {"constrainedbaseline", "main", "high"}},
+        {"main10", {"main", "main10"}}};
+    const std::string got = normalized(v.profile), want = normalized(pv.profile);
+    const auto within = kWithin.find(want);
+    const bool ok = got == want || (within != kWithin.end() && within->second.count(got));
+    const std::string measured = v.profile.empty() ? "unknown" : v.profile;
+    rules.add_checked(ok, "profile", measured, pv.profile,
+                      ok ? (got == want ? measured : measured + " (within " + pv.profile + ")")
+                         : measured + ", expected " + pv.profile + " or a profile within it",
+                      "the profile the stream signals, at most the preset's");
+  }
+  rules.check(v.pix_fmt == pv.pix_fmt, "pix-fmt", v.pix_fmt, pv.pix_fmt);
+}
 
-    const std::string want_size = std::to_string(pv.width_px) + "x" + std::to_string(pv.height_px);
-    std::string size = std::to_string(v.width_px) + "x" + std::to_string(v.height_px);
-    const bool square = v.sar.num == v.sar.den;
-    if (!square)
-      size += " (SAR " + std::to_string(v.sar.num) + ":" + std::to_string(v.sar.den) + ")";
-    if (v.rotation_deg) size += " (rotated " + std::to_string(v.rotation_deg) + ")";
-    rules.check(
-        v.width_px == pv.width_px && v.height_px == pv.height_px && square && !v.rotation_deg,
-        "size", size, want_size, "coded size, square pixels, no rotation");
+void check_frame_rate(Rules& rules, const VideoInfo& v, const VideoPreset& pv) {
+  const Rational nominal = v.nominal_frame_rate();
+  const AVRational avg{nominal.num, nominal.den};
+  const double want_fps = pv.fps.to_double();
+  auto close = [&](AVRational r) {
+    return r.num > 0 && r.den > 0 && std::abs(av_q2d(r) / want_fps - 1) < 5e-4;
+  };
+  std::string fps_text = fmt("%.3f fps", av_q2d(avg));
+  if (v.r_frame_rate.num > 0 && av_cmp_q(v.r_frame_rate, avg) != 0) {
+    fps_text += fmt(" (nominal %.3f)", av_q2d(v.r_frame_rate));
+  }
+  rules.check(close(avg) && (v.r_frame_rate.num <= 0 || close(v.r_frame_rate)), "frame-rate",
+              fps_text, fmt("%.3f fps", want_fps), "average and nominal rate of the video stream");
+}
 
-    rules.check(v.codec == codec_of_encoder(pv.codec), "codec", v.codec,
-                codec_of_encoder(pv.codec));
-    if (pv.profile.empty()) {
-      rules.skip("profile", "", "the preset sets no profile");
+// Keyframe interval and bitrate cap, from one scan of the video packets.
+void check_video_packets(Rules& rules, InputFile& in, const VideoPreset& pv) {
+  const double want_fps = pv.fps.to_double();
+  const PacketScan scan = scan_video_packets(in);
+  const int64_t gop_us = std::llround(pv.gop_seconds * 1e6);
+  const int64_t allowed_gap_us = gop_us + std::llround(0.5e6 / want_fps);
+  const std::string gop_detail =
+      "largest distance between key frames in presentation order (start and end included), "
+      "allowed gop-seconds plus half a frame";
+  if (const auto gap = max_keyframe_gap_us(scan)) {
+    if (*gap <= allowed_gap_us) {
+      rules.pass("keyframe-interval", seconds(*gap), seconds(gop_us),
+                 seconds(*gap) + " <= " + seconds(gop_us), gop_detail);
     } else {
-      // A profile is a ceiling: x264 signals the lowest profile its tools need (ultrafast
-      // writes Main under `profile high`), and every High decoder plays Main.
-      static const std::map<std::string, std::set<std::string>> kWithin = {
-          {"baseline", {"constrainedbaseline", "baseline"}},
-          {"main", {"constrainedbaseline", "main"}},
-          {"high", {"constrainedbaseline", "main", "high"}},
-          {"main10", {"main", "main10"}}};
-      const std::string got = normalized(v.profile), want = normalized(pv.profile);
-      const auto within = kWithin.find(want);
-      const bool ok = got == want || (within != kWithin.end() && within->second.count(got));
-      const std::string measured = v.profile.empty() ? "unknown" : v.profile;
-      rules.add_checked(ok, "profile", measured, pv.profile,
-                        ok ? (got == want ? measured : measured + " (within " + pv.profile + ")")
-                           : measured + ", expected " + pv.profile + " or a profile within it",
-                        "the profile the stream signals, at most the preset's");
+      rules.fail("keyframe-interval", seconds(*gap), seconds(gop_us),
+                 seconds(*gap) + " > " + seconds(gop_us), gop_detail);
     }
-    rules.check(v.pix_fmt == pv.pix_fmt, "pix-fmt", v.pix_fmt, pv.pix_fmt);
-
-    const Rational nominal = v.nominal_frame_rate();
-    const AVRational avg{nominal.num, nominal.den};
-    const double want_fps = pv.fps.to_double();
-    auto close = [&](AVRational r) {
-      return r.num > 0 && r.den > 0 && std::abs(av_q2d(r) / want_fps - 1) < 5e-4;
-    };
-    std::string fps_text = fmt("%.3f fps", av_q2d(avg));
-    if (v.r_frame_rate.num > 0 && av_cmp_q(v.r_frame_rate, avg) != 0) {
-      fps_text += fmt(" (nominal %.3f)", av_q2d(v.r_frame_rate));
-    }
-    rules.check(close(avg) && (v.r_frame_rate.num <= 0 || close(v.r_frame_rate)), "frame-rate",
-                fps_text, fmt("%.3f fps", want_fps),
-                "average and nominal rate of the video stream");
-
-    const PacketScan scan = scan_video_packets(in);
-    const int64_t gop_us = std::llround(pv.gop_seconds * 1e6);
-    const int64_t allowed_gap_us = gop_us + std::llround(0.5e6 / want_fps);
-    const std::string gop_detail =
-        "largest distance between key frames in presentation order (start and end included), "
-        "allowed gop-seconds plus half a frame";
-    if (const auto gap = max_keyframe_gap_us(scan)) {
-      if (*gap <= allowed_gap_us) {
-        rules.pass("keyframe-interval", seconds(*gap), seconds(gop_us),
-                   seconds(*gap) + " <= " + seconds(gop_us), gop_detail);
-      } else {
-        rules.fail("keyframe-interval", seconds(*gap), seconds(gop_us),
-                   seconds(*gap) + " > " + seconds(gop_us), gop_detail);
-      }
-    } else {
-      rules.fail("keyframe-interval", "no key frame", seconds(gop_us), "no key frame at all");
-    }
-
-    if (pv.maxrate_bps > 0) {
-      const double peak = peak_bitrate_bps(scan);
-      const double cap = pv.maxrate_bps * 1.5;
-      const std::string detail =
-          "peak video bitrate over any 1 s window of video packets (decode order); allowed 1.5 x "
-          "maxrate " +
-          mbits(static_cast<double>(pv.maxrate_bps)) + " because VBV lets bursts draw on bufsize";
-      // The verdict says what was measured: the cap is not the preset's maxrate itself.
-      const std::string what = "peak video bitrate in any 1 s window ";
-      const std::string allowed =
-          " (1.5 x maxrate " + mbits(static_cast<double>(pv.maxrate_bps)) + ")";
-      if (peak <= cap) {
-        rules.pass("bitrate-cap", mbits(peak), mbits(cap),
-                   what + mbits(peak) + " <= " + mbits(cap) + allowed, detail);
-      } else {
-        rules.fail("bitrate-cap", mbits(peak), mbits(cap),
-                   what + mbits(peak) + " > " + mbits(cap) + allowed, detail);
-      }
-    } else {
-      rules.skip("bitrate-cap", "", "the preset sets no maxrate");
-    }
+  } else {
+    rules.fail("keyframe-interval", "no key frame", seconds(gop_us), "no key frame at all");
   }
 
-  // Duration and size limits.
-  const LimitsPreset& lim = preset.limits;
+  if (pv.maxrate_bps > 0) {
+    const double peak = peak_bitrate_bps(scan);
+    const double cap = pv.maxrate_bps * 1.5;
+    const std::string detail =
+        "peak video bitrate over any 1 s window of video packets (decode order); allowed 1.5 x "
+        "maxrate " +
+        mbits(static_cast<double>(pv.maxrate_bps)) + " because VBV lets bursts draw on bufsize";
+    // The verdict says what was measured: the cap is not the preset's maxrate itself.
+    const std::string what = "peak video bitrate in any 1 s window ";
+    const std::string allowed =
+        " (1.5 x maxrate " + mbits(static_cast<double>(pv.maxrate_bps)) + ")";
+    if (peak <= cap) {
+      rules.pass("bitrate-cap", mbits(peak), mbits(cap),
+                 what + mbits(peak) + " <= " + mbits(cap) + allowed, detail);
+    } else {
+      rules.fail("bitrate-cap", mbits(peak), mbits(cap),
+                 what + mbits(peak) + " > " + mbits(cap) + allowed, detail);
+    }
+  } else {
+    rules.skip("bitrate-cap", "", "the preset sets no maxrate");
+  }
+}
+
+// Duration and size limits.
+void check_limits(Rules& rules, const MediaInfo& info, const LimitsPreset& lim) {
   const int64_t duration_us = info.duration_us;
   if (lim.max_duration_ms > 0) {
     const int64_t max_us = lim.max_duration_ms * 1000;
@@ -386,9 +378,9 @@ ConformanceReport check_conformance(const fs::path& file, const Preset& preset) 
   } else {
     rules.skip("max-size", "", "the preset sets no maximum file size");
   }
+}
 
-  // Audio.
-  const AudioPreset& pa = preset.audio;
+void check_audio(Rules& rules, const MediaInfo& info, const AudioPreset& pa) {
   if (!info.audio) {
     if (pa.required) {
       rules.fail("audio-present", "no audio stream", "an audio stream",
@@ -407,6 +399,10 @@ ConformanceReport check_conformance(const fs::path& file, const Preset& preset) 
     rules.check(a.channels == pa.channels, "audio-channels", std::to_string(a.channels),
                 std::to_string(pa.channels));
   }
+}
+
+void check_loudness(Rules& rules, const fs::path& file, const MediaInfo& info,
+                    const AudioPreset& pa) {
   if (!pa.loudness_lufs) {
     rules.skip("loudness", "", "the preset sets no loudness target");
   } else if (!info.audio) {
@@ -427,8 +423,10 @@ ConformanceReport check_conformance(const fs::path& file, const Preset& preset) 
                  "not measured: the audio is silent or shorter than one 0.4 s block");
     }
   }
+}
 
-  // Faststart: players start before the whole file has arrived.
+// Faststart: players start before the whole file has arrived.
+void check_faststart(Rules& rules, const fs::path& file, bool mp4_family) {
   if (mp4_family) {
     const auto [moov, mdat] = moov_mdat_offsets(file);
     const std::string got =
@@ -442,6 +440,33 @@ ConformanceReport check_conformance(const fs::path& file, const Preset& preset) 
   } else {
     rules.skip("faststart", "", "only MP4/MOV have a moov atom");
   }
+}
+
+}  // namespace
+
+ConformanceReport check_conformance(const fs::path& file, const Preset& preset) {
+  ConformanceReport report;
+  report.file = file;
+  report.preset = preset.name;
+  InputFile in(file, DecodeOptions::none());
+  const MediaInfo& info = in.info();
+  Rules rules;
+
+  const bool mp4_family = preset.container == "mp4" || preset.container == "mov";
+  check_container(rules, in, preset, mp4_family);
+  if (!info.video) {
+    rules.fail("size", "no video stream",
+               std::to_string(preset.video.width_px) + "x" + std::to_string(preset.video.height_px),
+               "the file has no video stream");
+  } else {
+    check_picture(rules, *info.video, preset.video);
+    check_frame_rate(rules, *info.video, preset.video);
+    check_video_packets(rules, in, preset.video);
+  }
+  check_limits(rules, info, preset.limits);
+  check_audio(rules, info, preset.audio);
+  check_loudness(rules, file, info, preset.audio);
+  check_faststart(rules, file, mp4_family);
 
   report.rules = rules.take();
   return report;

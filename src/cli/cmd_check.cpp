@@ -11,6 +11,25 @@ namespace po = boost::program_options;
 
 namespace reelpack::cli {
 
+namespace {
+
+// One line per rule, then the verdict.
+void print_rules(const ConformanceReport& report, const std::string& file,
+                 const std::string& preset) {
+  int failed = 0;
+  for (const RuleResult& r : report.rules) {
+    std::cout << to_string(r) << "\n";
+    if (r.status == RuleStatus::Fail) ++failed;
+  }
+  if (failed) {
+    std::cout << file << ": " << failed << " rule(s) fail for " << preset << "\n";
+  } else {
+    std::cout << file << ": conforms to " << preset << "\n";
+  }
+}
+
+}  // namespace
+
 int cmd_check(const Args& args) {
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")(
@@ -46,16 +65,7 @@ int cmd_check(const Args& args) {
   if (vm.count("json")) {
     std::cout << to_json(report).dump(2) << "\n";
   } else {
-    int failed = 0;
-    for (const RuleResult& r : report.rules) {
-      std::cout << to_string(r) << "\n";
-      if (r.status == RuleStatus::Fail) ++failed;
-    }
-    if (failed) {
-      std::cout << file << ": " << failed << " rule(s) fail for " << preset.name << "\n";
-    } else {
-      std::cout << file << ": conforms to " << preset.name << "\n";
-    }
+    print_rules(report, file, preset.name);
   }
   return report.pass() ? kExitOk : kExitProcessing;
 }

@@ -10,6 +10,60 @@ namespace po = boost::program_options;
 
 namespace reelpack::cli {
 
+namespace {
+
+// Every preset found, with its description (or why it does not load).
+int list_presets(const PresetLoader& loader, bool json) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, path] : loader.list()) {
+    std::string description;
+    try {
+      description = loader.load(path.string()).description;
+    } catch (const Error& e) {
+      description = std::string("(invalid: ") + e.what() + ")";
+    }
+    if (json) {
+      out.push_back({{"name", name}, {"path", path.string()}, {"description", description}});
+    } else {
+      std::printf("%-22s %s\n", name.c_str(), description.c_str());
+    }
+  }
+  if (json) std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
+// One preset fully resolved, with where each value came from.
+int show_preset(const PresetLoader& loader, const po::variables_map& vm, bool json) {
+  if (!vm.count("name"))
+    throw UsageError("reelpack presets show: which preset? e.g. `reelpack presets show tiktok`");
+  const Overrides ov = preset_overrides(vm);
+  const Preset p = loader.load(vm["name"].as<std::string>(), ov);
+  if (json) {
+    std::cout << to_json(p).dump(2) << "\n";
+  } else {
+    std::cout << "# " << p.name << ": " << p.description << "\n# from " << p.source.string() << "\n"
+              << to_ini(p);
+  }
+  return kExitOk;
+}
+
+// Every preset key with its default.
+int list_keys(bool json) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const KeySpec& k : preset_schema()) {
+    const char* def = k.default_value ? k.default_value : "";
+    if (json) {
+      out.push_back({{"key", k.key}, {"default", def}, {"help", k.help}});
+    } else {
+      std::printf("%-24s %-10s %s\n", k.key, def, k.help);
+    }
+  }
+  if (json) std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
 int cmd_presets(const Args& args) {
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")("json", "print JSON on stdout");
@@ -36,51 +90,9 @@ int cmd_presets(const Args& args) {
   const bool json = vm.count("json") > 0;
   PresetLoader loader;
 
-  if (action == "list") {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& [name, path] : loader.list()) {
-      std::string description;
-      try {
-        description = loader.load(path.string()).description;
-      } catch (const Error& e) {
-        description = std::string("(invalid: ") + e.what() + ")";
-      }
-      if (json) {
-        out.push_back({{"name", name}, {"path", path.string()}, {"description", description}});
-      } else {
-        std::printf("%-22s %s\n", name.c_str(), description.c_str());
-      }
-    }
-    if (json) std::cout << out.dump(2) << "\n";
-    return kExitOk;
-  }
-  if (action == "show") {
-    if (!vm.count("name"))
-      throw UsageError("reelpack presets show: which preset? e.g. `reelpack presets show tiktok`");
-    const Overrides ov = preset_overrides(vm);
-    const Preset p = loader.load(vm["name"].as<std::string>(), ov);
-    if (json) {
-      std::cout << to_json(p).dump(2) << "\n";
-    } else {
-      std::cout << "# " << p.name << ": " << p.description << "\n# from " << p.source.string()
-                << "\n"
-                << to_ini(p);
-    }
-    return kExitOk;
-  }
-  if (action == "keys") {
-    nlohmann::json out = nlohmann::json::array();
-    for (const KeySpec& k : preset_schema()) {
-      const char* def = k.default_value ? k.default_value : "";
-      if (json) {
-        out.push_back({{"key", k.key}, {"default", def}, {"help", k.help}});
-      } else {
-        std::printf("%-24s %-10s %s\n", k.key, def, k.help);
-      }
-    }
-    if (json) std::cout << out.dump(2) << "\n";
-    return kExitOk;
-  }
+  if (action == "list") return list_presets(loader, json);
+  if (action == "show") return show_preset(loader, vm, json);
+  if (action == "keys") return list_keys(json);
   throw UsageError("reelpack presets: unknown action '" + action + "' (list, show, keys)");
 }
 

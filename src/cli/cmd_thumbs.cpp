@@ -33,9 +33,7 @@ int64_t seconds_to_us(double s, const char* option) {
   return static_cast<int64_t>(std::llround(s * 1e6));
 }
 
-}  // namespace
-
-int cmd_thumbs(const Args& args) {
+po::options_description thumbs_options() {
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")(
       "output,o", po::value<std::string>()->value_name("DIR"), "output folder, created if missing")(
@@ -62,28 +60,11 @@ int cmd_thumbs(const Args& args) {
       "dry-run", "analyse and print what would be written; write nothing")(
       "json", "print a JSON summary (every candidate's scores) on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
-  const auto parsed = parse_verb(
-      "thumbs", args, opts, "input",
-      {"reelpack thumbs INPUT -o DIR [-n N] [-p PRESET ...] [--sprite] [--format jpg|webp|png]",
-       "Picks the frames a viewer would click on: sharp, well exposed, with contrast, not in\n"
-       "or next to a cut or fade, showing large frontal faces with open eyes, and not the\n"
-       "same moment twice. Only keyframes are decoded to choose; the winners are decoded\n"
-       "again at full size. Writes DIR/<stem>.<preset>.<rank>.<format> at each preset's\n"
-       "[cover] size, reframed like `package` (rank 1 is the best; without -p:\n"
-       "DIR/<stem>.<rank>.jpg at the source's size), and DIR/scores.csv with every\n"
-       "candidate's scores. --sprite adds DIR/sprite.jpg and DIR/sprite.vtt, the thumbnail\n"
-       "track web players show while scrubbing.",
-       "  reelpack thumbs ep01.mp4 -o covers/ -p tiktok -p bilibili-vertical\n"
-       "  reelpack thumbs ep01.mp4 -o covers/ -n 1 -p douyin --reframe blur --format webp\n"
-       "  reelpack thumbs ep01.mp4 -o web/ -n 1 --sprite --interval 5\n"
-       "  reelpack thumbs ep01.mp4 -o covers/ --dry-run --json\n"});
-  if (!parsed) return kExitOk;
-  const po::variables_map& vm = *parsed;
-  if (vm.count("verbose")) set_verbosity(1);
-  if (!vm.count("input"))
-    throw UsageError("reelpack thumbs: no INPUT; see `reelpack thumbs --help`");
-  if (!vm.count("output")) throw UsageError("reelpack thumbs: no output folder; add -o DIR");
+  return opts;
+}
 
+// The job the options describe; presets are loaded (and checked) here.
+ThumbsJob thumbs_job(const po::variables_map& vm) {
   ThumbsJob job;
   job.input = vm["input"].as<std::string>();
   job.outdir = vm["output"].as<std::string>();
@@ -109,7 +90,6 @@ int cmd_thumbs(const Args& args) {
   job.sprite_options.tile_width_px = vm["tile-width"].as<int>();
   job.sprite_options.columns = vm["columns"].as<int>();
   if (!job.format.empty()) job.sprite_options.format = job.format;
-  const bool json = vm.count("json") > 0;
 
   const Overrides ov = preset_overrides(vm);
   PresetLoader loader;
@@ -124,6 +104,57 @@ int cmd_thumbs(const Args& args) {
     }
   }
   job.dry_run = vm.count("dry-run") > 0;
+  return job;
+}
+
+// What was (or would be) written, on stderr.
+void print_summary(const ThumbsJob& job, const ThumbsReport& report) {
+  for (const std::string& w : report.search.warnings) {
+    std::cerr << "reelpack: warning: " << job.input.string() << ": " << w << "\n";
+  }
+  const char* verb = job.dry_run ? "  would write " : "  wrote ";
+  for (const CoverFile& c : report.covers) std::cerr << verb << describe(c) << "\n";
+  if (!report.scores.empty()) std::cerr << verb << report.scores.string() << "\n";
+  if (report.sprite) {
+    for (const fs::path& s : report.sprite->sheets) std::cerr << verb << s.string() << "\n";
+    std::cerr << verb << report.sprite->track.string() << " (" << report.sprite->tiles
+              << " tiles of " << report.sprite->tile.width_px << "x"
+              << report.sprite->tile.height_px << ")\n";
+  }
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.2f", report.elapsed_s);
+  std::cerr << (job.dry_run ? "dry run: " : "") << "scored " << report.search.candidates.size()
+            << " candidate frames of " << job.input.string() << " in " << secs << " s\n";
+}
+
+}  // namespace
+
+int cmd_thumbs(const Args& args) {
+  const po::options_description opts = thumbs_options();
+  const auto parsed = parse_verb(
+      "thumbs", args, opts, "input",
+      {"reelpack thumbs INPUT -o DIR [-n N] [-p PRESET ...] [--sprite] [--format jpg|webp|png]",
+       "Picks the frames a viewer would click on: sharp, well exposed, with contrast, not in\n"
+       "or next to a cut or fade, showing large frontal faces with open eyes, and not the\n"
+       "same moment twice. Only keyframes are decoded to choose; the winners are decoded\n"
+       "again at full size. Writes DIR/<stem>.<preset>.<rank>.<format> at each preset's\n"
+       "[cover] size, reframed like `package` (rank 1 is the best; without -p:\n"
+       "DIR/<stem>.<rank>.jpg at the source's size), and DIR/scores.csv with every\n"
+       "candidate's scores. --sprite adds DIR/sprite.jpg and DIR/sprite.vtt, the thumbnail\n"
+       "track web players show while scrubbing.",
+       "  reelpack thumbs ep01.mp4 -o covers/ -p tiktok -p bilibili-vertical\n"
+       "  reelpack thumbs ep01.mp4 -o covers/ -n 1 -p douyin --reframe blur --format webp\n"
+       "  reelpack thumbs ep01.mp4 -o web/ -n 1 --sprite --interval 5\n"
+       "  reelpack thumbs ep01.mp4 -o covers/ --dry-run --json\n"});
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
+  if (vm.count("verbose")) set_verbosity(1);
+  if (!vm.count("input"))
+    throw UsageError("reelpack thumbs: no INPUT; see `reelpack thumbs --help`");
+  if (!vm.count("output")) throw UsageError("reelpack thumbs: no output folder; add -o DIR");
+
+  ThumbsJob job = thumbs_job(vm);
+  const bool json = vm.count("json") > 0;
   probe(job.input);  // a missing or unreadable input fails before the folder is created
   if (!job.dry_run) prepare_output_dir(job.outdir);
 
@@ -131,22 +162,7 @@ int cmd_thumbs(const Args& args) {
   if (json) {
     std::cout << to_json(report).dump(2) << "\n";
   } else {
-    for (const std::string& w : report.search.warnings) {
-      std::cerr << "reelpack: warning: " << job.input.string() << ": " << w << "\n";
-    }
-    const char* verb = job.dry_run ? "  would write " : "  wrote ";
-    for (const CoverFile& c : report.covers) std::cerr << verb << describe(c) << "\n";
-    if (!report.scores.empty()) std::cerr << verb << report.scores.string() << "\n";
-    if (report.sprite) {
-      for (const fs::path& s : report.sprite->sheets) std::cerr << verb << s.string() << "\n";
-      std::cerr << verb << report.sprite->track.string() << " (" << report.sprite->tiles
-                << " tiles of " << report.sprite->tile.width_px << "x"
-                << report.sprite->tile.height_px << ")\n";
-    }
-    char secs[32];
-    std::snprintf(secs, sizeof secs, "%.2f", report.elapsed_s);
-    std::cerr << (job.dry_run ? "dry run: " : "") << "scored " << report.search.candidates.size()
-              << " candidate frames of " << job.input.string() << " in " << secs << " s\n";
+    print_summary(job, report);
   }
   return kExitOk;
 }

@@ -52,6 +52,142 @@ double number(const std::string& v) {
   return std::stod(trim(v));
 }
 
+// The resolved values build() reads, and the error that names where a bad one came from.
+struct Values {
+  const std::map<std::string, ResolvedValue>& values;
+  const std::string& get(const char* key) const { return values.at(key).value; }
+  UsageError fail(const char* key, const std::string& why) const {
+    return UsageError(values.at(key).origin + ": " + display_key(key) + ": " + why);
+  }
+};
+
+// Fills defaults and applies the command line's overrides.
+void resolve_values(std::map<std::string, ResolvedValue>& values, const Overrides& overrides) {
+  for (const KeySpec& k : preset_schema()) {
+    if (!values.count(k.key) && k.default_value) values[k.key] = {k.default_value, "default"};
+  }
+  const int file_width = std::stoi(values.at("video.width").value);
+  const int file_height = std::stoi(values.at("video.height").value);
+  for (const auto& [k, v] : overrides) values[k] = {trim(v), "command line"};
+  // The safe area is drawn on the preset's frame: when the command line changes the frame
+  // size but not the safe area, scale it with the frame so it keeps covering the same UI.
+  for (const char* side :
+       {"safe-area.top", "safe-area.bottom", "safe-area.left", "safe-area.right"}) {
+    if (overrides.count(side)) continue;
+    const bool vertical =
+        std::string(side) == "safe-area.top" || std::string(side) == "safe-area.bottom";
+    const int from = vertical ? file_height : file_width;
+    const int to = std::stoi(values.at(vertical ? "video.height" : "video.width").value);
+    if (from == to) continue;
+    ResolvedValue& v = values.at(side);
+    v.value = std::to_string(static_cast<int>(std::lround(std::stod(v.value) * to / from)));
+    v.origin += " (scaled to the frame size)";
+  }
+}
+
+VideoPreset read_video(const Values& in) {
+  const auto get = [&](const char* key) -> const std::string& { return in.get(key); };
+  const auto fail = [&](const char* key, const std::string& why) { return in.fail(key, why); };
+  VideoPreset v;
+  v.width_px = std::stoi(get("video.width"));
+  v.height_px = std::stoi(get("video.height"));
+  if (v.width_px % 2)
+    throw fail("video.width", get("video.width") + " is odd; 4:2:0 video needs even sizes");
+  if (v.height_px % 2)
+    throw fail("video.height", get("video.height") + " is odd; 4:2:0 video needs even sizes");
+  v.fps = parse_rational(get("video.fps"));
+  v.codec = get("video.codec");
+  v.profile = get("video.profile");
+  v.level = get("video.level");
+  v.pix_fmt = get("video.pix-fmt");
+  v.encoder_preset = get("video.encoder-preset");
+  v.crf = number(get("video.crf"));
+  v.maxrate_bps = parse_si(get("video.maxrate"));
+  v.bufsize_bits = parse_si(get("video.bufsize"));
+  v.gop_seconds = number(get("video.gop-seconds"));
+  v.bframes = std::stoi(get("video.bframes"));
+  return v;
+}
+
+// Cross-key checks: what each encoder really accepts, so a preset never fails mid-run.
+void check_encoder(const VideoPreset& v, const Values& in) {
+  const auto get = [&](const char* key) -> const std::string& { return in.get(key); };
+  const auto fail = [&](const char* key, const std::string& why) { return in.fail(key, why); };
+  static const std::set<std::string> kX26xPresets = {"ultrafast", "superfast", "veryfast", "faster",
+                                                     "fast",      "medium",    "slow",     "slower",
+                                                     "veryslow",  "placebo"};
+  if (v.codec == "libx264") {
+    if (v.profile != "baseline" && v.profile != "main" && v.profile != "high") {
+      throw fail("video.profile",
+                 "'" + v.profile + "' is not an H.264 profile (baseline, main, high)");
+    }
+    if (v.pix_fmt != "yuv420p")
+      throw fail("video.pix-fmt", "libx264 here encodes 8-bit yuv420p only");
+    if (v.profile == "baseline" && v.bframes > 0) {
+      throw fail("video.bframes", "baseline profile has no B-frames; set bframes = 0");
+    }
+  } else if (v.codec == "libx265") {
+    if (v.profile != "main" && v.profile != "main10") {
+      throw fail("video.profile", "'" + v.profile + "' is not an HEVC profile (main, main10)");
+    }
+    if ((v.profile == "main10") != (v.pix_fmt == "yuv420p10le")) {
+      throw fail("video.pix-fmt", "HEVC main needs yuv420p and main10 needs yuv420p10le");
+    }
+  } else if (v.codec == "libsvtav1" && v.profile != "main") {
+    throw fail("video.profile", "'" + v.profile + "' is not an AV1 profile here (main)");
+  }
+  if (v.codec == "libsvtav1") {
+    const std::string& ep = v.encoder_preset;
+    const bool numeric = !ep.empty() && ep.find_first_not_of("0123456789") == std::string::npos;
+    if (!numeric || std::stoi(ep) > 13) {
+      throw fail("video.encoder-preset", "'" + ep + "' is not an SVT-AV1 preset (0..13)");
+    }
+    if (v.crf > 63) throw fail("video.crf", "SVT-AV1 takes 0..63");
+  } else {
+    if (!kX26xPresets.count(v.encoder_preset)) {
+      throw fail("video.encoder-preset",
+                 "'" + v.encoder_preset + "' is not an x264/x265 preset (ultrafast..placebo)");
+    }
+    if (v.crf > 51)
+      throw fail("video.crf", "'" + get("video.crf") + "' is out of range 0..51 for " + v.codec);
+  }
+  if (v.maxrate_bps > 0 && v.bufsize_bits == 0) {
+    throw fail("video.bufsize", "a maxrate cap needs a bufsize (typically 2x maxrate)");
+  }
+}
+
+AudioPreset read_audio(const Values& in) {
+  const auto get = [&](const char* key) -> const std::string& { return in.get(key); };
+  const auto fail = [&](const char* key, const std::string& why) { return in.fail(key, why); };
+  AudioPreset a;
+  a.codec = get("audio.codec");
+  a.bitrate_bps = parse_si(get("audio.bitrate"));
+  a.sample_rate_hz = std::stoi(get("audio.sample-rate"));
+  a.channels = std::stoi(get("audio.channels"));
+  if (get("audio.loudness") != "none") a.loudness_lufs = number(get("audio.loudness"));
+  a.true_peak_dbtp = number(get("audio.true-peak"));
+  a.required = parse_bool(get("audio.required"));
+  static const std::set<int> kAacRates = {8000,  11025, 12000, 16000, 22050, 24000,
+                                          32000, 44100, 48000, 64000, 88200, 96000};
+  if (!kAacRates.count(a.sample_rate_hz)) {
+    throw fail("audio.sample-rate", get("audio.sample-rate") + " Hz is not an AAC sample rate");
+  }
+  return a;
+}
+
+LimitsPreset read_limits(const Values& in) {
+  const auto get = [&](const char* key) -> const std::string& { return in.get(key); };
+  const auto fail = [&](const char* key, const std::string& why) { return in.fail(key, why); };
+  LimitsPreset l;
+  l.min_duration_ms = std::llround(number(get("limits.min-duration")) * 1000);
+  l.max_duration_ms = std::llround(number(get("limits.max-duration")) * 1000);
+  l.max_size_bytes = parse_si(get("limits.max-size"));
+  if (l.max_duration_ms && l.min_duration_ms > l.max_duration_ms) {
+    throw fail("limits.min-duration", "is above max-duration");
+  }
+  return l;
+}
+
 }  // namespace
 
 int VideoPreset::gop_frames() const {
@@ -163,123 +299,22 @@ Preset PresetLoader::from_defaults(const std::string& name, const Overrides& ove
 
 Preset PresetLoader::build(std::map<std::string, ResolvedValue> values, const Overrides& overrides,
                            const fs::path& file) const {
-  for (const KeySpec& k : preset_schema()) {
-    if (!values.count(k.key) && k.default_value) values[k.key] = {k.default_value, "default"};
-  }
-  const int file_width = std::stoi(values.at("video.width").value);
-  const int file_height = std::stoi(values.at("video.height").value);
-  for (const auto& [k, v] : overrides) values[k] = {trim(v), "command line"};
-  // The safe area is drawn on the preset's frame: when the command line changes the frame
-  // size but not the safe area, scale it with the frame so it keeps covering the same UI.
-  for (const char* side :
-       {"safe-area.top", "safe-area.bottom", "safe-area.left", "safe-area.right"}) {
-    if (overrides.count(side)) continue;
-    const bool vertical =
-        std::string(side) == "safe-area.top" || std::string(side) == "safe-area.bottom";
-    const int from = vertical ? file_height : file_width;
-    const int to = std::stoi(values.at(vertical ? "video.height" : "video.width").value);
-    if (from == to) continue;
-    ResolvedValue& v = values.at(side);
-    v.value = std::to_string(static_cast<int>(std::lround(std::stod(v.value) * to / from)));
-    v.origin += " (scaled to the frame size)";
-  }
-
+  resolve_values(values, overrides);
   Preset p;
   p.source = file;
   p.resolved = values;
-  auto get = [&](const char* key) -> const std::string& { return values.at(key).value; };
-  auto fail = [&](const char* key, const std::string& why) -> UsageError {
-    return UsageError(values.at(key).origin + ": " + display_key(key) + ": " + why);
-  };
+  const Values in{values};
+  auto get = [&](const char* key) -> const std::string& { return in.get(key); };
+  auto fail = [&](const char* key, const std::string& why) { return in.fail(key, why); };
 
   p.name = get("name");
   p.description = get("description");
   p.container = get("container");
-
-  VideoPreset& v = p.video;
-  v.width_px = std::stoi(get("video.width"));
-  v.height_px = std::stoi(get("video.height"));
-  if (v.width_px % 2)
-    throw fail("video.width", get("video.width") + " is odd; 4:2:0 video needs even sizes");
-  if (v.height_px % 2)
-    throw fail("video.height", get("video.height") + " is odd; 4:2:0 video needs even sizes");
-  v.fps = parse_rational(get("video.fps"));
-  v.codec = get("video.codec");
-  v.profile = get("video.profile");
-  v.level = get("video.level");
-  v.pix_fmt = get("video.pix-fmt");
-  v.encoder_preset = get("video.encoder-preset");
-  v.crf = number(get("video.crf"));
-  v.maxrate_bps = parse_si(get("video.maxrate"));
-  v.bufsize_bits = parse_si(get("video.bufsize"));
-  v.gop_seconds = number(get("video.gop-seconds"));
-  v.bframes = std::stoi(get("video.bframes"));
-
-  // Cross-key checks: what each encoder really accepts, so a preset never fails mid-run.
-  static const std::set<std::string> kX26xPresets = {"ultrafast", "superfast", "veryfast", "faster",
-                                                     "fast",      "medium",    "slow",     "slower",
-                                                     "veryslow",  "placebo"};
-  if (v.codec == "libx264") {
-    if (v.profile != "baseline" && v.profile != "main" && v.profile != "high") {
-      throw fail("video.profile",
-                 "'" + v.profile + "' is not an H.264 profile (baseline, main, high)");
-    }
-    if (v.pix_fmt != "yuv420p")
-      throw fail("video.pix-fmt", "libx264 here encodes 8-bit yuv420p only");
-    if (v.profile == "baseline" && v.bframes > 0) {
-      throw fail("video.bframes", "baseline profile has no B-frames; set bframes = 0");
-    }
-  } else if (v.codec == "libx265") {
-    if (v.profile != "main" && v.profile != "main10") {
-      throw fail("video.profile", "'" + v.profile + "' is not an HEVC profile (main, main10)");
-    }
-    if ((v.profile == "main10") != (v.pix_fmt == "yuv420p10le")) {
-      throw fail("video.pix-fmt", "HEVC main needs yuv420p and main10 needs yuv420p10le");
-    }
-  } else if (v.codec == "libsvtav1" && v.profile != "main") {
-    throw fail("video.profile", "'" + v.profile + "' is not an AV1 profile here (main)");
-  }
-  if (v.codec == "libsvtav1") {
-    const std::string& ep = v.encoder_preset;
-    const bool numeric = !ep.empty() && ep.find_first_not_of("0123456789") == std::string::npos;
-    if (!numeric || std::stoi(ep) > 13) {
-      throw fail("video.encoder-preset", "'" + ep + "' is not an SVT-AV1 preset (0..13)");
-    }
-    if (v.crf > 63) throw fail("video.crf", "SVT-AV1 takes 0..63");
-  } else {
-    if (!kX26xPresets.count(v.encoder_preset)) {
-      throw fail("video.encoder-preset",
-                 "'" + v.encoder_preset + "' is not an x264/x265 preset (ultrafast..placebo)");
-    }
-    if (v.crf > 51)
-      throw fail("video.crf", "'" + get("video.crf") + "' is out of range 0..51 for " + v.codec);
-  }
-  if (v.maxrate_bps > 0 && v.bufsize_bits == 0) {
-    throw fail("video.bufsize", "a maxrate cap needs a bufsize (typically 2x maxrate)");
-  }
-
-  AudioPreset& a = p.audio;
-  a.codec = get("audio.codec");
-  a.bitrate_bps = parse_si(get("audio.bitrate"));
-  a.sample_rate_hz = std::stoi(get("audio.sample-rate"));
-  a.channels = std::stoi(get("audio.channels"));
-  if (get("audio.loudness") != "none") a.loudness_lufs = number(get("audio.loudness"));
-  a.true_peak_dbtp = number(get("audio.true-peak"));
-  a.required = parse_bool(get("audio.required"));
-  static const std::set<int> kAacRates = {8000,  11025, 12000, 16000, 22050, 24000,
-                                          32000, 44100, 48000, 64000, 88200, 96000};
-  if (!kAacRates.count(a.sample_rate_hz)) {
-    throw fail("audio.sample-rate", get("audio.sample-rate") + " Hz is not an AAC sample rate");
-  }
-
-  LimitsPreset& l = p.limits;
-  l.min_duration_ms = std::llround(number(get("limits.min-duration")) * 1000);
-  l.max_duration_ms = std::llround(number(get("limits.max-duration")) * 1000);
-  l.max_size_bytes = parse_si(get("limits.max-size"));
-  if (l.max_duration_ms && l.min_duration_ms > l.max_duration_ms) {
-    throw fail("limits.min-duration", "is above max-duration");
-  }
-
+  p.video = read_video(in);
+  check_encoder(p.video, in);
+  p.audio = read_audio(in);
+  p.limits = read_limits(in);
+  const VideoPreset& v = p.video;
   p.safe_area = {std::stoi(get("safe-area.top")), std::stoi(get("safe-area.bottom")),
                  std::stoi(get("safe-area.left")), std::stoi(get("safe-area.right"))};
   if (p.safe_area.top_px + p.safe_area.bottom_px >= v.height_px) {

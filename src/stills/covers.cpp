@@ -2,12 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
-#include <sstream>
 
 #include "core/error.h"
 #include "media/bgr_converter.h"
@@ -93,16 +90,400 @@ struct CandidateSet {
   }
 };
 
-std::string seconds(int64_t us) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", us / 1e6);
-  return buf;
+// The time the candidates cover: the ranges' total, or the input's duration.
+int64_t sampled_span_us(const MediaInfo& info, const std::vector<TimeRange>& ranges) {
+  if (ranges.empty()) return info.duration_us;
+  int64_t span_us = 0;
+  for (const TimeRange& r : ranges) span_us += r.length_us();
+  return span_us;
 }
 
-std::string fixed3(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
+// The score options, with the cover region of the narrowest cover to be made.
+FrameScoreOptions scoring_options(const CoverSearchOptions& o, const VideoInfo& v) {
+  FrameScoreOptions score_options = o.score;
+  if (!o.cover_sizes.empty()) {
+    const Size source{v.display_width_px(), v.display_height_px()};
+    score_options.cover_region = {0, 0, 1, 1};
+    for (const Size& s : o.cover_sizes) {
+      const cv::Rect2d r = cover_region(source, s, o.reframe);
+      if (r.area() < score_options.cover_region.area()) score_options.cover_region = r;
+    }
+  }
+  return score_options;
+}
+
+using FrameTake = std::function<void(int64_t t_us, const AVFrame* f)>;
+
+// Hands every decoded video frame of `in` (only those of `ranges` when given) to `take`,
+// counting them in `frames_decoded`.
+void read_video(InputFile& in, const std::vector<TimeRange>& ranges, int64_t& frames_decoded,
+                const FrameTake& take) {
+  const AVRational tb = in.video_time_base();
+  const auto sink = [&](StreamKind kind, AVFrame* f) {
+    if (kind != StreamKind::Video || !f) return;
+    ++frames_decoded;
+    take(frame_time_us(f, tb), f);
+  };
+  if (ranges.empty()) {
+    while (in.read_some(sink)) {
+    }
+    return;
+  }
+  for (const TimeRange& r : ranges) {
+    in.seek_to(r.start_us);
+    int64_t last_us = INT64_MIN;
+    while (last_us < r.end_us && in.read_some([&](StreamKind kind, AVFrame* f) {
+      if (kind == StreamKind::Video && f) last_us = frame_time_us(f, tb);
+      sink(kind, f);
+    })) {
+    }
+  }
+}
+
+// The time grid of dense sampling: about `grid` points over the input or its ranges.
+std::vector<int64_t> dense_grid_us(const CoverSearchOptions& o, int64_t span_us) {
+  const int grid = std::max(o.min_keyframe_candidates * 2, std::min(o.max_candidates, 12));
+  std::vector<int64_t> times;
+  if (o.ranges.empty() && span_us > 0) {
+    const int64_t step = span_us / grid;
+    for (int k = 0; k < grid; ++k) times.push_back(step / 2 + k * step);
+  } else if (o.ranges.empty()) {  // duration unknown: every min_spacing_us
+    const int64_t step = std::max<int64_t>(o.min_spacing_us, 100'000);
+    for (int k = 0; k < 10'000; ++k) times.push_back(k * step);
+  } else {
+    const int64_t step = std::max<int64_t>(1, span_us / grid);
+    for (const TimeRange& r : o.ranges) {
+      for (int64_t t = r.start_us + step / 2; t < r.end_us; t += step) times.push_back(t);
+    }
+  }
+  return times;
+}
+
+// What the sampling passes share: the input, the options and the sizes frames are taken at.
+struct Sampling {
+  const fs::path& path;
+  const CoverSearchOptions& o;
+  const VideoInfo& v;
+  FrameScoreOptions score_options;
+  cv::Size small_size;
+  cv::Size window_size;
+  int64_t span_us = 0;
+
+  BgrConverter converter() const {
+    return BgrConverter(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
+  }
+};
+
+// The keyframes as candidates.
+void sample_keyframes(const Sampling& s, InputFile& key_input, CandidateSet& set,
+                      int64_t& frames_decoded) {
+  BgrConverter to_bgr = s.converter();
+  read_video(key_input, s.o.ranges, frames_decoded, [&](int64_t t_us, const AVFrame* f) {
+    if (inside(s.o.ranges, t_us))
+      set.add(t_us, f->key_frame != 0, to_bgr.convert(f, s.small_size), s.score_options);
+  });
+}
+
+// Every frame decoded, the candidates taken on a time grid; the windows' small frames
+// are sampled in the same pass.
+void sample_dense(const Sampling& s, CandidateSet& set, std::vector<WindowSample>& window_samples,
+                  int64_t& frames_decoded) {
+  const std::vector<int64_t> times = dense_grid_us(s.o, s.span_us);
+  DecodeOptions d;
+  d.audio = false;
+  d.fast_video = true;
+  InputFile in(s.path, d);
+  BgrConverter to_bgr = s.converter(), to_window = s.converter();
+  size_t next = 0;
+  int64_t next_window_us = INT64_MIN;
+  read_video(in, s.o.ranges, frames_decoded, [&](int64_t t_us, const AVFrame* f) {
+    if (t_us >= next_window_us) {  // every frame is decoded anyway: sample the windows now
+      window_samples.push_back(window_sample(t_us, to_window.convert(f, s.window_size)));
+      next_window_us = t_us + s.o.pick.window_step_us;
+    }
+    while (next < times.size() && times[next] < t_us - 500'000) ++next;  // a range skipped ahead
+    if (next < times.size() && t_us >= times[next] && inside(s.o.ranges, t_us)) {
+      set.add(t_us, f->key_frame != 0, to_bgr.convert(f, s.small_size), s.score_options);
+      while (next < times.size() && times[next] <= t_us) ++next;
+    }
+  });
+}
+
+// Faces, looked for only in the shortlist (on the frames still held).
+void add_shortlist_faces(std::vector<CoverCandidate>& candidates,
+                         const std::vector<cv::Mat>& frames, const Sampling& s,
+                         FaceDetector& detector) {
+  const size_t wanted = std::max<size_t>(3, 2 * static_cast<size_t>(s.o.count));
+  for (size_t i : shortlist(candidates, wanted)) {
+    const cv::Mat& frame = frames[i];
+    if (frame.empty()) continue;
+    add_faces(candidates[i].score, detector.detect(frame, s.o.profile_faces), frame.size(),
+              s.score_options);
+  }
+}
+
+// A candidate is only a cover once the picture is seen to hold for window_us after it
+// (no cut, fade or dissolve that sparse candidates could not show); the cover is then
+// the frame in the middle of that window.
+class WindowChecker {
+ public:
+  WindowChecker(const Sampling& s, const CoverSearch& search,
+                std::vector<WindowSample> dense_samples, std::map<int64_t, cv::Mat>& held_frames,
+                int64_t& frames_decoded)
+      : s_(s),
+        dense_(search.dense),
+        duration_us_(search.info.duration_us),
+        dense_samples_(std::move(dense_samples)),
+        held_frames_(held_frames),
+        frames_decoded_(frames_decoded),
+        to_window_(s.converter()),
+        to_full_(s.converter()),
+        keep_frames_(s.o.count <= kMaxHeldFrames) {}
+
+  // Sets c.window (the verdict, empty when the picture holds) and c.settled_us.
+  void check(CoverCandidate& c) {
+    const CoverPickOptions& pick = s_.o.pick;
+    const int64_t end_us =
+        std::min(c.time_us + pick.window_us, range_end(s_.o.ranges, c.time_us, duration_us_));
+    const int64_t middle_us = c.time_us + (end_us - c.time_us) / 2;
+    std::vector<WindowSample> w;
+    if (dense_) {
+      // The candidate itself first: the pass sampled on its own grid, which may start
+      // after a cut that follows the candidate closely.
+      w.push_back({c.time_us, c.score.luma_mean, c.histogram});
+      for (const WindowSample& sample : dense_samples_) {
+        if (sample.time_us > c.time_us && sample.time_us <= end_us) w.push_back(sample);
+      }
+    } else {
+      decode_window(c, end_us, middle_us, w);
+    }
+    c.window = window_verdict(w, pick);
+    if (!c.window.empty() && c.settled_us >= 0) held_frames_.erase(c.settled_us);
+    if (c.settled_us < 0) {  // dense sampling, or a window cut short: the sample nearest
+      c.settled_us = c.time_us;
+      for (const WindowSample& sample : w) {
+        if (std::llabs(sample.time_us - middle_us) < std::llabs(c.settled_us - middle_us)) {
+          c.settled_us = sample.time_us;
+        }
+      }
+    }
+  }
+
+ private:
+  // Decodes the window after c into w; with a few covers wanted, the frame in its middle
+  // is kept at full size for render(), which then decodes nothing again.
+  void decode_window(CoverCandidate& c, int64_t end_us, int64_t middle_us,
+                     std::vector<WindowSample>& w) {
+    if (!input_) {
+      DecodeOptions d;
+      d.audio = false;
+      d.fast_video = !keep_frames_;  // a kept frame is a cover: full quality
+      d.skip_nonref = true;          // five samples a second need no B-frames
+      input_ = std::make_unique<InputFile>(s_.path, d);
+    }
+    const AVRational tb = input_->video_time_base();
+    input_->seek_to(c.time_us);
+    int64_t next_us = c.time_us;
+    bool done = false;
+    while (!done && input_->read_some([&](StreamKind kind, AVFrame* f) {
+      if (done || kind != StreamKind::Video || !f) return;
+      ++frames_decoded_;
+      const int64_t t = frame_time_us(f, tb);
+      if (t > end_us) {
+        done = true;
+        return;
+      }
+      if (t >= next_us) {
+        w.push_back(window_sample(t, to_window_.convert(f, s_.window_size)));
+        next_us = t + s_.o.pick.window_step_us;
+      }
+      if (t >= middle_us && c.settled_us < 0) {
+        c.settled_us = t;
+        if (keep_frames_) held_frames_[t] = to_full_.convert(f).clone();
+      }
+    })) {
+    }
+  }
+
+  const Sampling& s_;
+  const bool dense_;
+  const int64_t duration_us_;
+  const std::vector<WindowSample> dense_samples_;
+  std::map<int64_t, cv::Mat>& held_frames_;
+  int64_t& frames_decoded_;
+  std::unique_ptr<InputFile> input_;  // opened on the first window decoded
+  BgrConverter to_window_;
+  BgrConverter to_full_;
+  const bool keep_frames_;
+};
+
+// Picks the covers, checking each pick's window; picks that fail are replaced and
+// checked in turn, within a budget.
+void pick_checked(CoverSearch& search, const Sampling& s, WindowChecker& windows) {
+  const int count = s.o.count;
+  const int max_checks = 3 * count + 4;
+  int checks = 0;
+  bool unchecked = false;
+  for (;;) {
+    search.picked = pick_covers(search.candidates, static_cast<size_t>(count), s.o.pick);
+    bool replaced = false;
+    for (size_t i : search.picked) {
+      CoverCandidate& c = search.candidates[i];
+      if (c.settled_us >= 0) continue;
+      if (checks >= max_checks) {
+        unchecked = true;
+        continue;
+      }
+      ++checks;
+      windows.check(c);
+      replaced = replaced || !c.window.empty();
+    }
+    if (!replaced) break;
+    rank_candidates(search.candidates, s.score_options, s.o.pick);  // the verdicts count now
+  }
+  if (unchecked) {
+    search.warnings.push_back(
+        "some covers were not checked for a transition after them (more "
+        "than " +
+        std::to_string(max_checks) + " candidates failed)");
+  }
+}
+
+// With no pick (nothing passes the floors: a black or blurred clip), the best there is,
+// with a warning; a warning too when fewer covers than wanted pass.
+void settle_shortfall(CoverSearch& search, int count) {
+  if (search.picked.empty()) {
+    size_t best = 0;
+    for (size_t i = 1; i < search.candidates.size(); ++i) {
+      if (search.candidates[i].total > search.candidates[best].total) best = i;
+    }
+    search.picked = {best};
+    search.fallback = true;
+    search.warnings.push_back(
+        "no frame is sharp, well exposed and clear of transitions; the cover "
+        "is the best frame there was (" +
+        search.candidates[best].rejected + ")");
+  } else if (search.picked.size() < static_cast<size_t>(count)) {
+    search.warnings.push_back("only " + std::to_string(search.picked.size()) + " of " +
+                              std::to_string(count) +
+                              " covers: too few distinct frames pass the quality floors");
+  }
+}
+
+// --- render -----------------------------------------------------------------------------
+
+// The frame a cover is taken from: its settled frame once checked, else the candidate's.
+int64_t cover_frame_us(const CoverCandidate& c) {
+  return c.settled_us >= 0 ? c.settled_us : c.time_us;
+}
+
+// The picked covers' full-size frames: held from find(), or decoded again (seek to the
+// keyframe before, decode forward), in time order so one decoder walks forward.
+class CoverFrames {
+ public:
+  CoverFrames(const fs::path& path, const VideoInfo& v,
+              const std::map<int64_t, cv::Mat>& held_frames)
+      : path_(path),
+        held_frames_(held_frames),
+        to_bgr_(v.rotation_deg, BgrConverter::Scaling::Quality, path.string()) {}
+
+  // The first frame at or after target_us, and its time in got_us.
+  cv::Mat frame_at(int64_t target_us, int64_t& got_us) {
+    if (const auto held = held_frames_.find(target_us); held != held_frames_.end()) {
+      got_us = target_us;
+      return held->second;
+    }
+    if (!in_) {
+      DecodeOptions d;
+      d.audio = false;
+      in_ = std::make_unique<InputFile>(path_, d);
+    }
+    in_->seek_to(target_us);
+    const AVRational tb = in_->video_time_base();
+    cv::Mat picture;
+    bool done = false;
+    while (!done && in_->read_some([&](StreamKind kind, AVFrame* f) {
+      if (done || kind != StreamKind::Video || !f) return;
+      const int64_t t = frame_time_us(f, tb);
+      if (t < target_us) return;
+      picture = to_bgr_.convert(f).clone();
+      got_us = t;
+      done = true;
+    })) {
+    }
+    if (picture.empty()) {
+      throw ProcessingError(path_.string() + ": cannot decode the frame at " +
+                            format_time(target_us) +
+                            " again for the cover; the file may be damaged");
+    }
+    return picture;
+  }
+
+ private:
+  const fs::path& path_;
+  const std::map<int64_t, cv::Mat>& held_frames_;
+  std::unique_ptr<InputFile> in_;  // opened when a frame must be decoded again
+  BgrConverter to_bgr_;
+};
+
+// Where the faces are (seen in the candidate, a moment before), as fractions, for smart
+// covers; empty when there are none.
+cv::Rect2d face_focus(const CoverCandidate& c, cv::Size small_size) {
+  cv::Rect2d focus;
+  for (const Face& f : c.score.face_boxes) {
+    const cv::Rect2d r(static_cast<double>(f.box.x) / small_size.width,
+                       static_cast<double>(f.box.y) / small_size.height,
+                       static_cast<double>(f.box.width) / small_size.width,
+                       static_cast<double>(f.box.height) / small_size.height);
+    focus = focus.area() > 0 ? (focus | r) : r;
+  }
+  return focus;
+}
+
+// One cover's picture.
+struct CoverPicture {
+  int rank = 1;
+  int64_t time_us = 0;
+  cv::Mat full;      // at full size
+  cv::Rect2d focus;  // face_focus()
+};
+
+// Writes one file per spec for the cover; specs with the same size, format and reframing
+// share one encoded picture.
+void write_cover_files(const CoverPicture& cover, const std::vector<CoverSpec>& specs,
+                       const CoverPath& path_for, const VideoInfo& v,
+                       std::vector<CoverFile>& files) {
+  const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, v.rotation_deg);
+  const Size display{v.display_width_px(), v.display_height_px()};
+  std::map<std::string, std::vector<uint8_t>> encoded;
+  for (const CoverSpec& spec : specs) {
+    const fs::path out = path_for(cover.rank, spec);
+    const std::string key = std::to_string(spec.size.width_px) + "x" +
+                            std::to_string(spec.size.height_px) + "." + spec.format + "." +
+                            std::to_string(static_cast<int>(spec.reframe));
+    if (const auto same = encoded.find(key); same != encoded.end()) {
+      write_bytes(same->second, out);
+      files.push_back({cover.rank, cover.time_us, spec.name, out,
+                       spec.size.width_px > 0 ? spec.size : display, spec.format});
+      continue;
+    }
+    cv::Mat picture;
+    Size size = spec.size;
+    if (size.width_px <= 0 || size.height_px <= 0) {
+      size = display;
+      if (cover.full.cols == display.width_px && cover.full.rows == display.height_px) {
+        picture = cover.full;
+      } else {
+        cv::resize(cover.full, picture, cv::Size(display.width_px, display.height_px), 0, 0,
+                   cv::INTER_AREA);
+      }
+    } else {
+      picture = reframe_picture(cover.full, sar, size, spec.reframe,
+                                cover.focus.area() > 0 ? &cover.focus : nullptr);
+    }
+    write_bytes(encoded[key] = encode_image(picture, spec.format, out), out);
+    files.push_back({cover.rank, cover.time_us, spec.name, out, size, spec.format});
+  }
 }
 
 }  // namespace
@@ -156,98 +537,27 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   if (!search.info.video)
     throw UsageError(path.string() + ": has no video stream to take covers from");
   const VideoInfo& v = *search.info.video;
-  int64_t span_us = search.info.duration_us;
-  if (!o.ranges.empty()) {
-    span_us = 0;
-    for (const TimeRange& r : o.ranges) span_us += r.length_us();
-  }
+  const Sampling s{path,
+                   o,
+                   v,
+                   scoring_options(o, v),
+                   display_size_at_width(v, o.score_width_px),
+                   display_size_at_width(v, kWindowWidthPx),
+                   sampled_span_us(search.info, o.ranges)};
   key_input.set_keyframe_spacing_us(
-      std::max(o.min_spacing_us, span_us > 0 ? span_us / o.max_candidates : int64_t{0}));
-  const cv::Size small_size = display_size_at_width(v, o.score_width_px);
-  FrameScoreOptions score_options = o.score;
-  if (!o.cover_sizes.empty()) {
-    const Size source{v.display_width_px(), v.display_height_px()};
-    score_options.cover_region = {0, 0, 1, 1};
-    for (const Size& s : o.cover_sizes) {
-      const cv::Rect2d r = cover_region(source, s, o.reframe);
-      if (r.area() < score_options.cover_region.area()) score_options.cover_region = r;
-    }
-  }
-  search.cover_region = score_options.cover_region;
+      std::max(o.min_spacing_us, s.span_us > 0 ? s.span_us / o.max_candidates : int64_t{0}));
+  search.cover_region = s.score_options.cover_region;
 
   CandidateSet set;
   set.cap = static_cast<size_t>(o.max_candidates) * 2;
   // Small frames after the candidates (window_verdict()): from the dense pass when there
-  // is one, else decoded for each candidate worth a cover (verify, below).
+  // is one, else decoded for each candidate worth a cover (WindowChecker).
   std::vector<WindowSample> window_samples;
-  const cv::Size window_size = display_size_at_width(v, kWindowWidthPx);
-  const auto run = [&](InputFile& in, const std::function<void(int64_t, const AVFrame*)>& take) {
-    const AVRational tb = in.video_time_base();
-    const auto sink = [&](StreamKind kind, AVFrame* f) {
-      if (kind != StreamKind::Video || !f) return;
-      ++search.frames_decoded;
-      take(frame_time_us(f, tb), f);
-    };
-    if (o.ranges.empty()) {
-      while (in.read_some(sink)) {
-      }
-      return;
-    }
-    for (const TimeRange& r : o.ranges) {
-      in.seek_to(r.start_us);
-      int64_t last_us = INT64_MIN;
-      while (last_us < r.end_us && in.read_some([&](StreamKind kind, AVFrame* f) {
-        if (kind == StreamKind::Video && f) last_us = frame_time_us(f, tb);
-        sink(kind, f);
-      })) {
-      }
-    }
-  };
-
-  {
-    BgrConverter to_bgr(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
-    run(key_input, [&](int64_t t_us, const AVFrame* f) {
-      if (inside(o.ranges, t_us))
-        set.add(t_us, f->key_frame != 0, to_bgr.convert(f, small_size), score_options);
-    });
-  }
-
+  sample_keyframes(s, key_input, set, search.frames_decoded);
   // Too few keyframes (a long GOP, a short clip): decode everything, sample a time grid.
   if (set.candidates.size() < static_cast<size_t>(o.min_keyframe_candidates)) {
     search.dense = true;
-    const int grid = std::max(o.min_keyframe_candidates * 2, std::min(o.max_candidates, 12));
-    std::vector<int64_t> times;
-    if (o.ranges.empty() && span_us > 0) {
-      const int64_t step = span_us / grid;
-      for (int k = 0; k < grid; ++k) times.push_back(step / 2 + k * step);
-    } else if (o.ranges.empty()) {  // duration unknown: every min_spacing_us
-      const int64_t step = std::max<int64_t>(o.min_spacing_us, 100'000);
-      for (int k = 0; k < 10'000; ++k) times.push_back(k * step);
-    } else {
-      const int64_t step = std::max<int64_t>(1, span_us / grid);
-      for (const TimeRange& r : o.ranges) {
-        for (int64_t t = r.start_us + step / 2; t < r.end_us; t += step) times.push_back(t);
-      }
-    }
-    DecodeOptions d;
-    d.audio = false;
-    d.fast_video = true;
-    InputFile in(path, d);
-    BgrConverter to_bgr(v.rotation_deg, BgrConverter::Scaling::Quality, path.string()),
-        to_window(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
-    size_t next = 0;
-    int64_t next_window_us = INT64_MIN;
-    run(in, [&](int64_t t_us, const AVFrame* f) {
-      if (t_us >= next_window_us) {  // every frame is decoded anyway: sample the windows now
-        window_samples.push_back(window_sample(t_us, to_window.convert(f, window_size)));
-        next_window_us = t_us + o.pick.window_step_us;
-      }
-      while (next < times.size() && times[next] < t_us - 500'000) ++next;  // a range skipped ahead
-      if (next < times.size() && t_us >= times[next] && inside(o.ranges, t_us)) {
-        set.add(t_us, f->key_frame != 0, to_bgr.convert(f, small_size), score_options);
-        while (next < times.size() && times[next] <= t_us) ++next;
-      }
-    });
+    sample_dense(s, set, window_samples, search.frames_decoded);
   }
   set.sort_and_dedupe();
   if (set.candidates.empty()) {
@@ -255,141 +565,24 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   }
 
   search.candidates = std::move(set.candidates);
-  rank_candidates(search.candidates, score_options, o.pick);
+  rank_candidates(search.candidates, s.score_options, o.pick);
   if (o.faces) {
-    const size_t wanted = std::max<size_t>(3, 2 * static_cast<size_t>(o.count));
-    FaceDetector& detector = faces();
-    for (size_t i : shortlist(search.candidates, wanted)) {
-      const cv::Mat& frame = set.frames[i];
-      if (frame.empty()) continue;
-      add_faces(search.candidates[i].score, detector.detect(frame, o.profile_faces), frame.size(),
-                score_options);
-    }
-    rank_candidates(search.candidates, score_options, o.pick);
+    add_shortlist_faces(search.candidates, set.frames, s, faces());
+    rank_candidates(search.candidates, s.score_options, o.pick);
   }
-  // A candidate is only a cover once the picture is seen to hold for window_us after it
-  // (no cut, fade or dissolve that sparse candidates could not show); the cover is then
-  // the frame in the middle of that window. Picks that fail are replaced and checked in
-  // turn, within a budget.
-  std::unique_ptr<InputFile> window_input;
-  BgrConverter to_window(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
-  // With a few covers wanted, the frame in the middle of each window is kept at full
-  // size for render(), which then decodes nothing again.
-  const bool keep_frames = o.count <= kMaxHeldFrames;
   held_frames_.clear();
-  BgrConverter to_full(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
-  const auto verify = [&](CoverCandidate& c) {
-    const int64_t end_us = std::min(c.time_us + o.pick.window_us,
-                                    range_end(o.ranges, c.time_us, search.info.duration_us));
-    const int64_t middle_us = c.time_us + (end_us - c.time_us) / 2;
-    std::vector<WindowSample> w;
-    if (search.dense) {
-      // The candidate itself first: the pass sampled on its own grid, which may start
-      // after a cut that follows the candidate closely.
-      w.push_back({c.time_us, c.score.luma_mean, c.histogram});
-      for (const WindowSample& sample : window_samples) {
-        if (sample.time_us > c.time_us && sample.time_us <= end_us) w.push_back(sample);
-      }
-    } else {
-      if (!window_input) {
-        DecodeOptions d;
-        d.audio = false;
-        d.fast_video = !keep_frames;  // a kept frame is a cover: full quality
-        d.skip_nonref = true;         // five samples a second need no B-frames
-        window_input = std::make_unique<InputFile>(path, d);
-      }
-      const AVRational tb = window_input->video_time_base();
-      window_input->seek_to(c.time_us);
-      int64_t next_us = c.time_us;
-      bool done = false;
-      while (!done && window_input->read_some([&](StreamKind kind, AVFrame* f) {
-        if (done || kind != StreamKind::Video || !f) return;
-        ++search.frames_decoded;
-        const int64_t t = frame_time_us(f, tb);
-        if (t > end_us) {
-          done = true;
-          return;
-        }
-        if (t >= next_us) {
-          w.push_back(window_sample(t, to_window.convert(f, window_size)));
-          next_us = t + o.pick.window_step_us;
-        }
-        if (t >= middle_us && c.settled_us < 0) {
-          c.settled_us = t;
-          if (keep_frames) held_frames_[t] = to_full.convert(f).clone();
-        }
-      })) {
-      }
-    }
-    c.window = window_verdict(w, o.pick);
-    if (!c.window.empty() && c.settled_us >= 0) held_frames_.erase(c.settled_us);
-    if (c.settled_us < 0) {  // dense sampling, or a window cut short: the sample nearest
-      c.settled_us = c.time_us;
-      for (const WindowSample& sample : w) {
-        if (std::llabs(sample.time_us - middle_us) < std::llabs(c.settled_us - middle_us)) {
-          c.settled_us = sample.time_us;
-        }
-      }
-    }
-  };
-  const int max_checks = 3 * o.count + 4;
-  int checks = 0;
-  bool unchecked = false;
-  for (;;) {
-    search.picked = pick_covers(search.candidates, static_cast<size_t>(o.count), o.pick);
-    bool replaced = false;
-    for (size_t i : search.picked) {
-      CoverCandidate& c = search.candidates[i];
-      if (c.settled_us >= 0) continue;
-      if (checks >= max_checks) {
-        unchecked = true;
-        continue;
-      }
-      ++checks;
-      verify(c);
-      replaced = replaced || !c.window.empty();
-    }
-    if (!replaced) break;
-    rank_candidates(search.candidates, score_options, o.pick);  // the verdicts count now
-  }
-  if (unchecked) {
-    search.warnings.push_back(
-        "some covers were not checked for a transition after them (more "
-        "than " +
-        std::to_string(max_checks) + " candidates failed)");
-  }
-  if (search.picked.empty()) {
-    // Nothing passes the floors (a black or blurred clip): the best there is, with a warning.
-    size_t best = 0;
-    for (size_t i = 1; i < search.candidates.size(); ++i) {
-      if (search.candidates[i].total > search.candidates[best].total) best = i;
-    }
-    search.picked = {best};
-    search.fallback = true;
-    search.warnings.push_back(
-        "no frame is sharp, well exposed and clear of transitions; the cover "
-        "is the best frame there was (" +
-        search.candidates[best].rejected + ")");
-  } else if (search.picked.size() < static_cast<size_t>(o.count)) {
-    search.warnings.push_back("only " + std::to_string(search.picked.size()) + " of " +
-                              std::to_string(o.count) +
-                              " covers: too few distinct frames pass the quality floors");
-  }
+  WindowChecker windows(s, search, std::move(window_samples), held_frames_, search.frames_decoded);
+  pick_checked(search, s, windows);
+  settle_shortfall(search, o.count);
   return search;
 }
 
 std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& search,
                                            const std::vector<CoverSpec>& specs,
                                            const CoverPath& path_for) {
-  const CoverSearchOptions& o = options_;
   const VideoInfo& v = *search.info.video;
-  const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, v.rotation_deg);
-  const cv::Size small_size = display_size_at_width(v, o.score_width_px);
-  const Size display{v.display_width_px(), v.display_height_px()};
+  const cv::Size small_size = display_size_at_width(v, options_.score_width_px);
   const std::vector<CoverCandidate>& all = search.candidates;
-  const auto cover_frame_us = [&](size_t idx) {
-    return all[idx].settled_us >= 0 ? all[idx].settled_us : all[idx].time_us;
-  };
 
   // In time order, so one decoder walks forward; each frame is decoded from the keyframe
   // before it, at full size, one at a time.
@@ -397,161 +590,23 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
   std::vector<size_t> by_time(search.picked.size());
   std::iota(by_time.begin(), by_time.end(), size_t{0});
   std::sort(by_time.begin(), by_time.end(), [&](size_t a, size_t b) {
-    return cover_frame_us(search.picked[a]) < cover_frame_us(search.picked[b]);
+    return cover_frame_us(all[search.picked[a]]) < cover_frame_us(all[search.picked[b]]);
   });
-  std::unique_ptr<InputFile> in;  // opened when a frame must be decoded again
-  BgrConverter to_bgr(v.rotation_deg, BgrConverter::Scaling::Quality, path.string());
+  CoverFrames frames(path, v, held_frames_);
   std::vector<CoverFile> files;
   for (size_t rank_index : by_time) {
-    const size_t idx = search.picked[rank_index];
-    const int64_t target_us = cover_frame_us(idx);
-    cv::Mat picture_full;
-    int64_t got_us = 0;
-    bool done = false;
-    if (const auto held = held_frames_.find(target_us); held != held_frames_.end()) {
-      picture_full = held->second;
-      got_us = target_us;
-      done = true;
-    } else {
-      if (!in) {
-        DecodeOptions d;
-        d.audio = false;
-        in = std::make_unique<InputFile>(path, d);
-      }
-      in->seek_to(target_us);
-    }
-    const AVRational tb = in ? in->video_time_base() : AVRational{1, 1};
-    while (!done && in->read_some([&](StreamKind kind, AVFrame* f) {
-      if (done || kind != StreamKind::Video || !f) return;
-      const int64_t t = frame_time_us(f, tb);
-      if (t < target_us) return;
-      picture_full = to_bgr.convert(f).clone();
-      got_us = t;
-      done = true;
-    })) {
-    }
-    if (picture_full.empty()) {
-      throw ProcessingError(path.string() + ": cannot decode the frame at " +
-                            format_time(target_us) +
-                            " again for the cover; the file may be damaged");
-    }
-    search.cover_time_us[rank_index] = got_us;
-
-    // Where the faces are (seen in the candidate, a moment before), for smart covers.
-    cv::Rect2d focus;
-    for (const Face& f : all[idx].score.face_boxes) {
-      const cv::Rect2d r(static_cast<double>(f.box.x) / small_size.width,
-                         static_cast<double>(f.box.y) / small_size.height,
-                         static_cast<double>(f.box.width) / small_size.width,
-                         static_cast<double>(f.box.height) / small_size.height);
-      focus = focus.area() > 0 ? (focus | r) : r;
-    }
-    // Presets with the same cover size, format and reframing share one picture.
-    std::map<std::string, std::vector<uint8_t>> encoded;
-    for (const CoverSpec& spec : specs) {
-      const int rank = static_cast<int>(rank_index) + 1;
-      const fs::path out = path_for(rank, spec);
-      const std::string key = std::to_string(spec.size.width_px) + "x" +
-                              std::to_string(spec.size.height_px) + "." + spec.format + "." +
-                              std::to_string(static_cast<int>(spec.reframe));
-      if (const auto same = encoded.find(key); same != encoded.end()) {
-        write_bytes(same->second, out);
-        files.push_back({rank, got_us, spec.name, out, spec.size.width_px > 0 ? spec.size : display,
-                         spec.format});
-        continue;
-      }
-      cv::Mat picture;
-      Size size = spec.size;
-      if (size.width_px <= 0 || size.height_px <= 0) {
-        size = display;
-        if (picture_full.cols == display.width_px && picture_full.rows == display.height_px) {
-          picture = picture_full;
-        } else {
-          cv::resize(picture_full, picture, cv::Size(display.width_px, display.height_px), 0, 0,
-                     cv::INTER_AREA);
-        }
-      } else {
-        picture = reframe_picture(picture_full, sar, size, spec.reframe,
-                                  focus.area() > 0 ? &focus : nullptr);
-      }
-      write_bytes(encoded[key] = encode_image(picture, spec.format, out), out);
-      files.push_back({rank, got_us, spec.name, out, size, spec.format});
-    }
+    const CoverCandidate& c = all[search.picked[rank_index]];
+    CoverPicture cover;
+    cover.rank = static_cast<int>(rank_index) + 1;
+    cover.full = frames.frame_at(cover_frame_us(c), cover.time_us);
+    cover.focus = face_focus(c, small_size);
+    search.cover_time_us[rank_index] = cover.time_us;
+    write_cover_files(cover, specs, path_for, v, files);
   }
   std::sort(files.begin(), files.end(), [](const CoverFile& a, const CoverFile& b) {
     return a.rank != b.rank ? a.rank < b.rank : a.spec < b.spec;
   });
   return files;
-}
-
-std::string scores_csv(const CoverSearch& s) {
-  std::map<size_t, size_t> rank_of;  // candidate -> index in picked
-  for (size_t r = 0; r < s.picked.size(); ++r) rank_of[s.picked[r]] = r;
-  std::ostringstream out;
-  out << "time_seconds,shot,sharpness,exposure,contrast,faces,face_count,transition,quality,total,"
-         "chosen,cover_seconds,rejected\n";
-  for (size_t i = 0; i < s.candidates.size(); ++i) {
-    const CoverCandidate& c = s.candidates[i];
-    out << seconds(c.time_us) << "," << c.shot << "," << fixed3(c.score.sharpness) << ","
-        << fixed3(c.score.exposure) << "," << fixed3(c.score.contrast) << ","
-        << (c.score.faces_checked ? fixed3(c.score.faces) : "") << ","
-        << (c.score.faces_checked ? std::to_string(c.score.face_count) : "") << ","
-        << fixed3(c.transition) << "," << fixed3(c.score.quality) << "," << fixed3(c.total) << ",";
-    const auto r = rank_of.find(i);
-    if (r != rank_of.end()) {
-      out << r->second + 1 << ",";
-      if (r->second < s.cover_time_us.size()) out << seconds(s.cover_time_us[r->second]);
-    } else {
-      out << ",";
-    }
-    out << "," << c.rejected << "\n";
-  }
-  return out.str();
-}
-
-nlohmann::json to_json(const CoverSearch& s) {
-  nlohmann::json candidates = nlohmann::json::array();
-  for (const CoverCandidate& c : s.candidates) {
-    nlohmann::json j = {{"time_seconds", c.time_us / 1e6}, {"shot", c.shot},
-                        {"sharpness", c.score.sharpness},  {"exposure", c.score.exposure},
-                        {"contrast", c.score.contrast},    {"transition", c.transition},
-                        {"quality", c.score.quality},      {"total", c.total},
-                        {"rejected", c.rejected}};
-    if (c.settled_us >= 0) {
-      j["window"] = c.window.empty() ? "held" : c.window;
-      j["settled_seconds"] = c.settled_us / 1e6;
-    }
-    if (c.score.faces_checked) {
-      j["faces"] = c.score.faces;
-      nlohmann::json boxes = nlohmann::json::array();
-      for (const Face& f : c.score.face_boxes) {
-        boxes.push_back({{"x", f.box.x},
-                         {"y", f.box.y},
-                         {"width", f.box.width},
-                         {"height", f.box.height},
-                         {"view", to_string(f.view)},
-                         {"eyes", f.eyes},
-                         {"confidence", f.confidence}});
-      }
-      j["face_boxes"] = boxes;
-    }
-    candidates.push_back(j);
-  }
-  nlohmann::json picked = nlohmann::json::array();
-  for (size_t r = 0; r < s.picked.size(); ++r) {
-    nlohmann::json p = {{"rank", r + 1},
-                        {"candidate", s.picked[r]},
-                        {"time_seconds", s.candidates[s.picked[r]].time_us / 1e6}};
-    if (r < s.cover_time_us.size()) p["cover_seconds"] = s.cover_time_us[r] / 1e6;
-    picked.push_back(p);
-  }
-  return {{"input", s.info.path.string()},
-          {"candidates", candidates},
-          {"picked", picked},
-          {"fallback", s.fallback},
-          {"dense_sampling", s.dense},
-          {"frames_decoded", s.frames_decoded},
-          {"warnings", s.warnings}};
 }
 
 CoverSpec cover_spec(const Preset& preset, ReframeMode mode, const std::string& format) {
