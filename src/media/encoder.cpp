@@ -33,13 +33,18 @@ void set_private(AVCodecContext* ctx, const char* key, const std::string& value,
 }
 }  // namespace
 
-Encoder Encoder::video(const VideoEncoderSettings& s, bool global_header, const std::string& file) {
-  const AVCodec* codec = find_encoder(s.codec, file);
+Encoder Encoder::with_context(const AVCodec* codec, const std::string& file) {
   Encoder e;
   e.file_ = file;
   e.packet_ = av::make_packet();
   e.ctx_.reset(avcodec_alloc_context3(codec));
   if (!e.ctx_) throw std::bad_alloc();
+  return e;
+}
+
+Encoder Encoder::video(const VideoEncoderSettings& s, bool global_header, const std::string& file) {
+  const AVCodec* codec = find_encoder(s.codec, file);
+  Encoder e = with_context(codec, file);
   AVCodecContext* c = e.ctx_.get();
   c->width = s.width_px;
   c->height = s.height_px;
@@ -87,11 +92,7 @@ Encoder Encoder::video(const VideoEncoderSettings& s, bool global_header, const 
 
 Encoder Encoder::audio(const AudioEncoderSettings& s, bool global_header, const std::string& file) {
   const AVCodec* codec = find_encoder(s.codec, file);
-  Encoder e;
-  e.file_ = file;
-  e.packet_ = av::make_packet();
-  e.ctx_.reset(avcodec_alloc_context3(codec));
-  if (!e.ctx_) throw std::bad_alloc();
+  Encoder e = with_context(codec, file);
   AVCodecContext* c = e.ctx_.get();
   c->sample_rate = s.sample_rate_hz;
   av_channel_layout_default(&c->ch_layout, s.channels);

@@ -57,6 +57,8 @@ class Encoder {
 
  private:
   Encoder() = default;
+  // An encoder of `codec` with its context allocated and nothing set yet.
+  static Encoder with_context(const AVCodec* codec, const std::string& file);
   av::CodecContextPtr ctx_;
   av::PacketPtr packet_;
   std::string file_;
