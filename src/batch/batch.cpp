@@ -306,7 +306,7 @@ std::vector<OutputRequest> Batch::outputs_of(const ManifestRow& row) const {
   std::vector<OutputRequest> out;
   for (const std::string& token : row.presets) {
     const Preset& p = presets_.at(token);
-    out.push_back({p, options_.outdir / (row.name + "." + p.name + "." + p.container)});
+    out.push_back({p, package_output_path(options_.outdir, row.name, p)});
   }
   return out;
 }

@@ -28,6 +28,8 @@ ShotDetectorOptions shot_options(const po::variables_map& vm) {
   return o;
 }
 
+namespace {
+
 ShotList detect_with_progress(const fs::path& input, const ShotDetectorOptions& options,
                               bool quiet) {
   const MediaInfo info = probe(input);
@@ -40,6 +42,8 @@ ShotList detect_with_progress(const fs::path& input, const ShotDetectorOptions& 
   bar.done();
   return list;
 }
+
+}  // namespace
 
 int cmd_shots(const Args& args) {
   po::options_description opts("Options");

@@ -76,12 +76,9 @@ void add_shot_options(boost::program_options::options_description& options);
 }  // namespace reelpack::cli
 namespace reelpack {
 struct ShotDetectorOptions;
-struct ShotList;
 }  // namespace reelpack
 namespace reelpack::cli {
 reelpack::ShotDetectorOptions shot_options(const boost::program_options::variables_map& vm);
-reelpack::ShotList detect_with_progress(const std::filesystem::path& input,
-                                        const reelpack::ShotDetectorOptions& options, bool quiet);
 
 // The --SECTION.KEY preset overrides given on a verb's command line.
 std::map<std::string, std::string> preset_overrides(

@@ -65,7 +65,7 @@ std::string package_episode(const SplitJob& job, const RangeSpec& range, int ind
   pj.analysis_cache_max_bytes = job.cache_max_bytes;
   const std::string name = episode_name(index);
   for (const Preset& p : job.presets) {
-    const fs::path out = job.outdir / (name + "." + p.name + "." + p.container);
+    const fs::path out = package_output_path(job.outdir, name, p);
     pj.outputs.push_back({p, out});
     files.push_back(out.filename().string());
   }
