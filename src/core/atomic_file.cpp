@@ -1,12 +1,16 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <mutex>
+#include <set>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "core/error.h"
 
@@ -15,9 +19,57 @@ namespace fs = std::filesystem;
 
 namespace {
 std::atomic<unsigned> g_counter{0};
+
+// The inputs this process reads, by device and inode. Process-wide on purpose: an output
+// must never replace any file being read, whichever job or thread opened it.
+std::mutex g_inputs_mutex;
+std::set<std::pair<dev_t, ino_t>> g_inputs;
+
+bool is_protected(const struct stat& st) {
+  const std::lock_guard<std::mutex> lock(g_inputs_mutex);
+  return g_inputs.count({st.st_dev, st.st_ino}) > 0;
+}
+}  // namespace
+
+void protect_input(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;  // the caller reports a missing input itself
+  const std::lock_guard<std::mutex> lock(g_inputs_mutex);
+  g_inputs.insert({st.st_dev, st.st_ino});
 }
 
-AtomicFile::AtomicFile(fs::path final_path) : final_path_(std::move(final_path)) {
+fs::path output_target(const fs::path& path) {
+  fs::path target = path;
+  std::error_code ec;
+  // Follow the chain of links by hand: a dangling link's target is the file to create.
+  for (int hops = 0; fs::is_symlink(fs::symlink_status(target, ec)); ++hops) {
+    fs::path next = fs::read_symlink(target, ec);
+    if (ec || hops == 40) {
+      throw UsageError(path.string() + ": a symlink that cannot be followed (" +
+                       (ec ? ec.message() : std::string("too many levels")) +
+                       "); give a plain file path");
+    }
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  struct stat st {};
+  if (::stat(target.c_str(), &st) != 0) return target;  // nothing there yet
+  if (!S_ISREG(st.st_mode)) {
+    const char* what = S_ISDIR(st.st_mode)    ? "a folder"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                              : "not a regular file";
+    throw UsageError(path.string() + ": is " + what +
+                     ", which an output never replaces; give the path of a file to write");
+  }
+  if (is_protected(st)) {
+    throw UsageError(path.string() +
+                     ": is an input of this run (the same file); write the output elsewhere");
+  }
+  return target;
+}
+
+AtomicFile::AtomicFile(fs::path final_path) : final_path_(output_target(final_path)) {
   const std::string unique = std::to_string(::getpid()) + "-" + std::to_string(g_counter++);
   temp_path_ = final_path_.parent_path() /
                (std::string(kTempPrefix) + unique + "-" + final_path_.filename().string());

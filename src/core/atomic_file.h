@@ -4,6 +4,8 @@
 //   write_everything(out.temp_path());
 //   out.commit();                            // rename(2) into place
 //
+// The final path is checked first (output_target()): a symlink is written through to its
+// target, and a device, FIFO, folder or an input of this process is refused.
 // If commit() is never reached (error, exception, SIGINT) the destructor removes the
 // temporary file, so a failed or interrupted run leaves nothing half-written. The
 // temporary lives in the same folder, so the rename is atomic on POSIX file systems.
@@ -35,6 +37,17 @@ class AtomicFile {
   std::filesystem::path temp_path_;
   bool active_ = true;
 };
+
+// Marks `path` as a file this process reads (every media input does so when opened), so
+// that no AtomicFile in this process replaces it, under its own name or another one (a hard
+// link: same device and inode).
+void protect_input(const std::filesystem::path& path);
+
+// Where an output for `path` really goes: `path` itself, or the file a symlink points to
+// (the link is kept; a dangling link's target is created). Throws UsageError naming `path`
+// when what stands there is not a regular file (a device such as /dev/null, a FIFO, a
+// socket, a folder) or is one of the protected inputs: an output never replaces either.
+std::filesystem::path output_target(const std::filesystem::path& path);
 
 // Writes `text` (or `bytes`) to `path` through a temporary renamed into place: the one
 // writer of small outputs (cut lists, reports, tracks, pictures). Every write and the

@@ -8,6 +8,7 @@ extern "C" {
 #include <cmath>
 #include <system_error>
 
+#include "core/atomic_file.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "media/av_error.h"
@@ -75,6 +76,7 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
   if (fs::is_directory(status)) {
     throw UsageError(path_text_ + ": is a folder, not a media file");
   }
+  protect_input(path);  // no output of this process may replace it (core/atomic_file.h)
   info_.size_bytes = static_cast<int64_t>(fs::file_size(path, ec));
   if (!ec && info_.size_bytes == 0) {
     throw ProcessingError(path_text_ + ": the file is empty; re-export or re-copy it");

@@ -7,6 +7,7 @@ extern "C" {
 #include <algorithm>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "package/sharing.h"
 
@@ -148,6 +149,7 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
     OutputPlan plan;
     plan.preset = p.name;
     plan.path = req.path;
+    output_target(req.path);  // a device, FIFO, folder or the input: refused before any work
     plan.container = p.container;
     plan_picture(*in.video, job, p, burn_script, plan);
     plan_encoders(in, p, plan);

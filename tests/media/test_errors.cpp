@@ -256,3 +256,37 @@ TEST_CASE("every verb's --help exits 0 with examples", "[errors][help]") {
     CHECK(r.err.empty());
   }
 }
+
+TEST_CASE("an output never replaces its own input, a device or a symlink", "[errors][output]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  const auto size = fs::file_size(in);
+  const auto mtime = fs::last_write_time(in);
+  // The input itself, and a hard link to it: refused before any work, exit 2.
+  for (const fs::path& out : {in, dir / "alias.mp4"}) {
+    if (out != in) fs::create_hard_link(in, out);
+    const RunResult r = run_reelpack({"cut", in.string(), "-o", out.string(), "--range", "0-0.5"});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(out.string() + ": is an input"));
+  }
+  CHECK(fs::file_size(in) == size);
+  CHECK(fs::last_write_time(in) == mtime);
+  // A symlink to a character device: refused; the link stays a link.
+  fs::create_symlink("/dev/null", dir / "null.mp4");
+  const RunResult dev =
+      run_reelpack({"cut", in.string(), "-o", (dir / "null.mp4").string(), "--range", "0-0.5"});
+  CHECK(dev.exit_code == 2);
+  CHECK_THAT(dev.err, Catch::Contains("is a character device"));
+  CHECK(fs::is_symlink(fs::symlink_status(dir / "null.mp4")));
+  CHECK(fs::is_character_file(fs::status("/dev/null")));
+  // shots -o through a symlink writes its target and keeps the link.
+  write_file(dir / "real.csv", "old\n");
+  fs::create_symlink("real.csv", dir / "link.csv");
+  const RunResult shots = run_reelpack({"shots", in.string(), "-o", (dir / "link.csv").string()});
+  INFO(shots.err);
+  CHECK(shots.exit_code == 0);
+  CHECK(fs::is_symlink(fs::symlink_status(dir / "link.csv")));
+  CHECK(fs::file_size(dir / "real.csv") > 4);
+  for (const std::string& name : list_dir(dir.path())) CHECK(name.rfind(".reelpack-tmp-", 0) != 0);
+}

@@ -1,7 +1,9 @@
 // write_file_atomically: the checked writer of small outputs. A write that fails (a full
 // disk, a folder that cannot hold the file) throws a ProcessingError naming the file and
-// leaves neither a truncated file nor a temporary behind.
+// leaves neither a truncated file nor a temporary behind. Every output (AtomicFile) also
+// refuses to replace a device, a FIFO, a folder or an input, and writes through symlinks.
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -103,4 +105,56 @@ TEST_CASE("write_file_atomically on a full disk throws and keeps the previous fi
   }
   CHECK_FALSE(fs::exists(dir / "fresh.csv"));
   CHECK_FALSE(has_temporaries(dir.path()));
+}
+
+// Issue 19: an output never replaces what is not a regular file, follows a symlink to its
+// target, and never replaces a file this process reads.
+TEST_CASE("an output written through a symlink goes to its target and keeps the link") {
+  test::TempDir dir;
+  write_file_atomically(dir / "real.csv", std::string("old\n"));
+  fs::create_symlink("real.csv", dir / "link.csv");
+  write_file_atomically(dir / "link.csv", std::string("new\n"));
+  CHECK(fs::is_symlink(fs::symlink_status(dir / "link.csv")));
+  CHECK(read_all(dir / "real.csv") == "new\n");
+  // A dangling link: its target is created, the link kept.
+  fs::create_symlink("made.csv", dir / "dangling.csv");
+  write_file_atomically(dir / "dangling.csv", std::string("made\n"));
+  CHECK(fs::is_symlink(fs::symlink_status(dir / "dangling.csv")));
+  CHECK(read_all(dir / "made.csv") == "made\n");
+  CHECK_FALSE(has_temporaries(dir.path()));
+}
+
+TEST_CASE("an output never replaces a FIFO, a folder or a link to a device") {
+  test::TempDir dir;
+  const fs::path fifo = dir / "pipe.csv";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(write_file_atomically(fifo, std::string("x\n")),
+                    Catch::StartsWith(fifo.string() + ": is a FIFO"));
+  CHECK_THROWS_AS(AtomicFile(fifo), UsageError);
+  CHECK(fs::is_fifo(fs::symlink_status(fifo)));
+  fs::create_directory(dir / "folder.csv");
+  CHECK_THROWS_WITH(write_file_atomically(dir / "folder.csv", std::string("x\n")),
+                    Catch::Contains("is a folder"));
+  CHECK(fs::is_directory(dir / "folder.csv"));
+  // A link to a character device (/dev/null): refused, and neither the link nor the device
+  // is touched. (Only a link is used here, so a broken check cannot replace /dev/null.)
+  fs::create_symlink("/dev/null", dir / "null.csv");
+  CHECK_THROWS_WITH(AtomicFile(dir / "null.csv"), Catch::Contains("is a character device"));
+  CHECK(fs::is_symlink(fs::symlink_status(dir / "null.csv")));
+  CHECK(fs::is_character_file(fs::status("/dev/null")));
+  CHECK_FALSE(has_temporaries(dir.path()));
+}
+
+TEST_CASE("an output never replaces an input of the process, by name or by hard link") {
+  test::TempDir dir;
+  write_file_atomically(dir / "source.mp4", std::string("the master\n"));
+  fs::create_hard_link(dir / "source.mp4", dir / "alias.mp4");
+  write_file_atomically(dir / "other.mp4", std::string("not read\n"));
+  protect_input(dir / "source.mp4");
+  CHECK_THROWS_WITH(AtomicFile(dir / "source.mp4"),
+                    Catch::StartsWith((dir / "source.mp4").string() + ": is an input"));
+  CHECK_THROWS_AS(AtomicFile(dir / "alias.mp4"), UsageError);
+  CHECK(read_all(dir / "source.mp4") == "the master\n");
+  write_file_atomically(dir / "other.mp4", std::string("replaced\n"));  // not an input
+  CHECK(read_all(dir / "other.mp4") == "replaced\n");
 }
