@@ -19,6 +19,16 @@ namespace reelpack {
 namespace {
 constexpr AVRational kMicros{1, 1'000'000};
 
+// Larger than any master (so every real time and frame number parses), small enough that
+// no arithmetic on them overflows int64_t microseconds.
+constexpr int64_t kMaxTimeUs = int64_t{1000} * 3600 * 1'000'000;  // 1000 hours
+constexpr int64_t kMaxFrame = 1'000'000'000;
+
+UsageError too_large(const std::string& t) {
+  return UsageError("'" + t + "' is beyond the longest input reelpack takes (1000 hours, f" +
+                    std::to_string(kMaxFrame) + ")");
+}
+
 int64_t parse_seconds_us(const std::string& s, const std::string& whole) {
   size_t used = 0;
   double v = -1;
@@ -30,6 +40,7 @@ int64_t parse_seconds_us(const std::string& s, const std::string& whole) {
   if (used == 0 || used != s.size() || !std::isfinite(v) || v < 0) {
     throw UsageError("'" + whole + "' is not a time (12.5, 00:01:02.500 or f300)");
   }
+  if (v > static_cast<double>(kMaxTimeUs) / 1e6) throw too_large(whole);
   return std::llround(v * 1e6);
 }
 }  // namespace
@@ -43,6 +54,7 @@ TimePoint parse_time_point(const std::string& raw) {
       throw UsageError("'" + t + "' is not a frame number like f300");
     }
     p.is_frame = true;
+    if (n.size() > 10 || std::stoll(n) > kMaxFrame) throw too_large(t);
     p.frame = std::stoll(n);
     return p;
   }
@@ -61,15 +73,18 @@ TimePoint parse_time_point(const std::string& raw) {
                          "' has seconds of 60 or more; write 00:01:15 rather than 00:00:75");
       }
       total_us = total_us * 60 + seconds_us;
+      if (total_us > kMaxTimeUs) throw too_large(t);
       break;
     }
     if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos || parts >= 2) {
       throw UsageError("'" + t + "' is not a time (12.5, 00:01:02.500 or f300)");
     }
+    if (part.size() > 7) throw too_large(t);  // hours or minutes
     if (parts++ > 0 && std::stoll(part) >= 60) {
       throw UsageError("'" + t + "' has minutes of 60 or more; write 01:15:00 rather than 75:00");
     }
     total_us = total_us * 60 + std::stoll(part) * 1'000'000;
+    if (total_us > kMaxTimeUs) throw too_large(t);
     start = colon + 1;
   }
   p.time_us = total_us;

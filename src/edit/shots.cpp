@@ -88,7 +88,12 @@ nlohmann::json to_json(const ShotList& list) {
 }
 
 std::vector<Episode> plan_split(const ShotList& list, const SplitOptions& opt) {
-  if (opt.target_s <= 0) throw UsageError("--target must be a positive number of seconds");
+  if (!std::isfinite(opt.target_s) || opt.target_s <= 0) {
+    throw UsageError("--target must be a positive number of seconds");
+  }
+  if (!std::isfinite(opt.min_s) || !std::isfinite(opt.max_s)) {
+    throw UsageError("--min and --max must be numbers of seconds");
+  }
   const double min_s = opt.min_s > 0 ? opt.min_s : opt.target_s / 2;
   const double max_s = opt.max_s > 0 ? opt.max_s : opt.target_s * 1.5;
   if (min_s > opt.target_s || max_s < opt.target_s) {
