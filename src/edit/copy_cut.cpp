@@ -170,11 +170,11 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
 
   av::PacketPtr pkt = av::make_packet();
   int64_t offset_us = 0;  // where the current range starts on the output timeline
-  const Rational fps = info.video->nominal_frame_rate();
-  for (const RangeSpec& spec : specs) {
-    const TimeRange want = resolve_range(spec, fps, info.duration_us, info.video->start_us);
+  const std::vector<TimeRange> wanted = resolve_ranges(info, specs);  // the rule cut lists share
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const TimeRange& want = wanted[i];
     const TimeRange snapped =
-        RangeCopy(s, mux, offset_us).run(input, input_path, want, spec, pkt.get());
+        RangeCopy(s, mux, offset_us).run(input, input_path, want, specs[i], pkt.get());
     report.ranges.push_back({want, snapped});
     offset_us += snapped.length_us();
   }

@@ -49,17 +49,6 @@ std::map<std::string, json> rows_by_name(const json& report) {
   return rows;
 }
 
-// Every temporary (.reelpack-tmp-*) under `dir`, state folder included.
-std::vector<std::string> temporaries(const fs::path& dir) {
-  std::vector<std::string> found;
-  if (!fs::exists(dir)) return found;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.path().filename().string().starts_with(".reelpack-tmp-"))
-      found.push_back(e.path().string());
-  }
-  return found;
-}
-
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;

@@ -398,12 +398,7 @@ TEST_CASE("the Slurm batch example stops on its time limit's SIGTERM and a resub
   INFO("task log:\n" << text.str());
   CHECK(std::stoi(r.out) == 130);
   CHECK_THAT(text.str(), Catch::Contains("interrupted") && Catch::Contains("resume"));
-  std::vector<std::string> temporaries;
-  for (const auto& e : fs::recursive_directory_iterator(out)) {
-    if (e.path().filename().string().starts_with(".reelpack-tmp-"))
-      temporaries.push_back(e.path().string());
-  }
-  CHECK(temporaries.empty());
+  CHECK(temporaries(out).empty());
   const fs::path report = out / ("report.shard-" + std::to_string(task) + "-of-8.json");
   const json stopped = read_json(report);
   CHECK(stopped["interrupted"] == true);

@@ -288,5 +288,5 @@ TEST_CASE("an output never replaces its own input, a device or a symlink", "[err
   CHECK(shots.exit_code == 0);
   CHECK(fs::is_symlink(fs::symlink_status(dir / "link.csv")));
   CHECK(fs::file_size(dir / "real.csv") > 4);
-  for (const std::string& name : list_dir(dir.path())) CHECK(name.rfind(".reelpack-tmp-", 0) != 0);
+  CHECK(temporaries(dir.path()).empty());
 }

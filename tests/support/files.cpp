@@ -7,6 +7,8 @@
 #include <fstream>
 #include <random>
 
+#include "core/atomic_file.h"
+
 namespace reelpack::test {
 namespace fs = std::filesystem;
 
@@ -41,6 +43,15 @@ std::vector<std::string> list_dir(const fs::path& dir) {
     names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
+}
+
+std::vector<std::string> temporaries(const fs::path& dir) {
+  std::vector<std::string> found;
+  if (!fs::exists(dir)) return found;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.path().filename().string().starts_with(kTempPrefix)) found.push_back(e.path().string());
+  }
+  return found;
 }
 
 }  // namespace reelpack::test

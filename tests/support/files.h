@@ -33,5 +33,8 @@ void write_file(const std::filesystem::path& path, const std::string& text);
 nlohmann::json read_json(const std::filesystem::path& path);
 // Files in `dir` (names only), to check nothing partial is left behind.
 std::vector<std::string> list_dir(const std::filesystem::path& dir);
+// Every reelpack temporary (.reelpack-tmp-*) under `dir`, subfolders included, as paths;
+// empty when `dir` does not exist.
+std::vector<std::string> temporaries(const std::filesystem::path& dir);
 
 }  // namespace reelpack::test

@@ -13,7 +13,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "support/media.h"
+#include "support/files.h"
 
 using namespace reelpack;
 namespace fs = std::filesystem;
@@ -24,13 +24,6 @@ std::string read_all(const fs::path& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-bool has_temporaries(const fs::path& dir) {
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().filename().string().rfind(kTempPrefix, 0) == 0) return true;
-  }
-  return false;
 }
 
 // A full disk, as any user (root included) meets it: RLIMIT_FSIZE caps how large a file
@@ -65,7 +58,7 @@ TEST_CASE("write_file_atomically writes text and bytes, leaving no temporary") {
   CHECK(read_all(dir / "b.bin") == std::string("\0\1\2\xff", 4));
   write_file_atomically(dir / "a.csv", std::string("replaced\n"));
   CHECK(read_all(dir / "a.csv") == "replaced\n");
-  CHECK_FALSE(has_temporaries(dir.path()));
+  CHECK(test::temporaries(dir.path()).empty());
 }
 
 TEST_CASE("write_file_atomically fails naming the file when its folder is a file") {
@@ -81,7 +74,7 @@ TEST_CASE("write_file_atomically fails naming the file when its folder is a file
     CHECK(what.find("Not a directory") != std::string::npos);
   }
   CHECK(read_all(dir / "not-a-folder") == "a file where a folder should be\n");
-  CHECK_FALSE(has_temporaries(dir.path()));
+  CHECK(test::temporaries(dir.path()).empty());
 }
 
 TEST_CASE("write_file_atomically on a full disk throws and keeps the previous file") {
@@ -97,14 +90,14 @@ TEST_CASE("write_file_atomically on a full disk throws and keeps the previous fi
         Catch::StartsWith(target.string() + ": cannot write (") && Catch::Contains("free space"));
   }
   CHECK(read_all(target) == "previous\n");
-  CHECK_FALSE(has_temporaries(dir.path()));
+  CHECK(test::temporaries(dir.path()).empty());
   CHECK_FALSE(fs::exists(dir / "fresh.csv"));
   {
     const FileSizeCap cap(16 * 1024);
     CHECK_THROWS_AS(write_file_atomically(dir / "fresh.csv", big), ProcessingError);
   }
   CHECK_FALSE(fs::exists(dir / "fresh.csv"));
-  CHECK_FALSE(has_temporaries(dir.path()));
+  CHECK(test::temporaries(dir.path()).empty());
 }
 
 // Issue 19: an output never replaces what is not a regular file, follows a symlink to its
@@ -121,7 +114,7 @@ TEST_CASE("an output written through a symlink goes to its target and keeps the 
   write_file_atomically(dir / "dangling.csv", std::string("made\n"));
   CHECK(fs::is_symlink(fs::symlink_status(dir / "dangling.csv")));
   CHECK(read_all(dir / "made.csv") == "made\n");
-  CHECK_FALSE(has_temporaries(dir.path()));
+  CHECK(test::temporaries(dir.path()).empty());
 }
 
 TEST_CASE("an output never replaces a FIFO, a folder or a link to a device") {
@@ -142,7 +135,7 @@ TEST_CASE("an output never replaces a FIFO, a folder or a link to a device") {
   CHECK_THROWS_WITH(AtomicFile(dir / "null.csv"), Catch::Contains("is a character device"));
   CHECK(fs::is_symlink(fs::symlink_status(dir / "null.csv")));
   CHECK(fs::is_character_file(fs::status("/dev/null")));
-  CHECK_FALSE(has_temporaries(dir.path()));
+  CHECK(test::temporaries(dir.path()).empty());
 }
 
 TEST_CASE("an output never replaces an input of the process, by name or by hard link") {
