@@ -267,6 +267,7 @@ void check_picture(Rules& rules, const VideoInfo& v, const VideoPreset& pv) {
         {"baseline", {"constrainedbaseline", "baseline"}},
         {"main", {"constrainedbaseline", "main"}},
         {"high", {"constrainedbaseline", "main", "high"}},
+        {"high444", {"constrainedbaseline", "main", "high", "high444predictive"}},
         {"main10", {"main", "main10"}}};
     const std::string got = normalized(v.profile), want = normalized(pv.profile);
     const auto within = kWithin.find(want);

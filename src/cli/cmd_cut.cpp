@@ -101,10 +101,11 @@ int cmd_cut(const Args& args) {
   const auto parsed = parse_verb(
       "cut", args, opts, "input",
       {"reelpack cut INPUT -o OUT --range START-END [--range START-END ...] [--copy]",
-       "Frame-accurate trims and cut lists. The first frame is the source frame shown at\n"
-       "START, the last the one before END; ranges are joined in order with audio cut\n"
-       "on the same instants and a 5 ms fade at each join. --copy cuts without\n"
-       "re-encoding and says which keyframes each range snapped to.",
+       "Frame-accurate trims and cut lists. A range holds the source frames whose time t\n"
+       "is START <= t < END (f60-f120: frames 60 to 119), so A-B then B-C hold every\n"
+       "frame of A-C exactly once; ranges are joined in order with audio cut on the same\n"
+       "instants and a 5 ms fade at each join. --copy cuts without re-encoding and says\n"
+       "which keyframes each range snapped to.",
        "  reelpack cut master.mov -o ep01.mp4 --range 00:00:10.000-00:01:40.000\n"
        "  reelpack cut master.mov -o ep01.mp4 --range f300-f2100 --range f2400-f4000\n"
        "  reelpack cut master.mp4 -o ep01.mp4 --range 10-100 --copy\n"

@@ -195,7 +195,8 @@ po::options_description package_options() {
       "input is decoded once (default 1536; a longer shot is decoded again; 0: always "
       "analyse in a pass of its own)")(
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
-      "cut these ranges (repeatable, joined in order): seconds 12.5, 00:01:02.500 or frame f300")(
+      "cut these ranges (repeatable, joined in order; the frames with START <= time < END): "
+      "seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
       "cover",
       "also write the best frame as a cover beside each output: <stem>.<preset>.jpg "

@@ -245,8 +245,11 @@ class RangeCut {
  private:
   void on_frame(StreamKind kind, AVFrame* f);
   void on_video(AVFrame* f);
+  // The error for a range with no frame in it; `next_frame_us` is the first one after it.
+  ProcessingError no_frame(int64_t next_frame_us) const;
   void start_with(AVFrame* f);
   void emit_video(AVFrame* f);
+  void flush_video(int64_t until_pts);
   void finish_video(int64_t pts);
   void finish_at_eof();
   void process_audio();
@@ -268,9 +271,9 @@ class RangeCut {
   const int64_t tol_us_;
   const int64_t offset_v_;  // offset_us_ in the video time base
 
-  // Video: the frame shown at START is the last one at or before it, so hold each such
-  // frame until a later one proves it was the last.
-  av::FramePtr held_;
+  // Video: the frames whose time t is START <= t < END; the last one seen is held until the
+  // next one tells how long it is shown.
+  av::FramePtr shown_;
   bool started_;
   bool video_done_;
   int64_t start_pts_ = 0;  // video time base
@@ -339,29 +342,26 @@ void RangeCut::on_frame(StreamKind kind, AVFrame* f) {
 }
 
 void RangeCut::on_video(AVFrame* f) {
-  const int vs_start = compare_us(f->pts, range_.start_us);
-  const int vs_end = compare_us(f->pts, range_.end_us);
-  if (vs_end >= 0) {  // the first frame at or after END closes the range
-    if (!started_ && held_) start_with(held_.get());
-    if (!started_) start_with(f);  // a range shorter than one frame still yields one
-    finish_video(std::max(f->pts, last_video_end_));
+  if (compare_us(f->pts, range_.end_us) >= 0) {  // the first frame at or after END closes it
+    if (!started_) throw no_frame(av_rescale_q(f->pts, vtb_, kMicros));
+    finish_video(f->pts);
     process_audio();
     return;
   }
-  if (!started_) {
-    if (vs_start < 0) {
-      held_.reset(av_frame_clone(f));
-      if (!held_) throw std::bad_alloc();
-      return;
-    }
-    if (vs_start > 0 && held_) start_with(held_.get());
-    held_.reset();
-    if (!started_) {
-      start_with(f);
-      return;
-    }
+  if (started_) {
+    emit_video(f);
+  } else if (compare_us(f->pts, range_.start_us) >= 0) {  // the first frame at or after START
+    start_with(f);
   }
-  emit_video(f);
+}
+
+ProcessingError RangeCut::no_frame(int64_t next_frame_us) const {
+  const std::string next = next_frame_us == AV_NOPTS_VALUE
+                               ? "no frame follows START"
+                               : "the next frame is at " + format_time(next_frame_us);
+  return ProcessingError(input_.path().string() + ": the range " + format_time(range_.start_us) +
+                         "-" + format_time(range_.end_us) + " holds no video frame (" + next +
+                         "; a range holds the frames with START <= time < END); widen it");
 }
 
 void RangeCut::start_with(AVFrame* f) {
@@ -371,13 +371,29 @@ void RangeCut::start_with(AVFrame* f) {
   emit_video(f);
 }
 
+// Each frame is handed out when the next one arrives, lasting exactly until it: packet
+// durations are dts steps, which say nothing of how long a reordered frame of a
+// variable-rate stream is shown, and the range's last frame must end where the next range
+// starts.
 void RangeCut::emit_video(AVFrame* f) {
   last_video_end_ = std::max(last_video_end_, video_end_.end_of(f));
-  f->pts = f->pts - start_pts_ + offset_v_;
-  sink_(StreamKind::Video, f);
+  flush_video(f->pts);
+  shown_.reset(av_frame_clone(f));
+  if (!shown_) throw std::bad_alloc();
+}
+
+void RangeCut::flush_video(int64_t until_pts) {
+  if (!shown_) return;
+  if (until_pts != AV_NOPTS_VALUE && until_pts > shown_->pts) {
+    shown_->pkt_duration = until_pts - shown_->pts;
+  }
+  shown_->pts = shown_->pts - start_pts_ + offset_v_;
+  sink_(StreamKind::Video, shown_.get());
+  shown_.reset();
 }
 
 void RangeCut::finish_video(int64_t pts) {
+  flush_video(pts);
   video_done_ = true;
   end_pts_ = pts;
   end_us_ = av_rescale_q(end_pts_, vtb_, kMicros);
@@ -385,7 +401,7 @@ void RangeCut::finish_video(int64_t pts) {
 
 // End of file inside the range.
 void RangeCut::finish_at_eof() {
-  if (!started_ && held_) start_with(held_.get());
+  if (has_video_ && !started_) throw no_frame(AV_NOPTS_VALUE);
   if (!video_done_) finish_video(has_video_ ? last_video_end_ : range_.end_us);
   if (!has_video_) end_us_ = range_.end_us;
   process_audio();

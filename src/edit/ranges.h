@@ -4,9 +4,11 @@
 //   TimeRange t = resolve_range(r, {30, 1}, duration_us);
 //   RangeReader(input, {t}).run(sink);   // frames re-timed onto one continuous timeline
 //
-// The first frame of a range is the source frame shown at START (the last frame whose
-// timestamp is at or before START); the last is the one before END. Audio is trimmed to
-// the same instants, sample-accurately, with a short fade at each join so it does not click.
+// A range holds the source frames whose presentation time t satisfies START <= t < END
+// (within half a tick of the container's time base, which rounds timestamps), so A-B and
+// B-C together hold exactly the frames of A-C; f60-f120 is frames 60 to 119. Audio is
+// trimmed to the same instants (from the first frame's time to the time of the first frame
+// at or after END), sample-accurately, with a short fade at each join so it does not click.
 #pragma once
 
 #include <cstdint>

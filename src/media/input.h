@@ -108,6 +108,7 @@ class InputFile {
   InputFile& operator=(const InputFile&) = delete;
 
   const MediaInfo& info() const { return info_; }
+  const std::filesystem::path& path() const { return path_; }
   // DecodeOptions::keyframe_spacing_us, once the duration is known (from info()).
   void set_keyframe_spacing_us(int64_t spacing_us) { options_.keyframe_spacing_us = spacing_us; }
   bool decodes_video() const { return video_ != nullptr; }

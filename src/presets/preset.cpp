@@ -117,9 +117,13 @@ void check_encoder(const VideoPreset& v, const Values& in) {
                                                      "fast",      "medium",    "slow",     "slower",
                                                      "veryslow",  "placebo"};
   if (v.codec == "libx264") {
-    if (v.profile != "baseline" && v.profile != "main" && v.profile != "high") {
+    if (v.profile != "baseline" && v.profile != "main" && v.profile != "high" &&
+        v.profile != "high444") {
       throw fail("video.profile",
-                 "'" + v.profile + "' is not an H.264 profile (baseline, main, high)");
+                 "'" + v.profile + "' is not an H.264 profile (baseline, main, high, high444)");
+    }
+    if (v.crf == 0 && v.profile != "high444") {
+      throw fail("video.crf", "H.264 crf 0 is lossless and needs profile high444");
     }
     if (v.pix_fmt != "yuv420p")
       throw fail("video.pix-fmt", "libx264 here encodes 8-bit yuv420p only");

@@ -14,7 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "edit/ranges.h"
+#include "media/input.h"
 #include "support/media.h"
+
+extern "C" {
+#include <libavutil/frame.h>
+}
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -73,14 +79,13 @@ std::vector<double> frame_times(const fs::path& file) {
 
 constexpr double kTimeSlack = 1e-4;  // ffprobe prints microseconds
 
-// The source frame shown at `t_s`: the last one at or before it.
-int frame_at(const std::vector<double>& times, double t_s) {
-  int index = -1;
+// The first source frame a range starting at `t_s` holds: the first at or after it.
+int frame_from(const std::vector<double>& times, double t_s) {
   for (size_t i = 0; i < times.size(); ++i) {
-    if (times[i] <= t_s + kTimeSlack) index = static_cast<int>(i);
+    if (times[i] >= t_s - kTimeSlack) return static_cast<int>(i);
   }
-  REQUIRE(index >= 0);
-  return index;
+  FAIL("no frame at or after " << t_s << " s");
+  return -1;
 }
 
 // The last source frame before `t_s`.
@@ -159,8 +164,8 @@ void check_audio_length(const fs::path& out) {
   CHECK(std::abs(a - v) <= 0.025);
 }
 
-// One range cut from `in`: its frames are exactly the source's frames from the one shown
-// at START to the one before END.
+// One range cut from `in`: its frames are exactly the source's frames from the first at or
+// after START to the last before END.
 struct Expect {
   std::string range;
   double start_s, end_s;  // as the range means them (END clamped to the input)
@@ -169,7 +174,7 @@ struct Expect {
 void check_single_range(const fs::path& out, const Expect& e, FrameMatcher& match,
                         const std::vector<double>& src_times) {
   INFO("range " << e.range);
-  const int first = frame_at(src_times, e.start_s);
+  const int first = frame_from(src_times, e.start_s);
   const int last = frame_before(src_times, e.end_s);
   const auto times = frame_times(out);
   CHECK(static_cast<int>(times.size()) == last - first + 1);
@@ -177,6 +182,7 @@ void check_single_range(const fs::path& out, const Expect& e, FrameMatcher& matc
   const double v = stream_duration(out, "video");
   INFO("output video lasts " << v << " s for a " << e.end_s - e.start_s << " s range");
   CHECK(std::abs(v - (e.end_s - e.start_s)) <= kFrame + 1e-3);
+  CHECK(std::abs(static_cast<double>(times.size()) - (e.end_s - e.start_s) * kFps) <= 1);
   check_audio_length(out);
   json vs = first_stream(ffprobe(out), "video");
   CHECK(vs["width"] == 320);
@@ -227,7 +233,7 @@ TEST_CASE("cut keeps exactly the frames of a range, on key frames or between the
   const std::vector<Expect> cases = {
       {"2-4", 2.0, 4.0},          // both ends on key frames
       {"2.5-4.2", 2.5, 4.2},      // both ends between key frames
-      {"2.51-5.99", 2.51, 5.99},  // between frames: the frame shown at 2.51 is the one at 2.5
+      {"2.51-5.99", 2.51, 5.99},  // between frames: from the frame at 2.533 to the one at 5.967
       {"0-1", 0.0, 1.0},          // from the first frame
       {"7-20", 7.0, 8.0},         // END past the end of the input: up to the last frame
   };
@@ -246,11 +252,12 @@ TEST_CASE("cut --json reports the span actually cut on the source timeline", "[c
   const json j = json::parse(r.out);
   CHECK(j["ok"] == true);
   REQUIRE(j["ranges"].size() == 1);
-  // From the frame shown at 2.51 s (at 2.5 s) to the end of the one before 5.99 s.
-  CHECK(j["ranges"][0]["start_seconds"].get<double>() == Approx(2.5).margin(1e-3));
+  // From the first frame at or after 2.51 s (at 2.533 s) to the end of the last before
+  // 5.99 s (at 5.967 s): frames 76 to 179.
+  CHECK(j["ranges"][0]["start_seconds"].get<double>() == Approx(76 * kFrame).margin(1e-3));
   CHECK(j["ranges"][0]["end_seconds"].get<double>() == Approx(6.0).margin(1e-3));
   REQUIRE(j["outputs"].size() == 1);
-  CHECK(j["outputs"][0]["video_frames"] == 105);
+  CHECK(j["outputs"][0]["video_frames"] == 104);
 }
 
 TEST_CASE("several ranges are joined in the order given, with continuous timestamps",
@@ -265,12 +272,12 @@ TEST_CASE("several ranges are joined in the order given, with continuous timesta
   struct Piece {
     int first, last;
   };
-  const std::vector<Piece> pieces = {{frame_at(src_times, 5.2), frame_before(src_times, 6.1)},
-                                     {frame_at(src_times, 1.05), frame_before(src_times, 2.5)},
+  const std::vector<Piece> pieces = {{frame_from(src_times, 5.2), frame_before(src_times, 6.1)},
+                                     {frame_from(src_times, 1.05), frame_before(src_times, 2.5)},
                                      {90, 104}};
   CHECK(pieces[0].first == 156);
   CHECK(pieces[0].last == 182);
-  CHECK(pieces[1].first == 31);
+  CHECK(pieces[1].first == 32);
   CHECK(pieces[1].last == 74);
 
   const auto times = frame_times(out);
@@ -396,10 +403,11 @@ TEST_CASE("package --range cuts the same frames through a preset", "[cut][packag
   match.check(out, first_len + 23, 179);
 }
 
-TEST_CASE("a range starts on the frame shown at START when the preset changes the rate",
+TEST_CASE("a range starts on the first frame at or after START when the preset changes the rate",
           "[cut][package][fps]") {
   TempDir dir;
-  // 25 fps in, 30 fps out: START 2.5 s falls inside source frame 62 (2.48 s).
+  // 25 fps in, 30 fps out: START 2.5 s falls inside source frame 62 (2.48 s), so the range
+  // holds source frames 63 (2.52 s) to 99 (3.96 s): 1.48 s.
   const fs::path in =
       make_clip(dir / "pal.mp4", "-f lavfi -i testsrc2=s=320x180:r=25:d=8 -f lavfi -i sine=d=8" +
                                      kVideo + " -g 50 -keyint_min 50 -c:a aac -shortest");
@@ -410,13 +418,18 @@ TEST_CASE("a range starts on the frame shown at START when the preset changes th
   const fs::path out = outdir / "pal.tiktok.mp4";
   const auto times = frame_times(out);
   check_continuous(times);
-  CHECK(std::abs(stream_duration(out, "video") - 1.5) <= kFrame + 1e-3);
-  check_audio_length(out);
+  const double span = 4.0 - 2.52;
+  CHECK(std::abs(stream_duration(out, "video") - span) <= kFrame + 1e-3);
+  // The audio covers the same 1.48 s, plus at most the AAC encoder's last frame of padding.
+  const double audio = stream_duration(out, "audio");
+  INFO("audio " << audio << " s for a span of " << span << " s");
+  CHECK(audio >= span - 1e-3);
+  CHECK(audio <= span + 1024.0 / 44100 + 1e-3);  // sine: 44.1 kHz
   FrameMatcher match(dir, in, 200);
-  match.check(out, 0, 62);
-  // The last output frame, at 1.5 s after 2.48 s, shows source frame 99 (3.96 s).
-  REQUIRE(times.size() == 46);
-  match.check(out, 45, 99);
+  match.check(out, 0, 63);
+  // The last output frame shows source frame 99 (3.96 s).
+  CHECK(std::abs(static_cast<double>(times.size()) - span * kFps) <= 1);
+  match.check(out, static_cast<int>(times.size()) - 1, 99);
 }
 
 TEST_CASE("audio stays in sync with the picture across joins", "[cut][sync]") {
@@ -650,4 +663,225 @@ TEST_CASE("bad ranges are usage errors that write nothing", "[cut][errors]") {
       CHECK(list_dir(outdir).empty());
     }
   }
+}
+
+// The frame rule, as invariants: a range holds the frames with START <= t < END, so A-B
+// then B-C hold exactly the frames of A-C, none twice and none lost, on every rate real
+// footage comes in, with ranges on and off frame times and on and off keyframes.
+
+namespace {
+
+struct RateCase {
+  std::string name;
+  std::string rate;  // lavfi's r=
+  double fps;        // nominal; for the VFR case its average
+  bool vfr;
+};
+
+// 6 s as drama is delivered: x264 with its default 250-frame GOP and B-frames, so the only
+// keyframes are at 0 and at a cut forced at 3.2 s; 48 kHz AAC; tagged BT.709 so that a
+// lossless cut needs no colour conversion and its pictures are the source's, bit for bit.
+// The VFR case is a 30 fps phone clip with frames dropped irregularly (gaps of 33 and 67 ms).
+fs::path rate_source(const TempDir& dir, const RateCase& c) {
+  std::string args = "-f lavfi -i testsrc2=s=320x180:r=" + c.rate +
+                     ":d=6 -f lavfi -i sine=f=440:r=48000:d=6 -c:v libx264 -preset veryfast"
+                     " -bf 3 -force_key_frames 3.2 -pix_fmt yuv420p -colorspace bt709"
+                     " -color_primaries bt709 -color_trc bt709 -c:a aac -shortest";
+  if (c.vfr) {
+    args +=
+        " -vf \"select='not(eq(mod(n\\,7)\\,3))*not(eq(mod(n\\,5)\\,1))'\""
+        " -fps_mode passthrough -video_track_timescale 90000";
+  }
+  return make_clip(dir / (c.name + ".mp4"), args);
+}
+
+const std::vector<std::string> kLossless = {
+    "--video.crf", "0", "--video.profile", "high444", "--video.encoder-preset", "ultrafast"};
+
+std::string seconds(double t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", t);
+  return buf;
+}
+
+std::vector<std::string> slice(const std::vector<std::string>& v, size_t from, size_t to) {
+  return {v.begin() + static_cast<long>(std::min(from, v.size())),
+          v.begin() + static_cast<long>(std::min(to, v.size()))};
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// `m` without neighbours equal to the one before.
+std::vector<std::string> distinct(const std::vector<std::string>& m) {
+  std::vector<std::string> out;
+  for (const auto& x : m) {
+    if (out.empty() || out.back() != x) out.push_back(x);
+  }
+  return out;
+}
+
+// What the library hands out for a cut list: video frames and audio samples.
+struct Sunk {
+  int frames = 0;
+  int64_t samples = 0;
+};
+
+Sunk read_ranges(const fs::path& in, const std::vector<std::string>& texts) {
+  reelpack::InputFile input(in);
+  std::vector<reelpack::RangeSpec> specs;
+  for (const auto& t : texts) specs.push_back(reelpack::parse_range(t));
+  reelpack::RangeReader reader(input, reelpack::resolve_ranges(input.info(), specs));
+  Sunk got;
+  reader.run([&](reelpack::StreamKind kind, AVFrame* f) {
+    if (!f) return;
+    if (kind == reelpack::StreamKind::Video) {
+      ++got.frames;
+    } else {
+      got.samples += f->nb_samples;
+    }
+  });
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("A-B then B-C hold exactly the frames of A-C at every rate", "[cut][partition]") {
+  const std::vector<RateCase> rates = {{"ntsc-film", "24000/1001", 24000.0 / 1001, false},
+                                       {"pal", "25", 25, false},
+                                       {"ntsc", "30000/1001", 30000.0 / 1001, false},
+                                       {"thirty", "30", 30, false},
+                                       {"phone-vfr", "30", 30, true}};
+  for (const RateCase& rc : rates) {
+    DYNAMIC_SECTION(rc.name) {
+      TempDir dir;
+      const fs::path in = rate_source(dir, rc);
+      const std::vector<FrameFact> facts = video_frames(in);
+      const double start = start_time_s(in);
+      std::vector<double> t;
+      int key = -1;  // the forced keyframe near 3.2 s
+      for (size_t i = 0; i < facts.size(); ++i) {
+        t.push_back(facts[i].pts_s - start);
+        if (i > 0 && facts[i].key && key < 0) key = static_cast<int>(i);
+      }
+      REQUIRE(key > 0);
+      const std::vector<std::string> src = frame_md5s(in);
+      REQUIRE(src.size() == t.size());
+      if (rc.vfr) {
+        CHECK(src.size() < 150);  // frames were dropped...
+        CHECK(src.size() > 100);
+      }
+
+      // Frame 40 by number on a constant rate; by its time on VFR, where numbers are on
+      // the nominal grid and so name no particular frame.
+      const std::string f40 = rc.vfr ? seconds(t[40]) : "f40";
+      const std::string between = seconds((t[50] + t[51]) / 2);  // half-way between frames
+      struct Triple {
+        std::string a, b, c;
+        const char* what;
+      };
+      const std::vector<Triple> triples = {
+          {"0", seconds(t[key]), "4.3", "from 0, B on the keyframe, C between frames"},
+          {"0.517", f40, seconds(t[key] + 0.01), "A off the grid, B on a frame, C past the key"},
+          {"f13", between, "99", "A by number, B between frames, C past the end"}};
+      int n = 0;
+      for (const Triple& tr : triples) {
+        INFO(rc.name << ": " << tr.a << " / " << tr.b << " / " << tr.c << " (" << tr.what << ")");
+        const std::string ab = tr.a + "-" + tr.b, bc = tr.b + "-" + tr.c, ac = tr.a + "-" + tr.c;
+        const std::string tag = std::to_string(n++);
+        const auto m_ab = frame_md5s(cut(in, dir / ("ab" + tag + ".mp4"), {ab}, kLossless));
+        const auto m_bc = frame_md5s(cut(in, dir / ("bc" + tag + ".mp4"), {bc}, kLossless));
+        const fs::path ac_file = cut(in, dir / ("ac" + tag + ".mp4"), {ac}, kLossless);
+        const auto m_ac = frame_md5s(ac_file);
+        const auto m_joined = frame_md5s(cut(in, dir / ("j" + tag + ".mp4"), {ab, bc}, kLossless));
+
+        // The rule, frame by frame: the source's frames from the first at or after A to
+        // the last before C, each exactly once.
+        auto time_of = [&](const std::string& p) {
+          const reelpack::TimePoint tp = reelpack::parse_time_point(p);
+          return tp.is_frame ? t[static_cast<size_t>(tp.frame)] : tp.time_us / 1e6;
+        };
+        const size_t first_a = static_cast<size_t>(frame_from(t, time_of(tr.a)));
+        const size_t first_b = static_cast<size_t>(frame_from(t, time_of(tr.b)));
+        const size_t first_c =
+            time_of(tr.c) > t.back() ? t.size() : static_cast<size_t>(frame_from(t, time_of(tr.c)));
+        // A VFR source is encoded at a constant rate, so frames repeat to fill its gaps:
+        // compare without the repeats (the source has no two equal neighbours).
+        auto shown = [&](const std::vector<std::string>& m) { return rc.vfr ? distinct(m) : m; };
+        CHECK(shown(m_ab) == slice(src, first_a, first_b));
+        CHECK(shown(m_bc) == slice(src, first_b, first_c));
+        CHECK(shown(m_ac) == slice(src, first_a, first_c));
+        CHECK(concat(m_ab, m_bc) == m_ac);
+        CHECK(m_joined == m_ac);
+        if (!rc.vfr) {  // round((END - START) x fps) within one frame
+          const double a = time_of(tr.a), b = time_of(tr.b);
+          const double c = std::min(time_of(tr.c), t.size() / rc.fps);
+          CHECK(std::abs(static_cast<double>(m_ab.size()) - (b - a) * rc.fps) <= 1);
+          CHECK(std::abs(static_cast<double>(m_bc.size()) - (c - b) * rc.fps) <= 1);
+        }
+        check_audio_length(ac_file);
+
+        // The audio follows the same instants, sample for sample: A-B runs from the first
+        // frame's time to the time of B's first frame, and the pieces add up to A-C.
+        const Sunk s_ab = read_ranges(in, {ab}), s_bc = read_ranges(in, {bc});
+        const Sunk s_ac = read_ranges(in, {ac});
+        CHECK(s_ab.frames == static_cast<int>(shown(m_ab).size()));
+        CHECK(s_ab.frames + s_bc.frames == s_ac.frames);
+        const double from = t[first_a], to = t[first_b];
+        INFO("A-B: " << s_ab.samples << " samples for " << from << " to " << to << " s");
+        CHECK(std::abs(static_cast<double>(s_ab.samples) - (to - from) * 48000) <= 1);
+        CHECK(std::abs(s_ab.samples + s_bc.samples - s_ac.samples) <= 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("a range with no frame in it is an error that writes nothing", "[cut][partition]") {
+  TempDir dir;
+  const fs::path in = counter_source(dir);  // frames at 2.5 and 2.533 s
+  const fs::path out = dir / "none.mp4";
+  const RunResult r =
+      run_reelpack({"cut", in.string(), "-o", out.string(), "--range", "2.51-2.52"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(in.string()) != std::string::npos);
+  CHECK(r.err.find("holds no video frame") != std::string::npos);
+  CHECK(r.err.find("00:00:02.533") != std::string::npos);  // where the next frame is
+  CHECK(!fs::exists(out));
+  CHECK(temporaries(dir.path()).empty());
+  // One frame is enough: 2.5 s is a frame's time.
+  CHECK(video_frames(cut(in, dir / "one.mp4", {"2.5-2.51"})).size() == 1);
+}
+
+TEST_CASE("split's episodes joined are exactly the master's frames", "[cut][partition][split]") {
+  TempDir dir;
+  // Three shots at 23.976 fps, 3 s each, keyframes only at the cuts (as x264 places them).
+  const std::string shot = "=s=320x180:r=24000/1001:d=3";
+  const fs::path in = make_clip(
+      dir / "master.mp4",
+      "-f lavfi -i testsrc2" + shot + " -f lavfi -i smptebars" + shot + " -f lavfi -i testsrc" +
+          shot +
+          " -f lavfi -i sine=r=48000:d=9 -filter_complex \"[0:v][1:v][2:v]concat=n=3:v=1:a=0[v]\""
+          " -map \"[v]\" -map 3:a -c:v libx264 -preset veryfast -bf 3 -pix_fmt yuv420p"
+          " -colorspace bt709 -color_primaries bt709 -color_trc bt709 -c:a aac -shortest");
+  const fs::path outdir = dir / "episodes";
+  const RunResult r = run_reelpack(
+      concat({"split", in.string(), "-o", outdir.string(), "--target", "3", "-p", "youtube-shorts",
+              "--video.width", "320", "--video.height", "180", "--video.fps", "24000/1001"},
+             kLossless));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::vector<fs::path> episodes;
+  for (const auto& e : fs::directory_iterator(outdir)) {
+    if (e.path().extension() == ".mp4") episodes.push_back(e.path());
+  }
+  std::sort(episodes.begin(), episodes.end());
+  CHECK(episodes.size() == 3);
+  std::vector<std::string> joined;
+  for (const fs::path& e : episodes) joined = concat(joined, frame_md5s(e));
+  const std::vector<std::string> master = frame_md5s(in);
+  CHECK(joined.size() == master.size());
+  CHECK(joined == master);
 }

@@ -111,6 +111,22 @@ std::vector<FrameFact> video_frames(const fs::path& file) {
   return frames;
 }
 
+std::vector<std::string> frame_md5s(const fs::path& file) {
+  const RunResult r = run("ffmpeg -nostdin -v error -i " + shell_quote(file.string()) +
+                          " -map 0:v:0 -f framemd5 -");
+  INFO("framemd5 of " << file << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::vector<std::string> sums;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t comma = line.rfind(',');
+    if (comma != std::string::npos) sums.push_back(line.substr(comma + 1));
+  }
+  for (std::string& sum : sums) sum.erase(0, sum.find_first_not_of(' '));
+  return sums;
+}
+
 std::pair<long, long> moov_mdat_offsets(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   long moov = -1, mdat = -1;

@@ -50,6 +50,9 @@ struct FrameFact {
   bool key;
 };
 std::vector<FrameFact> video_frames(const std::filesystem::path& file);
+// The MD5 of every decoded picture of the first video stream, in presentation order
+// (ffmpeg's framemd5): equal lists mean bit-identical frames.
+std::vector<std::string> frame_md5s(const std::filesystem::path& file);
 // Byte offsets of the top-level "moov" and "mdat" atoms (-1 when absent).
 std::pair<long, long> moov_mdat_offsets(const std::filesystem::path& file);
 // PSNR (dB, average over frames) of `b` against `a` after scaling b to a's size.

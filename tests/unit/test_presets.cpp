@@ -127,6 +127,13 @@ TEST_CASE("command-line overrides use the same key names and are validated", "[p
   CHECK_THAT(load_error(loader, "tiktok", {{"video.crf", "99"}}), Catch::Contains("video.crf"));
   CHECK_THAT(load_error(loader, "tiktok", {{"video.nope", "1"}}), Catch::Contains("video.nope"));
   CHECK_THAT(load_error(loader, "tiktok", {{"video.width", "1081"}}), Catch::Contains("odd"));
+  // H.264 lossless: crf 0 only with the High 4:4:4 Predictive profile, which x264 needs.
+  const Preset lossless = loader.load("tiktok", {{"video.crf", "0"}, {"video.profile", "high444"}});
+  CHECK(lossless.video.profile == "high444");
+  CHECK_THAT(load_error(loader, "tiktok", {{"video.crf", "0"}}), Catch::Contains("high444"));
+  CHECK_THAT(
+      load_error(loader, "tiktok", {{"video.codec", "libx265"}, {"video.profile", "high444"}}),
+      Catch::Contains("HEVC profile"));
 }
 
 TEST_CASE("bad preset files are refused with the file and the key named", "[presets]") {
