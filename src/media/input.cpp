@@ -12,6 +12,7 @@ extern "C" {
 #include "core/cancel.h"
 #include "core/error.h"
 #include "media/av_error.h"
+#include "media/local_file.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -76,6 +77,7 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
   if (fs::is_directory(status)) {
     throw UsageError(path_text_ + ": is a folder, not a media file");
   }
+  require_regular_file(path, "media file");
   protect_input(path);  // no output of this process may replace it (core/atomic_file.h)
   info_.size_bytes = static_cast<int64_t>(fs::file_size(path, ec));
   if (!ec && info_.size_bytes == 0) {
@@ -83,8 +85,12 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
   }
 
   AVFormatContext* raw = nullptr;
-  const int ret = avformat_open_input(&raw, path_text_.c_str(), nullptr, nullptr);
+  av::Dict open_options = local_file_options();
+  const int ret =
+      avformat_open_input(&raw, file_url(path).c_str(), nullptr, open_options.get_address());
   if (ret < 0) {
+    const std::string refused = refused_container(path);
+    if (!refused.empty()) throw UsageError(path_text_ + ": " + refused);
     throw ProcessingError(path_text_ + ": not a media file FFmpeg can read (" +
                           av::error_text(ret) + "); check that it is complete and not damaged");
   }
