@@ -14,6 +14,7 @@
 #include "batch/fingerprint.h"
 #include "batch/state.h"
 #include "check/conformance.h"
+#include "core/atomic_file.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "package/package.h"
@@ -491,6 +492,7 @@ BatchReport Batch::run(const BatchProgressFn& progress) const {
       c.size_bytes = p.size_bytes;
     }
   }
+  report.temporaries_removed = swept_temporaries();
   report.elapsed_s = elapsed();
   return report;
 }

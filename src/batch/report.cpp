@@ -258,6 +258,8 @@ json to_json(const BatchReport& report) {
     cache["size_bytes"] = c.size_bytes;
     cache["warnings"] = c.warnings;
   }
+  json temporaries = json::array();
+  for (const fs::path& t : report.temporaries_removed) temporaries.push_back(t.string());
   return {{"reelpack_version", REELPACK_VERSION},
           {"manifest", report.manifest.string()},
           {"outdir", report.outdir.string()},
@@ -269,6 +271,7 @@ json to_json(const BatchReport& report) {
           {"ok", report.ok()},
           {"summary", to_json(summarize(report.rows))},
           {"cache", cache},
+          {"temporaries_removed", temporaries},
           {"rows", rows}};
 }
 
@@ -304,6 +307,9 @@ BatchReport report_from_json(const json& j, const fs::path& file) {
     r.interrupted = j.value("interrupted", false);
     for (const json& row : j.value("rows", json::array())) r.rows.push_back(row_from_json(row));
     r.cache = cache_from_json(j.value("cache", json()));
+    for (const json& t : j.value("temporaries_removed", json::array())) {
+      if (t.is_string()) r.temporaries_removed.emplace_back(t.get<std::string>());
+    }
     return r;
   } catch (const std::exception& e) {
     throw ProcessingError(file.string() + ": not a readable report (" + e.what() + ")");
@@ -345,6 +351,7 @@ MergedReport merge_reports(const fs::path& outdir) {
       m.cache.pruned_temporaries += c.pruned_temporaries;
     }
     for (RowResult& r : shard.rows) m.rows.push_back(std::move(r));
+    for (fs::path& t : shard.temporaries_removed) m.temporaries_removed.push_back(std::move(t));
   }
   std::stable_sort(m.rows.begin(), m.rows.end(),
                    [](const RowResult& a, const RowResult& b) { return a.number < b.number; });

@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "presets/schema.h"
@@ -130,6 +131,17 @@ Examples:
 
 Exit codes: 0 ok, 1 processing failure, 2 usage error, 130 interrupted.
 )";
+
+// On the way out, whatever the outcome: says which temporaries of killed runs were removed.
+struct SweepNote {
+  ~SweepNote() {
+    const auto swept = swept_temporaries();
+    if (swept.empty()) return;
+    std::cerr << "reelpack: note: removed " << swept.size()
+              << " temporary file(s) left by runs that were killed, e.g. " << swept.front().string()
+              << "\n";
+  }
+};
 }  // namespace
 
 }  // namespace reelpack::cli
@@ -149,6 +161,7 @@ int main(int argc, char** argv) {
   }
   const std::string verb = args[0];
   args.erase(args.begin());
+  const cli::SweepNote sweep_note;
   try {
     if (verb == "package") return cli::cmd_package(args);
     if (verb == "probe") return cli::cmd_probe(args);

@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "edit/ranges.h"
 #include "package/encodes.h"
@@ -32,11 +33,16 @@ class Stopwatch {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+const std::string kAssPrefix = "reelpack-tmp-";
+
 // A file in the temporary folder, removed when this goes (the ASS scripts libass reads).
 class TempFile {
  public:
   TempFile(const std::string& suffix, const std::string& text) {
-    std::string pattern = (fs::temp_directory_path() / ("reelpack-XXXXXX" + suffix)).string();
+    // Named for its owner like every temporary, so a run after a SIGKILL removes it.
+    const fs::path dir = fs::temp_directory_path();
+    sweep_stale_temporaries(dir, kAssPrefix);
+    std::string pattern = (dir / (kAssPrefix + temp_owner_tag() + "-XXXXXX" + suffix)).string();
     const int fd = mkstemps(pattern.data(), static_cast<int>(suffix.size()));
     if (fd < 0) {
       throw ProcessingError(pattern +

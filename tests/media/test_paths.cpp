@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -184,4 +185,59 @@ TEST_CASE("a subtitles path may hold colons; the language is taken only when it 
                  "--subtitles", (dir / "a:b.srt:chinese").string()});
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("three-letter"));
+}
+
+TEST_CASE("a run after a SIGKILL removes the temporaries the killed run left", "[paths][debris]") {
+  TempDir dir;
+  const fs::path in = make_clip(dir / "long.mp4",
+                                "-f lavfi -i testsrc2=s=640x360:r=25:d=30 -f lavfi -i sine=d=30 "
+                                "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac "
+                                "-shortest");
+  write_file(dir / "ep.srt", "1\n00:00:00,500 --> 00:00:20,000\nHello\n");
+  const fs::path out = dir / "out";
+  const fs::path tmp = dir / "tmp";
+  fs::create_directories(tmp);
+  const std::vector<std::string> args = {"package",
+                                         in.string(),
+                                         "-p",
+                                         "tiktok",
+                                         "-o",
+                                         out.string(),
+                                         "--subtitles",
+                                         (dir / "ep.srt").string(),
+                                         "--burn-subtitles"};
+  // Killed (SIGKILL: no handler runs) once its output has been started.
+  const RunResult killed = run(
+      "export TMPDIR=" + shell_quote(tmp.string()) + "; " + reelpack_command(args) +
+      " >/dev/null 2>&1 & pid=$!; for i in $(seq 200); do ls -A " + shell_quote(out.string()) +
+      " 2>/dev/null | grep -q reelpack-tmp && break; sleep 0.05; done; kill -9 $pid; wait $pid");
+  REQUIRE(killed.exit_code == 128 + 9);
+  REQUIRE(temporaries(out).size() == 1);
+  REQUIRE(list_dir(tmp).size() == 1);  // the burn-in's ASS script
+  CHECK(list_dir(tmp)[0].rfind("reelpack-tmp-", 0) == 0);
+
+  const RunResult again =
+      run("export TMPDIR=" + shell_quote(tmp.string()) + "; " +
+          reelpack_command(args + kFast + std::vector<std::string>{"--range", "0-1"}));
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(temporaries(out).empty());
+  CHECK(list_dir(tmp).empty());
+  CHECK_THAT(again.err,
+             Catch::Contains("removed 2 temporary file(s) left by runs that were killed"));
+
+  // batch says what it removed in its report.
+  const std::string stale = std::string(".reelpack-tmp-") + "render9-1-0-long.tiktok.mp4";
+  write_file(out / stale, "partial");
+  fs::last_write_time(out / stale, fs::file_time_type::clock::now() - std::chrono::hours(7));
+  write_file(dir / "season.csv", "input,presets,ranges\nlong.mp4,tiktok,0-1\n");
+  const RunResult b = run_quiet(std::vector<std::string>{"batch", (dir / "season.csv").string(),
+                                                         "-o", out.string(), "--force"} +
+                                kFast);
+  INFO(b.err);
+  REQUIRE(b.exit_code == 0);
+  const json report = read_json(out / "report.json");
+  REQUIRE(report["temporaries_removed"].size() == 1);
+  CHECK(report["temporaries_removed"][0] == (out / stale).string());
+  CHECK(temporaries(out).empty());
 }
