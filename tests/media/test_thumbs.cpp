@@ -153,10 +153,11 @@ struct Speaker {
     const cv::Point2d face_centre((photo_face.x + photo_face.width / 2.0) * k,
                                   (photo_face.y + photo_face.height / 2.0) * k);
     cv::Mat mask(scaled.size(), CV_32F, cv::Scalar(0));
-    cv::ellipse(mask, cv::Point(cvRound(face_centre.x), cvRound(face_centre.y + 0.25 * height)),
-                cv::Size(cvRound(0.85 * height), cvRound(1.05 * height)), 0, 0, 360, cv::Scalar(1),
+    // The head and hair, not the studio backdrop around them.
+    cv::ellipse(mask, cv::Point(cvRound(face_centre.x), cvRound(face_centre.y - 0.05 * height)),
+                cv::Size(cvRound(0.55 * height), cvRound(0.7 * height)), 0, 0, 360, cv::Scalar(1),
                 cv::FILLED);
-    cv::GaussianBlur(mask, mask, {0, 0}, 0.08 * height);
+    cv::GaussianBlur(mask, mask, {0, 0}, 0.04 * height);
     const cv::Point origin(cvRound(centre.x - face_centre.x), cvRound(centre.y - face_centre.y));
     const cv::Rect where = cv::Rect(origin, scaled.size()) & cv::Rect({0, 0}, img.size());
     for (int y = where.y; y < where.y + where.height; ++y) {
