@@ -49,7 +49,7 @@ namespace {
 constexpr int kLayoutWidthPx = 48;
 // Largest camera move between two layouts that is searched for, as a share of the width
 // and of the height.
-constexpr double kLayoutShift = 0.1;
+constexpr double kLayoutShift = 0.05;
 
 // The correlation of a and b over their overlap when b's picture has moved by (dx, dy).
 double shifted_correlation(const cv::Mat& a, const cv::Mat& b, int dx, int dy) {

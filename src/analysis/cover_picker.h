@@ -18,7 +18,7 @@
 //   one shot while both their colour histograms (total variation, 0..1, below
 //   new_shot_distance) and their layouts (layout_distance(), below new_shot_layout) stay
 //   close: two shots of one dim set share their colours but not where the light and the
-//   faces are, so a shot/reverse-shot is two shots. A camera move of more than a tenth of
+//   faces are, so a shot/reverse-shot is two shots. A camera move of more than a twentieth of
 //   the width between two candidates may start a new "shot" within one; that only changes
 //   which candidates count as "the same moment".
 //   Transitions: a frame in the middle of a fade or dissolve, or just after a flash,
@@ -52,7 +52,7 @@ double histogram_distance(const ColourHistogram& a, const ColourHistogram& b);
 // unit norm (CV_32F), so the overall brightness and contrast do not count and the dim parts
 // of a low-key picture count beside its lit face.
 cv::Mat layout_signature(const cv::Mat& bgr);
-// 0..1: 1 - the best correlation of two signatures over camera moves of up to a tenth of
+// 0..1: 1 - the best correlation of two signatures over camera moves of up to a twentieth of
 // the width (and height); 0 for one picture, about 0.01 for one shot a few seconds on
 // (people who barely move, grain), 0.15 and above for two shots of one set (a two-shot and
 // a close-up; a shot and its reverse). 1 when either is empty or flat.

@@ -24,6 +24,8 @@ constexpr int kWindowWidthPx = 128;
 // Covers wanted up to which the checked frames are held at full size between find() and
 // render() (a 1080p frame is 6 MiB).
 constexpr int kMaxHeldFrames = 8;
+// Small frames dense sampling keeps at most (the best by quality; 0.4 MiB each at 480 px).
+constexpr size_t kMaxDenseFrames = 64;
 
 int64_t frame_time_us(const AVFrame* f, AVRational tb) {
   return av_rescale_q(f->pts, tb, AV_TIME_BASE_Q);
@@ -289,7 +291,9 @@ void sample_dense(const Sampling& s, CandidateSet& set, std::vector<WindowSample
           : std::max(o.dense_step_us,
                      s.span_us / (2 * std::max(o.max_candidates, search.wanted_candidates)));
   const std::vector<int64_t> times = dense_grid_us(o, s.span_us, std::max<int64_t>(step, 1));
-  set.cap = std::max(set.cap, set.candidates.size() + times.size());
+  // Small frames (for the faces of the shortlist) for every candidate of a short span;
+  // bounded for an input of unknown length.
+  set.cap = std::max(set.cap, std::min(set.candidates.size() + times.size(), kMaxDenseFrames));
   DecodeOptions d;
   d.audio = false;
   d.fast_video = true;

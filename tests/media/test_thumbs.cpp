@@ -390,6 +390,29 @@ TEST_CASE("thumbs: the sharp face wins, and no black, blurred or transition fram
   }
 }
 
+TEST_CASE(
+    "thumbs: a long span with too few keyframes is sampled densely without decoding "
+    "every frame",
+    "[thumbs][dense]") {
+  TempDir dir;
+  // 24 s (longer than the 20 s decoded frame by frame), one keyframe, B-frames.
+  const fs::path clip = make_clip(dir / "take.mp4",
+                                  "-f lavfi -i testsrc2=s=320x180:r=25:d=24 -c:v libx264 "
+                                  "-preset veryfast -bf 3 -g 1000 -sc_threshold 0");
+  const RunResult r = run_reelpack(
+      {"thumbs", clip.string(), "-o", (dir / "out").string(), "-n", "1", "--no-faces", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json search = json::parse(r.out)["search"];
+  CHECK(search["keyframes"] == 1);
+  CHECK(search["wanted_candidates"] == 3);
+  CHECK(search["sampling"] == "dense, reference frames only");
+  CHECK(search["shots"]["source"] == "estimated from the candidates");
+  CHECK(search["frames_decoded"].get<int>() < 24 * 25 * 3 / 4);
+  CHECK(search["candidates"].size() >= 12);
+  CHECK(fs::exists(dir / "out" / "take.1.jpg"));
+}
+
 TEST_CASE("thumbs: covers at each preset's size and in the asked format", "[thumbs]") {
   TempDir dir;
   const fs::path clip =
