@@ -204,16 +204,18 @@ class DenseShots {
   explicit DenseShots(const Sampling& s)
       : detector_(rate(s.v)),
         size_(display_size_at_width(s.v, kShotAnalysisWidthPx)),
-        to_small_(s.v.rotation_deg, BgrConverter::Scaling::Fast, s.path.string()) {}
-
-  void push(int64_t t_us, const AVFrame* f) {
-    if (!frame_us_.empty() && t_us < last_us_) joins_.push_back(t_us);  // a range's start
-    detector_.push(to_small_.convert(f, size_));
-    frame_us_.push_back(t_us);
-    last_us_ = t_us;
+        to_small_(s.v.rotation_deg, BgrConverter::Scaling::Fast, s.path.string()) {
+    // Where one range joins the next: a cut of the cover's timeline.
+    for (size_t r = 1; r < s.o.ranges.size(); ++r) joins_.push_back(s.o.ranges[r].start_us);
   }
 
-  // The cuts on the source timeline, sorted: the detector's, and each join of two ranges.
+  void push(int64_t t_us, const AVFrame* f) {
+    detector_.push(to_small_.convert(f, size_));
+    frame_us_.push_back(t_us);
+  }
+
+  // The cuts on the source timeline, sorted: the detector's, and each join of two ranges
+  // (the frame indices of the detector count the frames pushed, range after range).
   std::vector<CoverCut> finish() {
     std::vector<CoverCut> cuts;
     if (frame_us_.empty()) return cuts;
@@ -240,7 +242,6 @@ class DenseShots {
   BgrConverter to_small_;
   std::vector<int64_t> frame_us_;
   std::vector<int64_t> joins_;
-  int64_t last_us_ = 0;
 };
 
 // Cuts between two consecutive window samples (a fifth of a second apart): colours or
@@ -252,8 +253,7 @@ std::vector<CoverCut> sample_jumps(const std::vector<WindowSample>& w, const Cov
   std::vector<CoverCut> cuts;
   for (size_t i = 1; i < w.size(); ++i) {
     if (w[i].time_us - w[i - 1].time_us > 2 * o.window_step_us) continue;  // a range's join
-    if (!window_verdict({w[i - 1], w[i]}, o).empty() &&
-        window_verdict({w[i - 1], w[i]}, o) == "cut") {
+    if (window_verdict({w[i - 1], w[i]}, o) == "cut") {
       cuts.push_back({w[i].time_us, w[i - 1].time_us, w[i].time_us});
     }
   }
