@@ -19,9 +19,10 @@
 //               grid of tiles: a sharp face over a soft background counts as sharp, while
 //               blur, motion blur and mid-dissolve frames have no sharp tile.
 //   exposure  = how well the part of the picture a viewer looks at is lit, not the whole
-//               frame (low-key and high-key scenes are normal in drama): the faces' mean
-//               luma once faces are known (add_faces()), else that of the centre of the
-//               cover region (its middle half across, from 20% to 80% down);
+//               frame (low-key and high-key scenes are normal in drama): the mean luma of
+//               the faces (the inner three fifths of each box) once faces are known
+//               (add_faces()), else that of the centre of the cover region (its middle
+//               half across, from 20% to 80% down);
 //               exp(-((key luma - ideal) / tolerance)^2), lowered when more than 15% of
 //               that region is crushed to black or blown to white.
 //   contrast  = min(1, luma standard deviation / contrast_reference): fades and haze are flat.
@@ -65,9 +66,9 @@ struct FrameScoreOptions {
   double white_shadow = 0.8;     // darkest 1% above this: white or blown out ("overexposed")
   double min_sharpness = 0.15;
   double min_contrast = 0.2;
-  // Brightest 1% below this: too dim to tell a shot by (the darker half of a fade); the
-  // transition test of analysis/cover_picker.h judges a neighbour of such a frame by the
-  // other neighbour alone.
+  // Brightest 1% below this: dim, as the darker half of a fade is. The transition test of
+  // analysis/cover_picker.h judges a candidate with one neighbour (at either end, or after
+  // a gap in the sampling) by that neighbour only when it is this dim.
   double dim_highlight = 0.4;
 };
 
