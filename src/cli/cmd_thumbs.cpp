@@ -134,11 +134,13 @@ int cmd_thumbs(const Args& args) {
   const auto parsed = parse_verb(
       "thumbs", args, opts, "input",
       {"reelpack thumbs INPUT -o DIR [-n N] [-p PRESET ...] [--sprite] [--format jpg|webp|png]",
-       "Picks the frames a viewer would click on: sharp, well exposed, with contrast, not in\n"
-       "or next to a cut or fade, showing large frontal faces with open eyes, and not the\n"
-       "same moment twice. Only keyframes are decoded to choose; the winners are decoded\n"
-       "again at full size. Writes DIR/<stem>.<preset>.<rank>.<format> at each preset's\n"
-       "[cover] size, reframed like `package` (rank 1 is the best; without -p:\n"
+       "Picks the frames a viewer would click on: sharp, with contrast, their faces (or\n"
+       "centre) well exposed however dark or bright the room, not in or next to a cut or\n"
+       "fade, showing large frontal faces with open eyes, one per shot and not the same\n"
+       "moment twice. Only keyframes are decoded to choose (a scene of up to 20 s with too\n"
+       "few keyframes is decoded once more, fast, and its shots detected); the winners are\n"
+       "decoded again at full size. Writes DIR/<stem>.<preset>.<rank>.<format> at each\n"
+       "preset's [cover] size, reframed like `package` (rank 1 is the best; without -p:\n"
        "DIR/<stem>.<rank>.jpg at the source's size), and DIR/scores.csv with every\n"
        "candidate's scores. --sprite adds DIR/sprite.jpg and DIR/sprite.vtt, the thumbnail\n"
        "track web players show while scrubbing.",

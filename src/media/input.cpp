@@ -270,6 +270,7 @@ bool InputFile::read_some(const FrameSink& sink) {
 bool InputFile::skip_video_packet(const AVPacket* pkt) {
   if (!options_.keyframes_only) return false;
   if (!(pkt->flags & AV_PKT_FLAG_KEY)) return true;
+  ++keyframe_packets_;
   const int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
   if (ts != AV_NOPTS_VALUE && last_keyframe_sent_ != AV_NOPTS_VALUE &&
       options_.keyframe_spacing_us > 0) {

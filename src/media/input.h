@@ -111,6 +111,9 @@ class InputFile {
   const std::filesystem::path& path() const { return path_; }
   // DecodeOptions::keyframe_spacing_us, once the duration is known (from info()).
   void set_keyframe_spacing_us(int64_t spacing_us) { options_.keyframe_spacing_us = spacing_us; }
+  // With keyframes_only: the video keyframe packets read so far, decoded or skipped for
+  // keyframe_spacing_us (how many keyframes the stream has where it was read).
+  int64_t keyframe_packets() const { return keyframe_packets_; }
   bool decodes_video() const { return video_ != nullptr; }
   bool decodes_audio() const { return audio_ != nullptr; }
 
@@ -150,6 +153,7 @@ class InputFile {
   std::unique_ptr<Decoder> audio_;
   DecodeOptions options_;
   int64_t last_keyframe_sent_ = AV_NOPTS_VALUE;  // stream time base
+  int64_t keyframe_packets_ = 0;
 };
 
 // Opens the file, reads its headers and returns what it holds (no decoding).
