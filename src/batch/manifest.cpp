@@ -149,7 +149,7 @@ Manifest parse_jsonl(std::istream& in, const fs::path& path) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse errors, numbers out of range
       throw UsageError(where + "not valid JSON (" + std::string(e.what()) + ")");
     }
     if (!j.is_object()) throw UsageError(where + "each line must be one JSON object");
