@@ -132,7 +132,9 @@ struct ScannedRange {
   TimeRange want;
   std::vector<PacketFact> packets;
   ExactPlan plan;
-  int64_t reorder_delay = 0;  // the largest pts - dts seen (video time base)
+  // How far an IDR's decode time runs ahead of its presentation (video time base): the
+  // stream's reorder delay, which re-encoded frames (never reordered) take on too.
+  int64_t reorder_delay = 0;
 };
 
 // Reads the range's packets (no decoding) and plans it.
@@ -162,7 +164,7 @@ ScannedRange scan_range(const Source& s, const TimeRange& want, ParameterSets& p
         ps.note(nals);
       }
       f.side = s.side_of(f.pts, want);
-      r.reorder_delay = std::max(r.reorder_delay, f.pts - f.dts);
+      if (f.idr) r.reorder_delay = std::max(r.reorder_delay, f.pts - f.dts);
       r.packets.push_back(f);
       if (f.side > 0) done = f.idr || ++past_end > kMaxReorderFrames;
     }
