@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -46,6 +47,9 @@ void print_exact_report(const CopyCutReport& rep, std::ostream& out) {
           << format_time(p.span.end_us) << "  " << p.frames << " frames\n";
       if (p.reencoded) reencoded += p.frames;
     }
+    const bool copies =
+        std::any_of(c.parts.begin(), c.parts.end(), [](const CutPart& p) { return !p.reencoded; });
+    if (!copies) out << "    (no IDR picture inside the range: all of it re-encoded)\n";
     if (rep.dry_run) {
       out << "    IDR pictures read:";
       for (int64_t t : c.idr_us) out << " " << format_time(t);
@@ -129,7 +133,7 @@ int cmd_cut(const Args& args) {
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")("output,o",
                                                  po::value<std::string>()->value_name("FILE"),
-                                                 "output file (.mp4; .mov/.mkv with --copy)")(
+                                                 "output file (.mp4; .mov/.mkv/.ts with --copy)")(
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
       "range to keep, repeatable, joined in order: 12.5, 00:01:02.500 or frame f300")(
       "copy", "cut without re-encoding: ranges snap to keyframes (reported)")(

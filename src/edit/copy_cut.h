@@ -54,7 +54,7 @@ struct CopyCutOptions {
   bool dry_run = false;  // with `exact`: read the packets and plan, write nothing
   // The re-encoded frames' libx264 quality and speed (--video.crf, --video.encoder-preset).
   double crf = 16;
-  std::string encoder_preset = "fast";
+  std::string encoder_preset = "faster";
 };
 
 // Writes `output` atomically; the container follows its extension (.mp4, .mov, .mkv...).

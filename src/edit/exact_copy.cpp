@@ -405,11 +405,19 @@ class RangeSplice {
   void run(AVPacket* pkt) {
     seek_to_keyframe_before(s_.input, s_.video, r_.want.start_us, pkt);
     const int needed = r_.plan.packets_needed();
+    // Audio that ends before the range does is not waited for past this (files interleave
+    // their streams far more closely).
+    const int64_t audio_wait_end = r_.plan.end_pts + av_rescale_q(10'000'000, kMicros, s_.vtb);
     int index = -1;
-    while (index + 1 < needed || !audio_.done()) {
+    bool more = true;
+    while (more && (index + 1 < needed || !audio_.done())) {
       if (!s_.input.read_packet(pkt)) break;
       if (pkt->stream_index == s_.video && (index >= 0 || (pkt->flags & AV_PKT_FLAG_KEY))) {
-        if (++index < needed) video(pkt, index);
+        if (++index < needed) {
+          video(pkt, index);
+        } else {
+          more = packet_pts(pkt) - s_.base_v < audio_wait_end;
+        }
       } else if (pkt->stream_index == s_.audio) {
         audio_.packet(pkt);
       }

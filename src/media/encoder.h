@@ -48,7 +48,7 @@ struct MatchedH264Settings {
   std::string profile = "high";  // x264's names: baseline, main, high, high10, high422, high444
   int level_idc = 0;             // 40 for level 4.0; 0: x264's choice
   int parameter_set_id = 1;      // of the SPS and the PPS (x264 gives both the same id)
-  std::string preset = "fast";
+  std::string preset = "faster";
   double crf = 16;
   int gop_frames = 250;
 };
