@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -1019,4 +1020,36 @@ TEST_CASE("cut --copy --exact --dry-run prints the plan and writes nothing", "[c
   CHECK(j["ranges"][0]["parts"][0]["frames"] == 53);
   CHECK(!fs::exists(out));
   CHECK(!fs::exists(out.parent_path()));
+}
+
+TEST_CASE("an interrupted cut --copy --exact leaves no partial output", "[cut][exact][signals]") {
+  TempDir dir;
+  // One IDR only: the whole range is re-encoded, slowly enough at x264 medium to be caught.
+  const fs::path in = make_clip(dir / "long.mp4",
+                                "-f lavfi -i testsrc2=s=640x360:r=30:d=20 -f lavfi -i sine=d=20 "
+                                "-c:v libx264 -preset ultrafast -g 1000 -pix_fmt yuv420p -c:a aac "
+                                "-shortest");
+  const fs::path outdir = dir / "out";
+  const std::string cmd =
+      reelpack_command({"cut", in.string(), "-o", (outdir / "cut.mp4").string(), "--range", "1-19",
+                        "--copy", "--exact", "--video.encoder-preset", "medium"}) +
+      " 2>" + shell_quote((dir / "stderr").string()) + " & pid=$!\n" +
+      "seen=no; i=0\n"
+      "while [ $i -lt 200 ]; do\n"
+      "  if ls -A " +
+      shell_quote(outdir.string()) +
+      " 2>/dev/null | grep -q '^\\.reelpack-tmp-'; then seen=yes; break; fi\n"
+      "  sleep 0.05; i=$((i+1))\n"
+      "done\n"
+      "sleep 0.3\n"
+      "kill -INT $pid; wait $pid; echo \"$? $seen\"\n";
+  const RunResult r = run(cmd);
+  REQUIRE(r.exit_code == 0);
+  int rc = -1;
+  std::string seen;
+  std::istringstream(r.out) >> rc >> seen;
+  INFO("script output: " << r.out);
+  CHECK(seen == "yes");  // the temporary output existed before the signal
+  CHECK(rc == 130);
+  CHECK(list_dir(outdir).empty());
 }
