@@ -567,15 +567,68 @@ h264::Bytes merged_extradata(const Source& s, const Reencoding& how,
   return config.serialize();
 }
 
+// Every range read and planned: what is copied and what re-encoded.
+struct CutPlan {
+  std::vector<ScannedRange> ranges;
+  ParameterSets sets;         // the source's, from its extradata and the keyframes read
+  int64_t reorder_delay = 0;  // the largest of the ranges'
+  bool reencodes = false;
+};
+
+CutPlan plan_cut(const Source& s, const std::vector<RangeSpec>& specs, CopyCutReport& report,
+                 AVPacket* pkt) {
+  CutPlan plan;
+  plan.sets = extradata_parameter_sets(s.video_stream->codecpar);
+  const std::vector<TimeRange> wanted = resolve_ranges(s.input.info(), specs);  // cut lists' rule
+  for (size_t i = 0; i < specs.size(); ++i) {
+    plan.ranges.push_back(scan_range(s, wanted[i], plan.sets, pkt));
+    const ScannedRange& r = plan.ranges.back();
+    if (r.plan.frames == 0) {
+      throw UsageError("--range " + specs[i].text + ": no frame is shown from START to END; " +
+                       "widen the range");
+    }
+    plan.reorder_delay = std::max(plan.reorder_delay, r.reorder_delay);
+    plan.reencodes = plan.reencodes || r.plan.head || r.plan.tail;
+    report.ranges.push_back(report_range(s, r));
+    report.output_duration_us += report.ranges.back().snapped.length_us();
+  }
+  return plan;
+}
+
+// Writes the planned ranges to `output` through a temporary renamed into place.
+void write_cut(const Source& s, const CutPlan& plan, const CopyCutOptions& options,
+               const fs::path& output, AVPacket* pkt) {
+  std::optional<Reencoding> how;
+  std::vector<h264::Bytes> head_sets;
+  if (plan.reencodes) how = prepare_reencoding(s, options, plan.sets);
+
+  AtomicFile file(output);
+  Muxer mux(file.temp_path(), container_for(output), output.string());
+  const int out_video = mux.add_stream(s.video_stream);
+  const int out_audio = s.audio >= 0 ? mux.add_stream(s.input.format()->streams[s.audio]) : -1;
+  if (how) mux.set_extradata(out_video, merged_extradata(s, *how, head_sets));
+  mux.start();
+
+  VideoOut video(mux, out_video, s, plan.reorder_delay, head_sets);
+  AudioOut audio(mux, out_audio, s);
+  const Reencoding none;  // for ranges that need no re-encoding when none does
+  int64_t offset_v = 0;   // where the current range starts on the output timeline
+  for (const ScannedRange& r : plan.ranges) {
+    RangeSplice(s, r, how ? *how : none, offset_v, video, audio).run(pkt);
+    offset_v += r.plan.end_pts - r.plan.start_pts;
+  }
+  mux.finish();
+  file.commit();
+}
+
 }  // namespace
 
 CopyCutReport exact_copy_cut(const fs::path& input_path, const std::vector<RangeSpec>& specs,
                              const fs::path& output, const CopyCutOptions& options) {
   if (specs.empty()) throw UsageError("--copy needs at least one --range");
-  const std::string format = container_for(output);
+  container_for(output);  // an unknown extension fails before any work
   InputFile input(input_path, DecodeOptions::none());
-  const MediaInfo& info = input.info();
-  if (!info.video)
+  if (!input.info().video)
     throw UsageError(input_path.string() + ": --copy needs a video stream to cut on keyframes");
   const Source s(input, input_path);
   // Refuses what libx264 cannot continue before reading anything.
@@ -586,49 +639,10 @@ CopyCutReport exact_copy_cut(const fs::path& input_path, const std::vector<Range
   report.output = output;
   report.exact = true;
   report.dry_run = options.dry_run;
-
-  ParameterSets sets = extradata_parameter_sets(s.video_stream->codecpar);
   av::PacketPtr pkt = av::make_packet();
-  const std::vector<TimeRange> wanted = resolve_ranges(info, specs);  // the rule cut lists share
-  std::vector<ScannedRange> scanned;
-  int64_t reorder_delay = 0;
-  bool reencodes = false;
-  for (size_t i = 0; i < specs.size(); ++i) {
-    scanned.push_back(scan_range(s, wanted[i], sets, pkt.get()));
-    const ScannedRange& r = scanned.back();
-    if (r.plan.frames == 0) {
-      throw UsageError("--range " + specs[i].text + ": no frame is shown from START to END; " +
-                       "widen the range");
-    }
-    reorder_delay = std::max(reorder_delay, r.reorder_delay);
-    reencodes = reencodes || r.plan.head || r.plan.tail;
-    report.ranges.push_back(report_range(s, r));
-    report.output_duration_us += report.ranges.back().snapped.length_us();
-  }
+  const CutPlan plan = plan_cut(s, specs, report, pkt.get());
   if (options.dry_run) return report;
-
-  std::optional<Reencoding> how;
-  std::vector<h264::Bytes> head_sets;
-  if (reencodes) how = prepare_reencoding(s, options, sets);
-
-  AtomicFile file(output);
-  Muxer mux(file.temp_path(), format, output.string());
-  const AVFormatContext* fmt = input.format();
-  const int out_video = mux.add_stream(s.video_stream);
-  const int out_audio = s.audio >= 0 ? mux.add_stream(fmt->streams[s.audio]) : -1;
-  if (how) mux.set_extradata(out_video, merged_extradata(s, *how, head_sets));
-  mux.start();
-
-  VideoOut video(mux, out_video, s, reorder_delay, head_sets);
-  AudioOut audio(mux, out_audio, s);
-  const Reencoding none;  // for ranges that need no re-encoding when none does
-  int64_t offset_v = 0;   // where the current range starts on the output timeline
-  for (const ScannedRange& r : scanned) {
-    RangeSplice(s, r, how ? *how : none, offset_v, video, audio).run(pkt.get());
-    offset_v += r.plan.end_pts - r.plan.start_pts;
-  }
-  mux.finish();
-  file.commit();
+  write_cut(s, plan, options, output, pkt.get());
   std::error_code ec;
   report.size_bytes = static_cast<int64_t>(fs::file_size(output, ec));
   return report;
