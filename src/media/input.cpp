@@ -297,7 +297,11 @@ void InputFile::flush_decoders(const FrameSink& sink) {
 void InputFile::seek_to(int64_t time_us) {
   const int index = info_.video ? info_.video->index : info_.audio->index;
   const AVRational tb = fmt_->streams[index]->time_base;
-  const int64_t ts = av_rescale_q(time_us + info_.start_us, AV_TIME_BASE_Q, tb);
+  // The start is asked for a second early: demuxers that search by timestamp (MPEG-TS)
+  // otherwise land on the first packet whose DTS passes the container's start, which can be
+  // after the first video keyframe when audio starts first.
+  const int64_t early_us = time_us <= 0 ? 1'000'000 : 0;
+  const int64_t ts = av_rescale_q(time_us - early_us + info_.start_us, AV_TIME_BASE_Q, tb);
   const int ret = av_seek_frame(fmt_.get(), index, ts, AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {
     // Some streams cannot seek backward to a keyframe; the start of the file always works.

@@ -68,6 +68,17 @@ int Muxer::add_stream(const AVStream* in) {
   return st->index;
 }
 
+void Muxer::set_extradata(int stream, const std::vector<uint8_t>& extradata) {
+  if (started_) throw std::logic_error("Muxer::set_extradata after start()");
+  AVCodecParameters* par = ctx_->streams[stream]->codecpar;
+  auto* data = static_cast<uint8_t*>(av_mallocz(extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+  if (!data) throw std::bad_alloc();
+  std::memcpy(data, extradata.data(), extradata.size());
+  av_freep(&par->extradata);
+  par->extradata = data;
+  par->extradata_size = static_cast<int>(extradata.size());
+}
+
 void Muxer::start(const std::map<std::string, std::string>& metadata) {
   for (const auto& [k, v] : metadata) av_dict_set(&ctx_->metadata, k.c_str(), v.c_str(), 0);
   av::Dict options;

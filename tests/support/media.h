@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -90,6 +91,16 @@ std::vector<PacketFact> video_packets(const std::filesystem::path& file);
 std::vector<int16_t> decode_audio_mono(const std::filesystem::path& file, int rate_hz = 48000);
 // Mean luma (signalstats YAVG) of each frame of the first video stream, in order.
 std::vector<double> frame_luma_means(const std::filesystem::path& file);
+// What `ffmpeg -v error -i file -f null -` prints while decoding every stream: empty when the
+// file decodes end to end without an error.
+std::string decode_errors(const std::filesystem::path& file);
+// PSNR (dB; 100 for identical frames) of `count` frames of `a` from frame `a_first` against
+// as many of `b` from `b_first` (0-based, presentation order), one value per frame pair.
+std::vector<double> frame_psnrs(const std::filesystem::path& a, int a_first,
+                                const std::filesystem::path& b, int b_first, int count);
+// Every H.264 sequence parameter set of the first video stream (the extradata's and those
+// in band), as FFmpeg's trace_headers reads them: syntax element name -> value.
+std::vector<std::map<std::string, int64_t>> h264_sps_fields(const std::filesystem::path& file);
 // Bytes that `command` (and its children) read with read(2)/pread64(2), counted by
 // strace; nullopt when strace is missing or not permitted here.
 std::optional<long long> bytes_read_by(const std::string& command);
