@@ -13,9 +13,11 @@ case $kind in
   address)
     dir=build-asan
     sanitize=address,undefined
-    # The media tests most likely to meet bad memory: cuts and joins, hostile paths and
-    # inputs, errors, subtitles, the one-pass smart reframing, covers.
-    tests='^(test_cut|test_paths|test_errors|test_subtitles|test_thumbs)$|partition|one decode|smart reframing follows'
+    targets=(unit_tests reelpack test_cut test_paths test_errors test_subtitles test_thumbs
+      test_package)
+    # The media tests most likely to meet bad memory: cuts, joins and exact copies, hostile
+    # paths and inputs, errors, subtitles, covers, and the package fan-out.
+    tests='cut|partition|exact|colons|protocols|playlists|FIFO|SIGKILL|subtitles|thumbs|cover|error|one decode|share one video encode'
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
     export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -23,7 +25,8 @@ case $kind in
   thread)
     dir=build-tsan
     sanitize=thread
-    tests='one decode feeds|share one video encode|fan-out|batch runs rows in parallel|parallel'
+    targets=(reelpack test_package test_batch)
+    tests='one decode feeds|share one video encode|parallel|-j'
     export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp
     ;;
   *)
@@ -33,7 +36,7 @@ case $kind in
 esac
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DREELPACK_SANITIZE="$sanitize" >/dev/null
-cmake --build "$dir"
+cmake --build "$dir" --target "${targets[@]}"
 cd "$dir"
 if [[ $kind == address ]]; then
   ctest --output-on-failure -j2 -L unit
