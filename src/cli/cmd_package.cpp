@@ -78,6 +78,7 @@ void print_summary(const PackageReport& report, const std::vector<CoverFile>& co
     std::cerr << "  wrote cover " << c.path.string() << " (" << c.size.width_px << "x"
               << c.size.height_px << ", frame at " << secs << " s)\n";
   }
+  if (!report.ok()) return;  // the errors above say what was not written; no "packaged"
   std::snprintf(secs, sizeof secs, "%.1f", report.elapsed_s);
   std::cerr << "packaged " << report.input.path.string() << " for " << report.outputs.size()
             << " preset(s) in " << secs << " s; outputs in " << outdir.string() << "\n";
