@@ -12,6 +12,7 @@ extern "C" {
 #include "core/cancel.h"
 #include "core/error.h"
 #include "media/av_error.h"
+#include "media/frame_end.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -22,6 +23,7 @@ struct InputFile::Decoder {
   av::FramePtr frame = av::make_frame();
   int64_t offset = 0;    // start offset in the stream's time base
   int64_t last_end = 0;  // end of the last decoded frame, stream time base
+  FrameEndClock end_clock;
   int64_t frames = 0;
   int64_t bad_packets = 0;
 };
@@ -203,6 +205,17 @@ void InputFile::open_decoder(Decoder& d, int stream_index, bool fast) {
   }
   av::check(avcodec_open2(d.ctx.get(), codec, nullptr), "open the decoder", path_text_);
   d.offset = av_rescale_q(info_.start_us, AV_TIME_BASE_Q, st->time_base);
+  d.end_clock = FrameEndClock(st->time_base);
+}
+
+int64_t InputFile::first_keyframe_us() const {
+  if (!info_.video) return 0;
+  if (first_keyframe_pts_ == AV_NOPTS_VALUE) return info_.video->start_us;
+  return av_rescale_q(first_keyframe_pts_, video_time_base(), AV_TIME_BASE_Q) - info_.start_us;
+}
+
+int64_t InputFile::decoded_video_end_us() const {
+  return video_ ? av_rescale_q(video_->last_end, video_time_base(), AV_TIME_BASE_Q) : 0;
 }
 
 AVRational InputFile::video_time_base() const {
@@ -226,8 +239,7 @@ void InputFile::drain(Decoder& d, StreamKind kind, const FrameSink& sink) {
     if (pts == AV_NOPTS_VALUE) pts = f->pts;
     if (pts == AV_NOPTS_VALUE) pts = d.last_end + d.offset;  // no timestamp: assume contiguous
     f->pts = pts - d.offset;
-    const int64_t dur = f->pkt_duration > 0 ? f->pkt_duration : 0;
-    d.last_end = std::max(d.last_end, f->pts + dur);
+    d.last_end = std::max(d.last_end, d.end_clock.end_of(f));
     ++d.frames;
     sink(kind, f);
     av_frame_unref(f);
@@ -300,18 +312,28 @@ void InputFile::seek_to(int64_t time_us) {
         "seek", path_text_);
   }
   for (Decoder* dec : {video_.get(), audio_.get()}) {
-    if (dec) avcodec_flush_buffers(dec->ctx.get());
+    if (!dec) continue;
+    avcodec_flush_buffers(dec->ctx.get());
+    dec->end_clock = FrameEndClock(fmt_->streams[dec->stream_index]->time_base);
   }
   last_keyframe_sent_ = AV_NOPTS_VALUE;
+  reading_from_start_ = time_us <= 0;
 }
 
 bool InputFile::read_packet(AVPacket* packet) {
   throw_if_cancelled();
   const int ret = av_read_frame(fmt_.get(), packet);
-  if (ret == AVERROR_EOF) return false;
+  if (ret == AVERROR_EOF) {
+    reached_end_ = true;
+    return false;
+  }
   if (ret < 0) {
     throw ProcessingError(path_text_ + ": read error (" + av::error_text(ret) +
                           "); the file is damaged or was cut short");
+  }
+  if (reading_from_start_ && first_keyframe_pts_ == AV_NOPTS_VALUE && info_.video &&
+      packet->stream_index == info_.video->index && (packet->flags & AV_PKT_FLAG_KEY)) {
+    first_keyframe_pts_ = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
   }
   return true;
 }

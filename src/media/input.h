@@ -129,6 +129,16 @@ class InputFile {
   bool read_packet(AVPacket* packet);
   const AVFormatContext* format() const { return fmt_.get(); }
 
+  // Whether a read has reached the end of the file since it was opened, and where the
+  // decoded video ended (the end of its last frame, source timeline, zero-based): once
+  // the end was reached, the real end of the video.
+  bool reached_end() const { return reached_end_; }
+  int64_t decoded_video_end_us() const;
+  // Where the video's first keyframe is (source timeline, zero-based), once the file was
+  // read from its start; before that, where the video starts. Frames before it (a
+  // recording that began mid-GOP) never decode.
+  int64_t first_keyframe_us() const;
+
   // The video decoder's time base for the frames decode() hands out.
   AVRational video_time_base() const;
   AVRational audio_time_base() const;
@@ -149,6 +159,9 @@ class InputFile {
   std::unique_ptr<Decoder> audio_;
   DecodeOptions options_;
   int64_t last_keyframe_sent_ = AV_NOPTS_VALUE;  // stream time base
+  bool reached_end_ = false;
+  bool reading_from_start_ = true;               // no seek since the start of the file
+  int64_t first_keyframe_pts_ = AV_NOPTS_VALUE;  // video time base, not shifted
 };
 
 // Opens the file, reads its headers and returns what it holds (no decoding).

@@ -290,3 +290,45 @@ TEST_CASE("an output never replaces its own input, a device or a symlink", "[err
   CHECK(fs::file_size(dir / "real.csv") > 4);
   CHECK(temporaries(dir.path()).empty());
 }
+
+TEST_CASE("an output with no frames, or fewer than its ranges ask, fails and writes nothing",
+          "[errors][frames]") {
+  TempDir dir;
+  // A key frame every second, no B-frames: damage that starts on a key frame ends on one.
+  const fs::path whole =
+      make_clip(dir / "whole.mp4",
+                "-f lavfi -i testsrc2=s=320x180:r=25:d=4 -f lavfi -i sine=d=4 -c:v libx264 "
+                "-preset ultrafast -g 25 -bf 0 -pix_fmt yuv420p -c:a aac -shortest "
+                "-movflags +faststart");
+  const fs::path outdir = dir / "out";
+  const std::vector<std::string> fast = {"--video.encoder-preset", "ultrafast"};
+  const auto cut = [&](const fs::path& in, const std::string& range) {
+    std::vector<std::string> args = {"cut",     in.string(), "-o", (outdir / "cut.mp4").string(),
+                                     "--range", range};
+    args.insert(args.end(), fast.begin(), fast.end());
+    return run_reelpack(args);
+  };
+  SECTION("no frame decodes at all") {
+    const fs::path in = damage_video(whole, 0, 10, dir / "blank.mp4");
+    check_failure(cut(in, "1-2"), 1, {in.string(), "no video frame", "--range 1-2"}, outdir);
+    std::vector<std::string> extra = kSmall;
+    extra.insert(extra.end(), {"--range", "1-2"});
+    check_failure(package(in, "tiktok", outdir, extra), 1, {in.string(), "no video frame"}, outdir);
+    check_failure(package(in, "tiktok", outdir), 1, {in.string(), "no video frame"}, outdir);
+  }
+  SECTION("the third second does not decode") {
+    const fs::path in = damage_video(whole, 2, 3, dir / "holed.mp4");
+    check_failure(cut(in, "1-3"), 1, {in.string(), "only 25 of the 50 frames", "--range 1-3"},
+                  outdir);
+    std::vector<std::string> extra = kSmall;
+    extra.insert(extra.end(), {"--range", "1-3"});
+    check_failure(package(in, "tiktok", outdir, extra), 1, {in.string(), "of the 60 frames"},
+                  outdir);
+    // Where nothing is missing the cut is fine.
+    const RunResult ok = cut(in, "0.5-1.9");
+    INFO(ok.err);
+    CHECK(ok.exit_code == 0);
+    CHECK(list_dir(outdir) == std::vector<std::string>{"cut.mp4"});
+  }
+  CHECK(temporaries(dir.path()).empty());
+}
