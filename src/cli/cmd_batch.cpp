@@ -299,6 +299,7 @@ void describe_options(po::options_description& opts) {
       "also write the best frame as a cover beside each output: <name>.<preset>.jpg "
       "(made again only when its output is; see `reelpack thumbs`)")(
       "strict", "an output that fails its conformance check fails its row (exit 1)")(
+      "allow-truncated", kAllowTruncatedHelp)(
       "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(
       "json", "print the report (or the plan) as JSON on stdout")(
       "merge-reports", po::value<std::string>()->value_name("DIR"),
@@ -317,6 +318,7 @@ BatchOptions batch_options(const po::variables_map& vm) {
   o.force = vm.count("force") > 0;
   o.burn_subtitles = vm.count("burn-subtitles") > 0;
   o.covers = vm.count("cover") > 0;
+  o.allow_truncated = vm.count("allow-truncated") > 0;
   if (vm.count("cache-dir") && vm.count("no-cache")) {
     throw UsageError("reelpack batch: --cache-dir and --no-cache exclude each other; give one");
   }

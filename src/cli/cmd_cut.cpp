@@ -21,6 +21,7 @@ fs::path folder_of(const fs::path& output) {
 }
 
 void print_copy_report(const CopyCutReport& rep) {
+  for (const auto& w : rep.warnings) std::cerr << "reelpack: warning: " << w << "\n";
   for (size_t i = 0; i < rep.ranges.size(); ++i) {
     const CopiedRange& c = rep.ranges[i];
     std::cerr << "  range " << i + 1 << ": asked " << format_time(c.requested.start_us) << "-"
@@ -33,7 +34,7 @@ void print_copy_report(const CopyCutReport& rep) {
 
 // --copy: packets copied between keyframes (edit/copy_cut.h).
 int cut_copy(const fs::path& input, const std::vector<RangeSpec>& ranges, const fs::path& output,
-             bool dry_run, bool json) {
+             bool dry_run, bool json, bool allow_truncated) {
   // Bad ranges fail before anything is created.
   const std::vector<TimeRange> resolved = resolve_ranges(probe(input), ranges);
   if (dry_run) {
@@ -44,7 +45,7 @@ int cut_copy(const fs::path& input, const std::vector<RangeSpec>& ranges, const 
     return kExitOk;
   }
   prepare_output_dir(folder_of(output));
-  const CopyCutReport rep = copy_cut(input, ranges, output);
+  const CopyCutReport rep = copy_cut(input, ranges, output, allow_truncated);
   if (json) {
     std::cout << to_json(rep).dump(2) << "\n";
   } else {
@@ -63,6 +64,7 @@ int cut_encode(const po::variables_map& vm, const fs::path& input,
   job.input = input;
   job.ranges = ranges;
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
+  job.allow_truncated = vm.count("allow-truncated") > 0;
   PresetLoader loader;
   const MediaInfo info = probe(input);
   Preset preset;
@@ -96,8 +98,9 @@ int cmd_cut(const Args& args) {
       "preset,p", po::value<std::string>()->value_name("NAME|FILE"),
       "encode with this preset (default: the source's size and rate at CRF 18)")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
-      "with -p: center, pad, blur or smart")("dry-run,n", "print the plan; write nothing")(
-      "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
+      "with -p: center, pad, blur or smart")("allow-truncated", kAllowTruncatedHelp)(
+      "dry-run,n", "print the plan; write nothing")("json", "print a JSON summary on stdout")(
+      "verbose,v", "show FFmpeg's own warnings");
   const auto parsed = parse_verb(
       "cut", args, opts, "input",
       {"reelpack cut INPUT -o OUT --range START-END [--range START-END ...] [--copy]",
@@ -122,7 +125,8 @@ int cmd_cut(const Args& args) {
   for (const auto& r : vm["range"].as<std::vector<std::string>>()) ranges.push_back(parse_range(r));
   if (vm.count("copy")) {
     if (vm.count("preset")) throw UsageError("reelpack cut: --copy does not re-encode; drop -p");
-    return cut_copy(input, ranges, output, vm.count("dry-run") > 0, vm.count("json") > 0);
+    return cut_copy(input, ranges, output, vm.count("dry-run") > 0, vm.count("json") > 0,
+                    vm.count("allow-truncated") > 0);
   }
   return cut_encode(vm, input, ranges, output);
 }

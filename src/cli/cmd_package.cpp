@@ -62,6 +62,7 @@ void print_analysis_notes(const AnalysisReport& analysis) {
 void print_summary(const PackageReport& report, const std::vector<CoverFile>& covers,
                    const fs::path& outdir) {
   print_analysis_notes(report.analysis);
+  for (const auto& w : report.warnings) std::cerr << "reelpack: warning: " << w << "\n";
   for (const OutputReport& o : report.outputs) {
     for (const auto& w : o.warnings)
       std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
@@ -200,7 +201,8 @@ po::options_description package_options() {
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
       "cover",
       "also write the best frame as a cover beside each output: <stem>.<preset>.jpg "
-      "(the preset's [cover] size and format; see `reelpack thumbs`)")(
+      "(the preset's [cover] size and format; see `reelpack thumbs`)")("allow-truncated",
+                                                                       kAllowTruncatedHelp)(
       "dry-run,n", "print the resolved presets and the plan; write nothing")(
       "json", "print a JSON summary (or plan) on stdout")("verbose,v",
                                                           "show FFmpeg's own warnings");
@@ -252,6 +254,7 @@ PackageJob job_from(const po::variables_map& vm) {
     }
   }
   job.burn_subtitles = vm.count("burn-subtitles") > 0;
+  job.allow_truncated = vm.count("allow-truncated") > 0;
   if (job.burn_subtitles && job.subtitles.empty()) {
     throw UsageError("reelpack package: --burn-subtitles needs --subtitles FILE");
   }

@@ -58,6 +58,7 @@ SplitJob split_job(const po::variables_map& vm) {
   if (vm.count("max")) job.options.max_s = vm["max"].as<double>();
   job.shots = shot_options(vm);
   job.dry_run = vm.count("dry-run") > 0;
+  job.allow_truncated = vm.count("allow-truncated") > 0;
 
   const Overrides ov = preset_overrides(vm);
   PresetLoader loader;
@@ -117,7 +118,7 @@ int cmd_split(const Args& args) {
       "keep the shot list (and with --reframe smart, each episode's analysis) in DIR and reuse "
       "it for the same input and settings");
   opts.add_options()("cache-max", po::value<int64_t>()->value_name("MB"), kCacheMaxHelp)(
-      "dry-run,n", "print the episode plan; write nothing")(
+      "allow-truncated", kAllowTruncatedHelp)("dry-run,n", "print the episode plan; write nothing")(
       "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
   add_shot_options(opts);
   const auto parsed = parse_verb(

@@ -144,10 +144,12 @@ class RangeCopy {
 }  // namespace
 
 CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>& specs,
-                       const fs::path& output) {
+                       const fs::path& output, bool allow_truncated) {
   if (specs.empty()) throw UsageError("--copy needs at least one --range");
   const std::string format = container_for(output);
-  InputFile input(input_path, DecodeOptions::none());
+  DecodeOptions decode = DecodeOptions::none();
+  decode.allow_truncated = allow_truncated;
+  InputFile input(input_path, decode);
   const MediaInfo& info = input.info();
   if (!info.video)
     throw UsageError(input_path.string() + ": --copy needs a video stream to cut on keyframes");
@@ -181,6 +183,10 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
   mux.finish();
   file.commit();
   report.output_duration_us = offset_us;
+  if (!input.truncation().empty()) {
+    report.warnings.push_back(input_path.string() + ": " + input.truncation() +
+                              "; copied what there is (--allow-truncated)");
+  }
   std::error_code ec;
   report.size_bytes = static_cast<int64_t>(fs::file_size(output, ec));
   return report;
@@ -201,7 +207,8 @@ nlohmann::json to_json(const CopyCutReport& r) {
           {"mode", "copy"},
           {"ranges", ranges},
           {"duration_seconds", r.output_duration_us / 1e6},
-          {"size_bytes", r.size_bytes}};
+          {"size_bytes", r.size_bytes},
+          {"warnings", r.warnings}};
 }
 
 }  // namespace reelpack

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -27,11 +28,13 @@ struct CopyCutReport {
   std::vector<CopiedRange> ranges;
   int64_t output_duration_us = 0;
   int64_t size_bytes = 0;
+  std::vector<std::string> warnings;  // with allow_truncated: what the input is missing
 };
 
 // Writes `output` atomically; the container follows its extension (.mp4, .mov, .mkv...).
+// A truncated input throws unless `allow_truncated` (DecodeOptions).
 CopyCutReport copy_cut(const std::filesystem::path& input, const std::vector<RangeSpec>& ranges,
-                       const std::filesystem::path& output);
+                       const std::filesystem::path& output, bool allow_truncated = false);
 
 nlohmann::json to_json(const CopyCutReport& report);
 

@@ -6,6 +6,7 @@ extern "C" {
 }
 
 #include <cmath>
+#include <cstdio>
 #include <system_error>
 
 #include "core/atomic_file.h"
@@ -44,6 +45,29 @@ int rotation_of(const AVStream* st) {
   theta = std::fmod(theta, 360.0);
   if (theta < 0) theta += 360.0;
   return static_cast<int>(std::lround(theta / 90.0)) * 90 % 360;
+}
+
+// Where `st` ends by its own account, on the container's clock (AV_TIME_BASE), or
+// AV_NOPTS_VALUE when it does not say.
+int64_t declared_end_us(const AVStream* st) {
+  if (st->duration > 0 && st->start_time != AV_NOPTS_VALUE) {
+    return av_rescale_q(st->start_time + st->duration, st->time_base, AV_TIME_BASE_Q);
+  }
+  // Matroska keeps a track's end in a DURATION tag (HH:MM:SS.fraction, the segment's clock).
+  if (const AVDictionaryEntry* tag = av_dict_get(st->metadata, "DURATION", nullptr, 0)) {
+    int h = 0, m = 0;
+    double sec = 0;
+    if (std::sscanf(tag->value, "%d:%d:%lf", &h, &m, &sec) == 3 && h >= 0 && m >= 0 && sec >= 0) {
+      return std::llround(((h * 60.0 + m) * 60.0 + sec) * 1e6);
+    }
+  }
+  return AV_NOPTS_VALUE;
+}
+
+std::string seconds_text(int64_t us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f s", us / 1e6);
+  return buf;
 }
 
 }  // namespace
@@ -166,6 +190,7 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
   if (!info_.video && !info_.audio) {
     throw ProcessingError(path_text_ + ": has no video or audio stream; nothing to package");
   }
+  track_ends();
 
   if (options.video && info_.video) {
     video_ = std::make_unique<Decoder>();
@@ -178,6 +203,95 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
 }
 
 InputFile::~InputFile() = default;
+
+// Where the video and audio streams say they end, and how close a read must come: two
+// frames, plus a tick of the time base (Matroska rounds to the millisecond).
+void InputFile::track_ends() {
+  // A duration guessed from the bit rate (MPEG-TS without timestamps) promises nothing.
+  const bool guessed = fmt_->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
+  const Rational fps = info_.video ? info_.video->nominal_frame_rate() : Rational{0, 1};
+  const int64_t video_frame_us =
+      fps.num > 0 ? av_rescale(1'000'000, fps.den, fps.num) : int64_t{40'000};
+  int64_t latest_us = AV_NOPTS_VALUE;
+  bool all_declared = true;
+  for (const int index :
+       {info_.video ? info_.video->index : -1, info_.audio ? info_.audio->index : -1}) {
+    if (index < 0) continue;
+    const AVStream* st = fmt_->streams[index];
+    StreamEnd e;
+    e.index = index;
+    int64_t frame_us = video_frame_us;
+    if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
+      e.kind = "audio";
+      const int samples = st->codecpar->frame_size > 0 ? st->codecpar->frame_size : 1024;
+      if (st->codecpar->sample_rate > 0) {
+        frame_us = std::max(frame_us, av_rescale(samples, 1'000'000, st->codecpar->sample_rate));
+      }
+    }
+    e.tolerance_us = 2 * frame_us + av_rescale_q(1, st->time_base, AV_TIME_BASE_Q);
+    const int64_t end_us = guessed ? AV_NOPTS_VALUE : declared_end_us(st);
+    if (end_us == AV_NOPTS_VALUE) {
+      all_declared = false;
+    } else {
+      e.declared_us = end_us - info_.start_us;
+      latest_us = std::max(latest_us, e.declared_us);
+    }
+    ends_.push_back(e);
+  }
+  // The streams' own ends measure the file from its start; the container's duration may
+  // count from zero instead (an MP4 whose first frame is at 100000 s).
+  if (all_declared && latest_us > 0) info_.duration_us = latest_us;
+  if (!guessed && info_.duration_us > 0) {
+    declared_us_ = info_.duration_us - std::max<int64_t>(0, all_declared ? 0 : info_.start_us);
+  }
+}
+
+void InputFile::note_packet_end(const AVPacket* packet) {
+  for (StreamEnd& e : ends_) {
+    if (packet->stream_index != e.index) continue;
+    const int64_t ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+    if (ts == AV_NOPTS_VALUE) return;
+    const AVRational tb = fmt_->streams[e.index]->time_base;
+    const int64_t end_us =
+        av_rescale_q(ts + std::max<int64_t>(0, packet->duration), tb, AV_TIME_BASE_Q) -
+        info_.start_us;
+    e.read_us = e.read_us == AV_NOPTS_VALUE ? end_us : std::max(e.read_us, end_us);
+    return;
+  }
+}
+
+void InputFile::truncated(const std::string& what) {
+  if (!options_.allow_truncated) {
+    throw ProcessingError(path_text_ + ": " + what +
+                          "; copy the file again, or add --allow-truncated to use what there is");
+  }
+  if (truncation_.empty()) truncation_ = what;
+}
+
+// At the end of the file: every stream read must have come to where it says it ends.
+void InputFile::check_ends() {
+  if (ends_checked_) return;
+  ends_checked_ = true;
+  int64_t latest_us = AV_NOPTS_VALUE, tolerance_us = 0;
+  for (const StreamEnd& e : ends_) {
+    // Nothing read of it since the last seek (a range past the end of a shorter audio).
+    if (e.read_us == AV_NOPTS_VALUE) continue;
+    latest_us = std::max(latest_us, e.read_us);
+    tolerance_us = std::max(tolerance_us, e.tolerance_us);
+    if (e.declared_us != AV_NOPTS_VALUE && e.declared_us - e.read_us > e.tolerance_us) {
+      truncated("truncated: the " + std::string(e.kind) + " ends at " + seconds_text(e.read_us) +
+                " of the " + seconds_text(e.declared_us) + " it declares (" +
+                seconds_text(e.declared_us - e.read_us) + " missing)");
+      return;
+    }
+  }
+  if (declared_us_ != AV_NOPTS_VALUE && latest_us != AV_NOPTS_VALUE &&
+      declared_us_ - latest_us > tolerance_us) {
+    truncated("truncated: the file ends at " + seconds_text(latest_us) + " of the " +
+              seconds_text(declared_us_) + " it declares (" +
+              seconds_text(declared_us_ - latest_us) + " missing)");
+  }
+}
 
 void InputFile::open_decoder(Decoder& d, int stream_index, bool fast) {
   const AVStream* st = fmt_->streams[stream_index];
@@ -325,6 +439,7 @@ bool InputFile::read_packet(AVPacket* packet) {
   const int ret = av_read_frame(fmt_.get(), packet);
   if (ret == AVERROR_EOF) {
     reached_end_ = true;
+    check_ends();
     return false;
   }
   if (ret < 0) {
@@ -335,6 +450,7 @@ bool InputFile::read_packet(AVPacket* packet) {
       packet->stream_index == info_.video->index && (packet->flags & AV_PKT_FLAG_KEY)) {
     first_keyframe_pts_ = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
   }
+  note_packet_end(packet);
   return true;
 }
 
@@ -348,15 +464,16 @@ void InputFile::decode(const FrameSink& sink) {
   if (video_ && video_->frames == 0) {
     throw ProcessingError(path_text_ + ": no video frame could be decoded; the file is damaged");
   }
-  // A container that promises more than the streams deliver was cut short (a copy that did
-  // not finish). Tolerate the usual rounding; refuse to silently package half an episode.
-  if (video_ && info_.duration_us > 0 && !options_.keyframes_only) {
-    const AVRational tb = fmt_->streams[video_->stream_index]->time_base;
-    const int64_t got_us = av_rescale_q(video_->last_end, tb, AV_TIME_BASE_Q);
-    if (got_us + 500'000 < info_.duration_us * 9 / 10) {
-      throw ProcessingError(
-          path_text_ + ": truncated: video ends at " + std::to_string(got_us / 1000) + " ms of " +
-          std::to_string(info_.duration_us / 1000) + " ms the file declares; copy the file again");
+  // Every packet was there (read_packet() checked), but the last pictures may not decode.
+  if (video_ && !options_.keyframes_only) {
+    for (const StreamEnd& e : ends_) {
+      if (e.index != video_->stream_index || e.declared_us == AV_NOPTS_VALUE) continue;
+      const int64_t got_us = decoded_video_end_us();
+      if (e.declared_us - got_us > e.tolerance_us) {
+        truncated("truncated: the video decodes to " + seconds_text(got_us) + " of the " +
+                  seconds_text(e.declared_us) + " it declares (" +
+                  seconds_text(e.declared_us - got_us) + " missing)");
+      }
     }
   }
 }

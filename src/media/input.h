@@ -70,8 +70,11 @@ struct StreamSummary {
 struct MediaInfo {
   std::filesystem::path path;
   std::string format_name;
-  int64_t duration_us = 0;  // container duration, 0 when unknown
-  int64_t start_us = 0;     // container start time
+  // How long the file is from its start: the end of its longest stream (video, audio) as
+  // the streams declare it, else the container's duration; 0 when unknown. (An MP4 that
+  // starts at 100000 s declares 100003 s in its header: this is 3 s.)
+  int64_t duration_us = 0;
+  int64_t start_us = 0;  // container start time
   int64_t bit_rate = 0;
   int64_t size_bytes = 0;
   std::optional<VideoInfo> video;
@@ -95,6 +98,9 @@ struct DecodeOptions {
   // For sampling a stretch of frames: frames no other frame refers to (most B-frames)
   // are not decoded (skip_frame = AVDISCARD_NONREF); every frame that is comes out whole.
   bool skip_nonref = false;
+  // A file that ends before the end its container declares (a copy that did not finish)
+  // is read as far as it goes instead of failing; truncation() then says what is missing.
+  bool allow_truncated = false;
   static DecodeOptions none() { return {false, false, false}; }
 };
 
@@ -115,7 +121,8 @@ class InputFile {
 
   using FrameSink = std::function<void(StreamKind, AVFrame*)>;
   // Reads the whole file, decodes, and calls sink for each frame; sink(kind, nullptr) once per
-  // stream at the end. Throws ProcessingError on read errors or when the file is truncated.
+  // stream at the end. Throws ProcessingError on read errors, and when the file is truncated
+  // (unless DecodeOptions::allow_truncated): its video decodes to less than it declares.
   void decode(const FrameSink& sink);
 
   // Piecewise reading, for cutting ranges: seek_to() lands on the keyframe at or before
@@ -125,8 +132,15 @@ class InputFile {
   void seek_to(int64_t time_us);
   bool read_some(const FrameSink& sink);
   // Raw packets, for cutting without re-encoding; false at end of file. Timestamps are
-  // the container's (not shifted to zero).
+  // the container's (not shifted to zero). At the end of the file, each stream must have
+  // reached the end its container declares (its own duration, else the file's), within
+  // two frames: else the file is truncated and this throws ProcessingError naming it and
+  // what is missing (unless DecodeOptions::allow_truncated). Every reader gets the check.
   bool read_packet(AVPacket* packet);
+  // With DecodeOptions::allow_truncated, once the end was reached: what is missing
+  // ("truncated: the video ends at 00:00:18.400 of the 00:00:20.000 it declares"), or
+  // empty when the file is whole.
+  const std::string& truncation() const { return truncation_; }
   const AVFormatContext* format() const { return fmt_.get(); }
 
   // Whether a read has reached the end of the file since it was opened, and where the
@@ -149,6 +163,19 @@ class InputFile {
   bool skip_video_packet(const AVPacket* pkt);  // keyframes_only filtering
   void drain(Decoder& d, StreamKind kind, const FrameSink& sink);
   void flush_decoders(const FrameSink& sink);
+  // Where each stream read ends against where it says it ends.
+  struct StreamEnd {
+    int index = -1;
+    const char* kind = "video";
+    int64_t declared_us = AV_NOPTS_VALUE;  // zero-based; NOPTS: the stream does not say
+    int64_t read_us = AV_NOPTS_VALUE;      // end of the last packet read, zero-based
+    int64_t tolerance_us = 0;              // two frames
+  };
+  void track_ends();
+  void note_packet_end(const AVPacket* packet);
+  // `what` is missing: throws, or keeps it in truncation_ when allowed.
+  void truncated(const std::string& what);
+  void check_ends();
   av::PacketPtr packet_ = av::make_packet();
 
   std::filesystem::path path_;
@@ -160,6 +187,10 @@ class InputFile {
   DecodeOptions options_;
   int64_t last_keyframe_sent_ = AV_NOPTS_VALUE;  // stream time base
   bool reached_end_ = false;
+  std::vector<StreamEnd> ends_;
+  int64_t declared_us_ = AV_NOPTS_VALUE;  // the container's span, when it can be trusted
+  bool ends_checked_ = false;
+  std::string truncation_;
   bool reading_from_start_ = true;               // no seek since the start of the file
   int64_t first_keyframe_pts_ = AV_NOPTS_VALUE;  // video time base, not shifted
 };

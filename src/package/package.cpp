@@ -277,7 +277,9 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   if (job.outputs.empty())
     throw UsageError("no preset given; add -p NAME (see `reelpack presets list`)");
   const Stopwatch clock;
-  InputFile input(job.input);
+  DecodeOptions decode;
+  decode.allow_truncated = job.allow_truncated;
+  InputFile input(job.input, decode);
   PackageReport report;
   report.input = input.info();
   const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
@@ -295,6 +297,10 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   FanOut fan_out(input, ranges, encodes, smart.get(), encoding, report);
   fan_out.run();
   report.outputs = encodes.finish(frame_check(job, ranges, input));
+  if (!input.truncation().empty()) {
+    report.warnings.push_back(job.input.string() + ": " + input.truncation() +
+                              "; used what there is (--allow-truncated)");
+  }
 
   // A signal that arrives once every output is complete changes nothing: keep them.
   report.elapsed_s = clock.elapsed_s();

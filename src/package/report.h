@@ -77,6 +77,7 @@ struct PackageReport {
   // --reframe smart: "blazeface" or "haar" (the face model is not installed); empty when
   // no face detection ran.
   std::string face_detector;
+  std::vector<std::string> warnings;  // about the input: with allow_truncated, what it misses
   bool ok() const;
 };
 

@@ -332,3 +332,116 @@ TEST_CASE("an output with no frames, or fewer than its ranges ask, fails and wri
   }
   CHECK(temporaries(dir.path()).empty());
 }
+
+namespace {
+
+// The first `fraction` of `whole`'s bytes at `out`: a copy that did not finish.
+fs::path cut_short(const fs::path& whole, double fraction, const fs::path& out) {
+  std::ifstream in(whole, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  bytes.resize(static_cast<size_t>(static_cast<double>(bytes.size()) * fraction));
+  write_file(out, bytes);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a truncated input fails every verb unless --allow-truncated, which says what is missing",
+          "[errors][truncated]") {
+  TempDir dir;
+  const std::string ext = GENERATE(std::string(".mp4"), std::string(".mkv"));
+  INFO(ext);
+  const fs::path whole =
+      make_clip(dir / ("whole" + ext),
+                "-f lavfi -i testsrc2=s=320x180:r=25:d=10 -f lavfi -i sine=d=10 -c:v libx264 "
+                "-preset ultrafast -pix_fmt yuv420p -c:a aac -shortest" +
+                    std::string(ext == ".mp4" ? " -movflags +faststart" : ""));
+  // 92% of the bytes: the last second or so is gone, the header still declares 10 s.
+  const fs::path in = cut_short(whole, 0.92, dir / ("short" + ext));
+  const fs::path outdir = dir / "out";
+  const std::vector<std::string> mentions = {in.string(), "truncated", "s missing",
+                                             "--allow-truncated"};
+  check_failure(package(in, "tiktok", outdir), 1, mentions, outdir);
+  const auto cut = [&](const std::string& range, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"cut",
+                                     in.string(),
+                                     "-o",
+                                     (outdir / "cut.mp4").string(),
+                                     "--range",
+                                     range,
+                                     "--video.encoder-preset",
+                                     "ultrafast"};
+    if (!extra.empty() && extra.front() == "--copy") args.resize(6);
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_reelpack(args);
+  };
+  check_failure(cut("8-10", {}), 1, mentions, outdir);
+  check_failure(cut("8-10", {"--copy"}), 1, mentions, outdir);
+  check_failure(run_reelpack({"shots", in.string()}), 1, mentions, outdir);
+  // A range the file still holds is cut as asked.
+  const RunResult early = cut("2-3", {});
+  INFO(early.err);
+  CHECK(early.exit_code == 0);
+  fs::remove_all(outdir);
+
+  // --allow-truncated: what there is, and a warning saying what is missing.
+  std::vector<std::string> allow = kSmall;
+  allow.push_back("--allow-truncated");
+  const RunResult r = package(in, "tiktok", outdir, allow);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("warning: " + in.string() + ": truncated"));
+  CHECK_THAT(r.err, Catch::Contains("s missing"));
+  const double got = number_field(ffprobe(outdir / ("short.tiktok.mp4"))["format"], "duration");
+  CHECK(got > 8.0);
+  CHECK(got < 9.9);
+  const RunResult copied = cut("8-10", {"--copy", "--allow-truncated"});
+  INFO(copied.err);
+  CHECK(copied.exit_code == 0);
+  CHECK_THAT(copied.err, Catch::Contains("s missing"));
+  CHECK(temporaries(dir.path()).empty());
+}
+
+TEST_CASE("ordinary files are not truncated: late starts, long audio, rounded durations, VFR",
+          "[errors][truncated]") {
+  TempDir dir;
+  const std::string src = "-f lavfi -i testsrc2=s=320x180:r=";
+  const std::string x264 = " -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac";
+  std::vector<fs::path> files;
+  for (const std::string rate : {"24000/1001", "25", "30000/1001"}) {
+    for (const std::string ext : {".mp4", ".mkv", ".ts", ".mov"}) {
+      const std::string name = "r" + std::to_string(files.size()) + ext;
+      files.push_back(make_clip(
+          dir / name, src + rate + ":d=3 -f lavfi -i sine=d=3" + x264 + " -bf 2 -g 24 -shortest"));
+    }
+  }
+  for (const std::string ext : {".mp4", ".mkv", ".ts"}) {  // the audio runs 1 s past the video
+    files.push_back(
+        make_clip(dir / ("long-audio" + ext), src + "25:d=2 -f lavfi -i sine=d=3" + x264));
+  }
+  for (const std::string offset : {"1", "100000"}) {  // an MP4 whose first frame is late
+    files.push_back(make_clip(
+        dir / ("from-" + offset + ".mp4"),
+        src + "25:d=3 -f lavfi -i sine=d=3" + x264 + " -shortest -output_ts_offset " + offset));
+  }
+  // Negative timestamps: audio before zero and B-frames, kept as they are.
+  files.push_back(make_clip(dir / "negative.mkv", src + "25:d=3 -f lavfi -i sine=d=3" + x264 +
+                                                      " -bf 2 -shortest -output_ts_offset -1 "
+                                                      "-avoid_negative_ts disabled"));
+  // Variable frame rate: every fifth frame dropped, the others keep their times.
+  files.push_back(make_clip(dir / "vfr.mp4", src + "25:d=3 -f lavfi -i sine=d=3" + x264 +
+                                                 " -vf select='not(eq(mod(n\\,5)\\,4))' "
+                                                 "-fps_mode vfr -shortest"));
+  for (const fs::path& f : files) {
+    INFO(f.filename().string());
+    const RunResult r = package(f, "tiktok", dir / "out");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, !Catch::Contains("truncated"));
+  }
+  // The MP4 from 100000 s lasts 3 s, not the 100003 s its header counts from zero.
+  const RunResult probe = run_reelpack({"probe", (dir / "from-100000.mp4").string(), "--json"});
+  REQUIRE(probe.exit_code == 0);
+  CHECK(nlohmann::json::parse(probe.out)["duration_seconds"].get<double>() ==
+        Approx(3.0).margin(0.1));
+}
