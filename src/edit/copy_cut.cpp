@@ -87,7 +87,14 @@ class RangeCopy {
       av_packet_unref(pkt);
     }
     if (start_pts_ == AV_NOPTS_VALUE) {
-      throw ProcessingError(input_path.string() + ": no keyframe found for --range " + spec.text);
+      // Matroska cannot store negative times: a file written with them has packets with
+      // none, which a copy cannot place.
+      throw ProcessingError(input_path.string() + ": " +
+                            (untimed_key_ ? "the keyframe --range " + spec.text +
+                                                " starts from has no timestamp (negative "
+                                                "timestamps the container could not keep); "
+                                                "cut it without --copy"
+                                          : "no keyframe found for --range " + spec.text));
     }
     if (end_pts_ == AV_NOPTS_VALUE) end_pts_ = last_end_pts_;  // the range runs to the end
     return {av_rescale_q(start_pts_ - s_.base_pts, s_.video_tb, kMicros),
@@ -100,6 +107,10 @@ class RangeCopy {
     const bool key = pkt->flags & AV_PKT_FLAG_KEY;
     if (start_pts_ == AV_NOPTS_VALUE) {
       if (!key) return;  // the seek landed before a keyframe: wait for one
+      if (pkt->pts == AV_NOPTS_VALUE) {
+        untimed_key_ = true;
+        return;
+      }
       start_pts_ = pkt->pts;
     } else if (pkt->pts < start_pts_) {
       return;  // a leading picture of an open GOP: it needs the GOP before the cut
@@ -137,6 +148,7 @@ class RangeCopy {
   int64_t start_pts_ = AV_NOPTS_VALUE;
   int64_t end_pts_ = AV_NOPTS_VALUE;
   int64_t last_end_pts_ = 0;
+  bool untimed_key_ = false;  // a keyframe without a timestamp was passed over
   bool video_done_ = false;
   bool audio_done_;
 };

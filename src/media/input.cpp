@@ -108,18 +108,7 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
     throw ProcessingError(path_text_ + ": the file is empty; re-export or re-copy it");
   }
 
-  AVFormatContext* raw = nullptr;
-  const int ret = avformat_open_input(&raw, path_text_.c_str(), nullptr, nullptr);
-  if (ret < 0) {
-    throw ProcessingError(path_text_ + ": not a media file FFmpeg can read (" +
-                          av::error_text(ret) + "); check that it is complete and not damaged");
-  }
-  fmt_.reset(raw);
-  const int info_ret = avformat_find_stream_info(fmt_.get(), nullptr);
-  if (info_ret < 0) {
-    throw ProcessingError(path_text_ + ": cannot read stream information (" +
-                          av::error_text(info_ret) + "); the file may be damaged");
-  }
+  fmt_ = open_demuxer();
 
   info_.path = path;
   info_.format_name = str_or(fmt_->iformat->name);
@@ -203,6 +192,22 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
 }
 
 InputFile::~InputFile() = default;
+
+av::InputFormatPtr InputFile::open_demuxer() const {
+  AVFormatContext* raw = nullptr;
+  const int ret = avformat_open_input(&raw, path_text_.c_str(), nullptr, nullptr);
+  if (ret < 0) {
+    throw ProcessingError(path_text_ + ": not a media file FFmpeg can read (" +
+                          av::error_text(ret) + "); check that it is complete and not damaged");
+  }
+  av::InputFormatPtr fmt(raw);
+  const int info_ret = avformat_find_stream_info(fmt.get(), nullptr);
+  if (info_ret < 0) {
+    throw ProcessingError(path_text_ + ": cannot read stream information (" +
+                          av::error_text(info_ret) + "); the file may be damaged");
+  }
+  return fmt;
+}
 
 // Where the video and audio streams say they end, and how close a read must come: two
 // frames, plus a tick of the time base (Matroska rounds to the millisecond).
@@ -413,25 +418,106 @@ void InputFile::flush_decoders(const FrameSink& sink) {
   }
 }
 
+namespace {
+// Reads the next packet without the bookkeeping of read_packet(); false at the end or on
+// an error (seeking only looks).
+bool peek_packet(AVFormatContext* fmt, AVPacket* packet) {
+  return av_read_frame(fmt, packet) >= 0;
+}
+
+int64_t packet_time(const AVPacket* packet) {
+  return packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+}
+}  // namespace
+
+// Back to the first packet of the file: the first timestamp where the demuxer lands on a
+// keyframe there (MP4, Matroska), else byte 0 (MPEG-TS lands past its first keyframe);
+// a demuxer that can do neither (Matroska without cues, with negative timestamps) is
+// opened again.
+void InputFile::rewind() {
+  av::PacketPtr pkt = av::make_packet();
+  // What comes first after a seek: a video keyframe (or any packet, without video).
+  const auto lands_on_keyframe = [&] {
+    while (peek_packet(fmt_.get(), pkt.get())) {
+      const bool video = info_.video && pkt->stream_index == info_.video->index;
+      const bool key = pkt->flags & AV_PKT_FLAG_KEY;
+      av_packet_unref(pkt.get());
+      if (!info_.video || video) return key || !info_.video;
+    }
+    return false;
+  };
+  const auto readable = [&] {
+    const bool ok = peek_packet(fmt_.get(), pkt.get());
+    av_packet_unref(pkt.get());
+    return ok;
+  };
+  const int64_t start = fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time;
+  const auto to_start = [&] {
+    return av_seek_frame(fmt_.get(), -1, start, AVSEEK_FLAG_BACKWARD) >= 0;
+  };
+  const auto to_byte_0 = [&] {
+    return !(fmt_->iformat->flags & AVFMT_NO_BYTE_SEEK) &&
+           av_seek_frame(fmt_.get(), -1, 0, AVSEEK_FLAG_BYTE) >= 0;
+  };
+  if (to_start() && lands_on_keyframe() && to_start()) return;
+  if (to_byte_0() && readable() && to_byte_0()) return;
+  av::InputFormatPtr again = open_demuxer();
+  if (again->nb_streams != fmt_->nb_streams) {
+    throw ProcessingError(path_text_ + ": cannot seek, and the file changed when opened again");
+  }
+  fmt_ = std::move(again);
+}
+
+// The first video keyframe read from here (zero-based), or AV_NOPTS_VALUE when the file
+// ends first.
+int64_t InputFile::next_keyframe_us() {
+  const int index = info_.video->index;
+  const AVRational tb = fmt_->streams[index]->time_base;
+  av::PacketPtr pkt = av::make_packet();
+  while (peek_packet(fmt_.get(), pkt.get())) {
+    const bool key = pkt->stream_index == index && (pkt->flags & AV_PKT_FLAG_KEY);
+    const int64_t ts = packet_time(pkt.get());
+    av_packet_unref(pkt.get());
+    if (key && ts != AV_NOPTS_VALUE) return av_rescale_q(ts, tb, AV_TIME_BASE_Q) - info_.start_us;
+  }
+  return AV_NOPTS_VALUE;
+}
+
 void InputFile::seek_to(int64_t time_us) {
   const int index = info_.video ? info_.video->index : info_.audio->index;
   const AVRational tb = fmt_->streams[index]->time_base;
-  const int64_t ts = av_rescale_q(time_us + info_.start_us, AV_TIME_BASE_Q, tb);
-  const int ret = av_seek_frame(fmt_.get(), index, ts, AVSEEK_FLAG_BACKWARD);
-  if (ret < 0) {
-    // Some streams cannot seek backward to a keyframe; the start of the file always works.
-    av::check(
-        avformat_seek_file(fmt_.get(), -1, INT64_MIN,
-                           fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time, INT64_MAX, 0),
-        "seek", path_text_);
+  const int64_t tolerance_us = av_rescale_q(1, tb, AV_TIME_BASE_Q) / 2;  // container rounding
+  const int64_t first_us = info_.video ? info_.video->start_us : 0;
+  const auto seek = [&](int64_t target_us) {
+    const int64_t ts = av_rescale_q(target_us + info_.start_us, AV_TIME_BASE_Q, tb);
+    return av_seek_frame(fmt_.get(), index, ts, AVSEEK_FLAG_BACKWARD) >= 0;
+  };
+  // Demuxers without an index (MPEG-TS) land on any packet, often past the keyframe
+  // needed: the decoder would start at the next one, after time_us. So look at the first
+  // keyframe after landing and step back (1 s, 2 s, 4 s...) until it is at or before
+  // time_us; then seek there again (the same seek lands on the same packet).
+  bool rewound = true;
+  for (int64_t back_us = 0;; back_us = back_us == 0 ? 1'000'000 : back_us * 2) {
+    const int64_t target_us = time_us - back_us;
+    if (target_us <= first_us || !seek(target_us)) break;  // the start always works
+    if (!info_.video) {
+      rewound = false;
+      break;
+    }
+    const int64_t key_us = next_keyframe_us();
+    if (key_us != AV_NOPTS_VALUE && key_us <= time_us + tolerance_us) {
+      rewound = !seek(target_us);
+      break;
+    }
   }
+  if (rewound) rewind();
   for (Decoder* dec : {video_.get(), audio_.get()}) {
     if (!dec) continue;
     avcodec_flush_buffers(dec->ctx.get());
     dec->end_clock = FrameEndClock(fmt_->streams[dec->stream_index]->time_base);
   }
   last_keyframe_sent_ = AV_NOPTS_VALUE;
-  reading_from_start_ = time_us <= 0;
+  reading_from_start_ = rewound;
 }
 
 bool InputFile::read_packet(AVPacket* packet) {

@@ -125,8 +125,10 @@ class InputFile {
   // (unless DecodeOptions::allow_truncated): its video decodes to less than it declares.
   void decode(const FrameSink& sink);
 
-  // Piecewise reading, for cutting ranges: seek_to() lands on the keyframe at or before
-  // time_us (source timeline, zero-based) and resets the decoders; read_some() reads one
+  // Piecewise reading, for cutting ranges: seek_to() lands on the video keyframe at or
+  // before time_us (source timeline, zero-based), whatever the container (MPEG-TS without
+  // an index, Matroska with negative timestamps: from the file's start when nothing else
+  // works), and resets the decoders; read_some() reads one
   // packet and hands out what it decodes, returning false at end of file (after draining
   // the decoders, without the nullptr end calls).
   void seek_to(int64_t time_us);
@@ -159,6 +161,9 @@ class InputFile {
 
  private:
   struct Decoder;
+  av::InputFormatPtr open_demuxer() const;
+  void rewind();
+  int64_t next_keyframe_us();
   void open_decoder(Decoder& d, int stream_index, bool fast);
   bool skip_video_packet(const AVPacket* pkt);  // keyframes_only filtering
   void drain(Decoder& d, StreamKind kind, const FrameSink& sink);
