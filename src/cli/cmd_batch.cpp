@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "presets/schema.h"
 
 namespace po = boost::program_options;
@@ -212,20 +213,20 @@ void print_dry_run(const Batch& batch, bool json_out) {
     }
   }
   if (json_out) {
-    std::cout << json{{"dry_run", true},
-                      {"manifest", o.manifest.string()},
-                      {"outdir", o.outdir.string()},
-                      {"manifest_rows", batch.manifest_rows()},
-                      {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
-                      {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
-                      {"summary",
-                       {{"encode", encode},
-                        {"video_encodes", video_encodes},
-                        {"share", share},
-                        {"skip", skip},
-                        {"rows_failing", bad}}},
-                      {"rows", rows}}
-                     .dump(2)
+    std::cout << json_text(json{{"dry_run", true},
+                                {"manifest", o.manifest.string()},
+                                {"outdir", o.outdir.string()},
+                                {"manifest_rows", batch.manifest_rows()},
+                                {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
+                                {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
+                                {"summary",
+                                 {{"encode", encode},
+                                  {"video_encodes", video_encodes},
+                                  {"share", share},
+                                  {"skip", skip},
+                                  {"rows_failing", bad}}},
+                                {"rows", rows}},
+                           2)
               << "\n";
   } else {
     std::cout << "\n"
@@ -256,7 +257,7 @@ int merge(const fs::path& outdir, bool json_out) {
   const fs::path path = outdir / "report.json";
   write_report(merged, path);
   if (json_out) {
-    std::cout << to_json(merged).dump(2) << "\n";
+    std::cout << json_text(to_json(merged), 2) << "\n";
   } else {
     print_table(merged.report, std::cout);
     std::cout << "merged " << merged.files.size() << " shard report(s) into " << path.string()
@@ -369,7 +370,7 @@ int run_batch(const BatchOptions& o, bool dry_run, bool json_out) {
         report_path.string() + ")");
   }
   if (json_out) {
-    std::cout << to_json(report).dump(2) << "\n";
+    std::cout << json_text(to_json(report), 2) << "\n";
   } else {
     print_table(report, std::cout);
     char secs[32];

@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "edit/copy_cut.h"
 #include "package/package.h"
 #include "presets/schema.h"
@@ -47,7 +48,7 @@ int cut_copy(const fs::path& input, const std::vector<RangeSpec>& ranges, const 
   prepare_output_dir(folder_of(output));
   const CopyCutReport rep = copy_cut(input, ranges, output, allow_truncated);
   if (json) {
-    std::cout << to_json(rep).dump(2) << "\n";
+    std::cout << json_text(to_json(rep), 2) << "\n";
   } else {
     print_copy_report(rep);
   }

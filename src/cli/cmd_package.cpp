@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "package/package.h"
 #include "package/package_covers.h"
 #include "presets/schema.h"
@@ -89,7 +90,7 @@ void print_summary(const PackageReport& report, const std::vector<CoverFile>& co
 void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
   const auto plans = plan_package(info, job);
   if (json) {
-    std::cout << plan_json(info, job, plans).dump(2) << "\n";
+    std::cout << json_text(plan_json(info, job, plans), 2) << "\n";
     return;
   }
   std::cout << "dry run: nothing will be written\ninput " << info.path.string() << ": "
@@ -158,7 +159,7 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir, bool c
   if (json) {
     nlohmann::json j = to_json(report);
     if (covers) j["covers"] = covers_json(cover_files);
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
   } else {
     print_summary(report, cover_files, outdir);
   }

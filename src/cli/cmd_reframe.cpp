@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "package/package.h"
 #include "package/smart_outputs.h"
 #include "presets/schema.h"
@@ -63,7 +64,7 @@ void print_review(const fs::path& input, const OutputPlan& plan, const SmartAnal
         {"motion_samples", a.motion.size()}};
     add_smart_reframe(j, r);
     j.erase("crop_path");
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return;
   }
   for (size_t k = 0; k < shots.size(); ++k) {

@@ -6,6 +6,7 @@
 #include "cli/progress.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "edit/shots.h"
 #include "media/input.h"
 
@@ -83,7 +84,7 @@ int cmd_shots(const Args& args) {
   }
   const ShotList list = detect_with_progress(vm["input"].as<std::string>(), shot_options(vm), false,
                                              vm.count("allow-truncated") > 0);
-  const std::string text = format == "csv" ? shots_csv(list) : to_json(list).dump(2) + "\n";
+  const std::string text = format == "csv" ? shots_csv(list) : json_text(to_json(list), 2) + "\n";
   if (vm.count("output")) {
     const fs::path out = vm["output"].as<std::string>();
     write_file_atomically(out, text);

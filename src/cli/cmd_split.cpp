@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "package/split.h"
 #include "presets/schema.h"
 
@@ -83,7 +84,7 @@ int print_split(const SplitJob& job, const SplitReport& report, bool json) {
     if (json) {
       nlohmann::json episodes = nlohmann::json::array();
       for (const EpisodeResult& e : report.episodes) episodes.push_back(to_json(e));
-      std::cout << episodes.dump(2) << "\n";
+      std::cout << json_text(episodes, 2) << "\n";
     } else {
       std::cout << "dry run: " << report.shots.shots.size() << " shots, " << report.episodes.size()
                 << " episodes\n"
@@ -92,7 +93,7 @@ int print_split(const SplitJob& job, const SplitReport& report, bool json) {
     return kExitOk;
   }
   if (json) {
-    std::cout << to_json(report).dump(2) << "\n";
+    std::cout << json_text(to_json(report), 2) << "\n";
   } else {
     std::cerr << "split " << job.input.string() << " into " << report.episodes.size()
               << " episodes (" << report.shots.shots.size() << " shots); cut list "

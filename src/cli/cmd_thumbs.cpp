@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "package/package.h"
 #include "presets/schema.h"
 #include "stills/covers.h"
@@ -163,7 +164,7 @@ int cmd_thumbs(const Args& args) {
 
   const ThumbsReport report = run_thumbs(job);
   if (json) {
-    std::cout << to_json(report).dump(2) << "\n";
+    std::cout << json_text(to_json(report), 2) << "\n";
   } else {
     print_summary(job, report);
   }

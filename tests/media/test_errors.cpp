@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/json_text.h"
 #include "support/media.h"
 
 namespace fs = std::filesystem;
@@ -444,4 +446,52 @@ TEST_CASE("ordinary files are not truncated: late starts, long audio, rounded du
   REQUIRE(probe.exit_code == 0);
   CHECK(nlohmann::json::parse(probe.out)["duration_seconds"].get<double>() ==
         Approx(3.0).margin(0.1));
+}
+
+TEST_CASE("names that are not UTF-8 reach JSON losslessly, and such a batch row runs like any",
+          "[errors][json]") {
+  TempDir dir;
+  const std::string latin1 = "caf\xE9";  // ISO 8859-1, as old cameras and Windows shares name
+  const fs::path in = valid_clip(dir, latin1 + ".mp4");
+  const RunResult probe = run_reelpack({"probe", in.string(), "--json"});
+  INFO(probe.err);
+  REQUIRE(probe.exit_code == 0);
+  CHECK_THAT(probe.out, Catch::Contains("caf\\udce9.mp4"));
+  CHECK(reelpack::parse_json_text(probe.out)["path"].get<std::string>() == in.string());
+  // Python reads the escapes back to the bytes (surrogateescape).
+  const RunResult py = run(reelpack_command({"probe", in.string(), "--json"}) +
+                           " | python3 -c 'import json,os,sys; "
+                           "sys.stdout.buffer.write(os.fsencode(json.load(sys.stdin)[\"path\"]))'");
+  if (py.exit_code == 0) CHECK(py.out == in.string());
+
+  // A batch: that row, a good one and a missing input that fails alone.
+  valid_clip(dir, "plain.mp4");
+  write_file(dir / "season.csv",
+             "input,presets\n" + latin1 + ".mp4,tiktok\nplain.mp4,tiktok\nmissing.mp4,tiktok\n");
+  std::vector<std::string> args = {"batch", (dir / "season.csv").string(), "-o",
+                                   (dir / "out").string(), "--no-cache"};
+  args.insert(args.end(), kSmall.begin(), kSmall.end());
+  const RunResult first = run_reelpack(args);
+  INFO(first.err);
+  CHECK(first.exit_code == 1);                            // the missing row
+  CHECK_THAT(first.out, Catch::Contains("missing.mp4"));  // the table is printed
+  REQUIRE(fs::exists(dir / "out" / "report.json"));
+  std::ifstream report_file(dir / "out" / "report.json");
+  const std::string report_text((std::istreambuf_iterator<char>(report_file)), {});
+  const nlohmann::json report = reelpack::parse_json_text(report_text);
+  std::map<std::string, std::string> status;
+  for (const auto& row : report["rows"]) status[row["name"]] = row["status"];
+  CHECK(status[latin1] == "ok");
+  CHECK(status["plain"] == "ok");
+  CHECK(status["missing"] == "failed");
+  CHECK(fs::exists(dir / "out" / (latin1 + ".tiktok.mp4")));
+  // Its state was kept: a rerun skips it.
+  const RunResult again = run_reelpack(args);
+  INFO(again.err);
+  std::ifstream again_file(dir / "out" / "report.json");
+  const std::string again_text((std::istreambuf_iterator<char>(again_file)), {});
+  for (const auto& row : reelpack::parse_json_text(again_text)["rows"]) {
+    if (row["name"] == latin1) CHECK(row["status"] == "skipped");
+  }
+  CHECK(temporaries(dir.path()).empty());
 }
