@@ -10,6 +10,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_text.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -190,9 +191,10 @@ std::pair<int, std::vector<std::pair<int, fs::path>>> shard_reports(const fs::pa
 
 BatchReport read_report(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
   json j;
   try {
-    j = json::parse(in);
+    j = parse_json_text(text);
   } catch (const json::exception& e) {
     throw ProcessingError(file.string() + ": not a readable report (" + e.what() + ")");
   }
@@ -317,11 +319,11 @@ BatchReport report_from_json(const json& j, const fs::path& file) {
 }
 
 void write_report(const BatchReport& report, const fs::path& path) {
-  write_file_atomically(path, to_json(report).dump(2) + "\n");
+  write_file_atomically(path, json_text(to_json(report), 2) + "\n");
 }
 
 void write_report(const MergedReport& merged, const fs::path& path) {
-  write_file_atomically(path, to_json(merged).dump(2) + "\n");
+  write_file_atomically(path, json_text(to_json(merged), 2) + "\n");
 }
 
 MergedReport merge_reports(const fs::path& outdir) {

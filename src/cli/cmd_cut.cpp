@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "edit/copy_cut.h"
 #include "package/package.h"
 #include "presets/schema.h"
@@ -22,6 +23,7 @@ fs::path folder_of(const fs::path& output) {
 }
 
 void print_copy_report(const CopyCutReport& rep) {
+  for (const auto& w : rep.warnings) std::cerr << "reelpack: warning: " << w << "\n";
   for (size_t i = 0; i < rep.ranges.size(); ++i) {
     const CopiedRange& c = rep.ranges[i];
     std::cerr << "  range " << i + 1 << ": asked " << format_time(c.requested.start_us) << "-"
@@ -71,6 +73,7 @@ int cut_copy(const po::variables_map& vm, const fs::path& input,
   CopyCutOptions options;
   options.exact = vm.count("exact") > 0;
   options.dry_run = dry_run;
+  options.allow_truncated = vm.count("allow-truncated") > 0;
   // The re-encoded frames' quality and speed, checked by the preset schema like any override.
   const Overrides ov = preset_overrides(vm);
   const Preset given = PresetLoader().from_defaults("cut", ov);
@@ -88,7 +91,7 @@ int cut_copy(const po::variables_map& vm, const fs::path& input,
   if (!dry_run) prepare_output_dir(folder_of(output));
   const CopyCutReport rep = copy_cut(input, ranges, output, options);
   if (json) {
-    std::cout << to_json(rep).dump(2) << "\n";
+    std::cout << json_text(to_json(rep), 2) << "\n";
   } else if (options.exact) {
     print_exact_report(rep, dry_run ? std::cout : std::cerr);
   } else {
@@ -107,6 +110,7 @@ int cut_encode(const po::variables_map& vm, const fs::path& input,
   job.input = input;
   job.ranges = ranges;
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
+  job.allow_truncated = vm.count("allow-truncated") > 0;
   PresetLoader loader;
   const MediaInfo info = probe(input);
   Preset preset;
@@ -143,8 +147,9 @@ int cmd_cut(const Args& args) {
       "preset,p", po::value<std::string>()->value_name("NAME|FILE"),
       "encode with this preset (default: the source's size and rate at CRF 18)")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
-      "with -p: center, pad, blur or smart")("dry-run,n", "print the plan; write nothing")(
-      "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
+      "with -p: center, pad, blur or smart")("allow-truncated", kAllowTruncatedHelp)(
+      "dry-run,n", "print the plan; write nothing")("json", "print a JSON summary on stdout")(
+      "verbose,v", "show FFmpeg's own warnings");
   const auto parsed = parse_verb(
       "cut", args, opts, "input",
       {"reelpack cut INPUT -o OUT --range START-END [--range START-END ...] [--copy [--exact]]",

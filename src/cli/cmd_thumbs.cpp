@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "package/package.h"
 #include "presets/schema.h"
 #include "stills/covers.h"
@@ -57,6 +58,7 @@ po::options_description thumbs_options() {
       "candidates", po::value<int>()->default_value(12)->value_name("N"),
       "keyframes to score, about (more: a wider search, slower)")(
       "no-faces", "do not look for faces (faster; covers then favour sharp, bright frames)")(
+      "allow-truncated", kAllowTruncatedHelp)(
       "dry-run", "analyse and print what would be written; write nothing")(
       "json", "print a JSON summary (every candidate's scores) on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
@@ -78,6 +80,8 @@ ThumbsJob thumbs_job(const po::variables_map& vm) {
     throw UsageError("reelpack thumbs: --candidates must be 1..10000");
   }
   job.search.faces = vm.count("no-faces") == 0;
+  job.search.allow_truncated = vm.count("allow-truncated") > 0;
+  job.sprite_options.allow_truncated = job.search.allow_truncated;
   if (vm.count("format")) {
     job.format = vm["format"].as<std::string>();
     if (job.format == "jpeg") job.format = "jpg";
@@ -162,7 +166,7 @@ int cmd_thumbs(const Args& args) {
 
   const ThumbsReport report = run_thumbs(job);
   if (json) {
-    std::cout << to_json(report).dump(2) << "\n";
+    std::cout << json_text(to_json(report), 2) << "\n";
   } else {
     print_summary(job, report);
   }

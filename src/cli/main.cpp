@@ -66,6 +66,11 @@ const char* const kCacheMaxHelp =
     "(a hit counts as a use) are removed until the cache takes at most MB (default 256; "
     "0: no cap, nothing is removed)";
 
+const char* const kAllowTruncatedHelp =
+    "use an input that ends before the end its container declares (a copy that did not "
+    "finish) as far as it goes, with a warning saying what is missing; without it such an "
+    "input fails (exit 1)";
+
 std::map<std::string, std::string> preset_overrides(const po::variables_map& vm) {
   std::map<std::string, std::string> overrides;
   for (const auto& [key, value] : vm) {

@@ -54,7 +54,14 @@ class RangeCopy {
       av_packet_unref(pkt);
     }
     if (start_pts_ == AV_NOPTS_VALUE) {
-      throw ProcessingError(input_path.string() + ": no keyframe found for --range " + spec.text);
+      // Matroska cannot store negative times: a file written with them has packets with
+      // none, which a copy cannot place.
+      throw ProcessingError(input_path.string() + ": " +
+                            (untimed_key_ ? "the keyframe --range " + spec.text +
+                                                " starts from has no timestamp (negative "
+                                                "timestamps the container could not keep); "
+                                                "cut it without --copy"
+                                          : "no keyframe found for --range " + spec.text));
     }
     if (end_pts_ == AV_NOPTS_VALUE) end_pts_ = last_end_pts_;  // the range runs to the end
     return {av_rescale_q(start_pts_ - s_.base_pts, s_.video_tb, kMicros),
@@ -67,6 +74,10 @@ class RangeCopy {
     const bool key = pkt->flags & AV_PKT_FLAG_KEY;
     if (start_pts_ == AV_NOPTS_VALUE) {
       if (!key) return;  // the seek landed before a keyframe: wait for one
+      if (pkt->pts == AV_NOPTS_VALUE) {
+        untimed_key_ = true;
+        return;
+      }
       start_pts_ = pkt->pts;
     } else if (pkt->pts < start_pts_) {
       return;  // a leading picture of an open GOP: it needs the GOP before the cut
@@ -104,6 +115,7 @@ class RangeCopy {
   int64_t start_pts_ = AV_NOPTS_VALUE;
   int64_t end_pts_ = AV_NOPTS_VALUE;
   int64_t last_end_pts_ = 0;
+  bool untimed_key_ = false;  // a keyframe without a timestamp was passed over
   bool video_done_ = false;
   bool audio_done_;
 };
@@ -115,7 +127,9 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
   if (options.exact) return exact_copy_cut(input_path, specs, output, options);
   if (specs.empty()) throw UsageError("--copy needs at least one --range");
   const std::string format = container_for(output);
-  InputFile input(input_path, DecodeOptions::none());
+  DecodeOptions decode = DecodeOptions::none();
+  decode.allow_truncated = options.allow_truncated;
+  InputFile input(input_path, decode);
   const MediaInfo& info = input.info();
   if (!info.video)
     throw UsageError(input_path.string() + ": --copy needs a video stream to cut on keyframes");
@@ -152,6 +166,10 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
   mux.finish();
   file.commit();
   report.output_duration_us = offset_us;
+  if (!input.truncation().empty()) {
+    report.warnings.push_back(input_path.string() + ": " + input.truncation() +
+                              "; copied what there is (--allow-truncated)");
+  }
   std::error_code ec;
   report.size_bytes = static_cast<int64_t>(fs::file_size(output, ec));
   return report;
@@ -215,6 +233,7 @@ nlohmann::json to_json(const CopyCutReport& r) {
   } else {
     j["size_bytes"] = r.size_bytes;
   }
+  j["warnings"] = r.warnings;
   return j;
 }
 

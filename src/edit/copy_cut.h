@@ -47,6 +47,7 @@ struct CopyCutReport {
   std::vector<CopiedRange> ranges;
   int64_t output_duration_us = 0;
   int64_t size_bytes = 0;
+  std::vector<std::string> warnings;  // with allow_truncated: what the input is missing
 };
 
 struct CopyCutOptions {
@@ -55,9 +56,11 @@ struct CopyCutOptions {
   // The re-encoded frames' libx264 quality and speed (--video.crf, --video.encoder-preset).
   double crf = 16;
   std::string encoder_preset = "faster";
+  bool allow_truncated = false;  // a truncated input is cut as far as it goes (warnings)
 };
 
 // Writes `output` atomically; the container follows its extension (.mp4, .mov, .mkv...).
+// A truncated input throws unless `options.allow_truncated` (DecodeOptions).
 CopyCutReport copy_cut(const std::filesystem::path& input, const std::vector<RangeSpec>& ranges,
                        const std::filesystem::path& output, const CopyCutOptions& options = {});
 

@@ -237,13 +237,55 @@ class FanOut {
   SmartReframe::Deliver deliver_;  // the frames SmartReframe::take() lets go
 };
 
+// The frames each output must hold: the video the job asks for (its ranges, or the whole
+// input) as far as the input's video goes, at the output's rate, less one frame of
+// rounding per range. Fewer means frames that did not decode (a damaged input) or a range
+// that started late; none at all is never an episode. Such an output is not committed.
+FrameCheck frame_check(const PackageJob& job, const std::vector<TimeRange>& ranges,
+                       const InputFile& input) {
+  // Frames before the first keyframe never decode (a recording begun mid-GOP).
+  const int64_t first_us = input.first_keyframe_us();
+  // Past the end of the video (a range into a longer audio track) nothing is asked.
+  const int64_t end_us = input.reached_end() ? input.decoded_video_end_us() : INT64_MAX;
+  int64_t span_us = 0;
+  std::string asked = "the file";
+  if (ranges.empty()) {
+    span_us = input.reached_end() ? std::max<int64_t>(0, end_us - first_us) : 0;
+  } else {
+    asked = "--range";
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      const TimeRange& r = ranges[i];
+      span_us += std::max<int64_t>(0, std::min(r.end_us, end_us) - std::max(r.start_us, first_us));
+      asked += (i ? ", " : " ") + job.ranges[i].text;
+    }
+  }
+  const std::string in = job.input.string();
+  const int64_t slack = std::max<int64_t>(1, static_cast<int64_t>(ranges.size()));
+  return [=](const OutputPlan& plan, int64_t frames) -> std::string {
+    const AVRational fps = plan.video.frame_rate;
+    const int64_t asked_frames =
+        fps.num > 0 ? av_rescale(span_us, fps.num, int64_t{fps.den} * 1'000'000) : 0;
+    if (frames > 0 && frames + slack >= asked_frames) return "";
+    const std::string out = plan.path.string() + ": not written: ";
+    if (frames == 0) {
+      return out + "no video frame of " + in + " decodes in " + asked +
+             "; the file is damaged there (or that part is missing)";
+    }
+    return out + "only " + std::to_string(frames) + " of the " + std::to_string(asked_frames) +
+           " frames of " + asked + " decode from " + in +
+           "; the file is damaged there (frames that do not decode)";
+  };
+}
+
 }  // namespace
 
 PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   if (job.outputs.empty())
     throw UsageError("no preset given; add -p NAME (see `reelpack presets list`)");
   const Stopwatch clock;
-  InputFile input(job.input);
+  DecodeOptions decode;
+  decode.allow_truncated = job.allow_truncated;
+  InputFile input(job.input, decode);
   PackageReport report;
   report.input = input.info();
   const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
@@ -260,7 +302,11 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   encodes.start();
   FanOut fan_out(input, ranges, encodes, smart.get(), encoding, report);
   fan_out.run();
-  report.outputs = encodes.finish();
+  report.outputs = encodes.finish(frame_check(job, ranges, input));
+  if (!input.truncation().empty()) {
+    report.warnings.push_back(job.input.string() + ": " + input.truncation() +
+                              "; used what there is (--allow-truncated)");
+  }
 
   // A signal that arrives once every output is complete changes nothing: keep them.
   report.elapsed_s = clock.elapsed_s();

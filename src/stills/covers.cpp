@@ -298,6 +298,7 @@ void sample_dense(const Sampling& s, CandidateSet& set, std::vector<WindowSample
   d.audio = false;
   d.fast_video = true;
   d.skip_nonref = !every_frame;
+  d.allow_truncated = s.o.allow_truncated;
   InputFile in(s.path, d);
   BgrConverter to_bgr = s.converter(), to_window = s.converter();
   std::optional<DenseShots> shots;
@@ -402,6 +403,7 @@ class WindowChecker {
       d.audio = false;
       d.fast_video = !keep_frames_;  // a kept frame is a cover: full quality
       d.skip_nonref = true;          // five samples a second need no B-frames
+      d.allow_truncated = s_.o.allow_truncated;
       input_ = std::make_unique<InputFile>(s_.path, d);
     }
     const AVRational tb = input_->video_time_base();
@@ -511,8 +513,9 @@ int64_t cover_frame_us(const CoverCandidate& c) {
 class CoverFrames {
  public:
   CoverFrames(const fs::path& path, const VideoInfo& v,
-              const std::map<int64_t, cv::Mat>& held_frames)
+              const std::map<int64_t, cv::Mat>& held_frames, bool allow_truncated)
       : path_(path),
+        allow_truncated_(allow_truncated),
         held_frames_(held_frames),
         to_bgr_(v.rotation_deg, BgrConverter::Scaling::Quality, path.string()) {}
 
@@ -525,6 +528,7 @@ class CoverFrames {
     if (!in_) {
       DecodeOptions d;
       d.audio = false;
+      d.allow_truncated = allow_truncated_;
       in_ = std::make_unique<InputFile>(path_, d);
     }
     in_->seek_to(target_us);
@@ -550,6 +554,7 @@ class CoverFrames {
 
  private:
   const fs::path& path_;
+  const bool allow_truncated_;
   const std::map<int64_t, cv::Mat>& held_frames_;
   std::unique_ptr<InputFile> in_;  // opened when a frame must be decoded again
   BgrConverter to_bgr_;
@@ -661,6 +666,7 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   keyframes.audio = false;
   keyframes.fast_video = true;
   keyframes.keyframes_only = true;
+  keyframes.allow_truncated = o.allow_truncated;
   InputFile key_input(path, keyframes);
   search.info = key_input.info();
   if (!search.info.video)
@@ -684,6 +690,9 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   // is one, else decoded for each candidate worth a cover (WindowChecker).
   std::vector<WindowSample> window_samples;
   sample_keyframes(s, key_input, set, search.frames_decoded);
+  if (!key_input.truncation().empty()) {
+    search.warnings.push_back(key_input.truncation() + "; used what there is (--allow-truncated)");
+  }
   search.keyframes = key_input.keyframe_packets();
   search.wanted_candidates = wanted_candidates(o, s.span_us);
   // Too few keyframes (a long GOP, a short scene): sample the span densely.
@@ -724,7 +733,7 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
   std::sort(by_time.begin(), by_time.end(), [&](size_t a, size_t b) {
     return cover_frame_us(all[search.picked[a]]) < cover_frame_us(all[search.picked[b]]);
   });
-  CoverFrames frames(path, v, held_frames_);
+  CoverFrames frames(path, v, held_frames_, options_.allow_truncated);
   std::vector<CoverFile> files;
   for (size_t rank_index : by_time) {
     const CoverCandidate& c = all[search.picked[rank_index]];

@@ -82,6 +82,7 @@ struct CoverSearchOptions {
   ReframeMode reframe = ReframeMode::Center;
   CoverPickOptions pick;
   std::vector<TimeRange> ranges;  // empty: the whole input; else only frames inside these
+  bool allow_truncated = false;   // read a truncated input as far as it goes (DecodeOptions)
 };
 
 struct CoverSearch {

@@ -127,6 +127,30 @@ std::vector<std::string> frame_md5s(const fs::path& file) {
   return sums;
 }
 
+fs::path damage_video(const fs::path& file, double from_s, double to_s, const fs::path& out) {
+  const RunResult r =
+      run("ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,pos,size "
+          "-of csv=p=0 " +
+          shell_quote(file.string()));
+  REQUIRE(r.exit_code == 0);
+  std::string bytes = slurp(file);
+  const double start = start_time_s(file);
+  std::istringstream lines(r.out);
+  int damaged = 0;
+  for (std::string line; std::getline(lines, line);) {
+    double pts = 0;
+    long size = 0, pos = 0;
+    if (std::sscanf(line.c_str(), "%lf,%ld,%ld", &pts, &size, &pos) != 3) continue;
+    if (pts - start < from_s || pts - start >= to_s) continue;
+    REQUIRE(pos + size <= static_cast<long>(bytes.size()));
+    std::fill_n(bytes.begin() + pos, size, '\0');
+    ++damaged;
+  }
+  REQUIRE(damaged > 0);
+  write_file(out, bytes);
+  return out;
+}
+
 std::pair<long, long> moov_mdat_offsets(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   long moov = -1, mdat = -1;

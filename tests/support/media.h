@@ -54,6 +54,11 @@ std::vector<FrameFact> video_frames(const std::filesystem::path& file);
 // The MD5 of every decoded picture of the first video stream, in presentation order
 // (ffmpeg's framemd5): equal lists mean bit-identical frames.
 std::vector<std::string> frame_md5s(const std::filesystem::path& file);
+// A copy of `file` at `out` whose video packets shown in [from_s, to_s) (on the file's own
+// timeline) are overwritten with zeros: damage that no decoder gets a picture from, in a
+// container that still opens and declares every packet.
+std::filesystem::path damage_video(const std::filesystem::path& file, double from_s, double to_s,
+                                   const std::filesystem::path& out);
 // Byte offsets of the top-level "moov" and "mdat" atoms (-1 when absent).
 std::pair<long, long> moov_mdat_offsets(const std::filesystem::path& file);
 // PSNR (dB, average over frames) of `b` against `a` after scaling b to a's size.
