@@ -103,7 +103,8 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
               << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den << " fps, crf "
               << pl.video.crf << ", maxrate " << pl.video.maxrate_bps << ", bufsize "
               << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames << " frames, "
-              << pl.video.bframes << " B-frames\n  filters " << pl.video_filters;
+              << pl.video.bframes << " B-frames\n  rate    " << fps_text(pl.frame_rate.rate)
+              << " fps: " << pl.frame_rate.reason << "\n  filters " << pl.video_filters;
     if (!pl.smart_filters.fill.empty()) {
       std::cout << " (the window moves per frame)\n  fill    " << pl.smart_filters.fill
                 << " (shots drawn as blur fill)";

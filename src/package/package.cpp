@@ -255,6 +255,10 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   FanOut fan_out(input, ranges, encodes, smart.get(), encoding, report);
   fan_out.run();
   report.outputs = encodes.finish();
+  for (size_t i = 0; i < plans.size() && i < report.outputs.size(); ++i) {
+    report.outputs[i].frame_rate = plans[i].frame_rate.rate;
+    report.outputs[i].frame_rate_reason = plans[i].frame_rate.reason;
+  }
 
   // A signal that arrives once every output is complete changes nothing: keep them.
   report.elapsed_s = clock.elapsed_s();
