@@ -43,7 +43,7 @@ std::string megabytes(int64_t bytes) {
 std::string normalized(std::string s) {
   std::string out;
   for (const char c : s) {
-    if (c != ' ' && c != '-' && c != '_')
+    if (c != ' ' && c != '-' && c != '_' && c != ':')  // "High 4:4:4 Predictive"
       out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;

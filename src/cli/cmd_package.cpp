@@ -212,13 +212,16 @@ const VerbHelp kPackageHelp = {
     "reelpack package INPUT -p PRESET [-p PRESET ...] -o OUTDIR [options]",
     "Decodes INPUT once and writes one vertical episode per preset: reframed to the\n"
     "preset's size, encoded with its codec, rate cap and GOP, AAC audio (silence when the\n"
-    "input has none), MP4 with moov first. Any preset key can be overridden for this run\n"
-    "with --SECTION.KEY VALUE. Outputs appear only when complete.",
+    "input has none), MP4 with moov first. The frame rate is the source's own where the\n"
+    "preset's min-fps..max-fps accepts it, else a whole factor of it (120 to 60: every other\n"
+    "frame); --video.fps 30 forces one; --dry-run says which and why. Any preset key can be\n"
+    "overridden for this run with --SECTION.KEY VALUE. Outputs appear only when complete.",
     "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
     "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
     "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o "
     "out/\n"
     "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
+    "  reelpack package ep01.mov -p tiktok -o out/ --video.fps 30\n"
     "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
     "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out "
     "ep01.crop.csv\n"

@@ -118,8 +118,9 @@ nlohmann::json to_json(const PackageReport& r) {
          {"error", o.error.empty() ? nlohmann::json() : nlohmann::json(o.error)},
          {"size_bytes", o.size_bytes},
          {"video_frames", o.video_frames},
-         {"fps",
-          o.frame_rate.num > 0 ? nlohmann::json(o.frame_rate.to_string()) : nlohmann::json()},
+         {"fps", o.frame_rate.num > 0 ? nlohmann::json(std::to_string(o.frame_rate.num) + "/" +
+                                                       std::to_string(o.frame_rate.den))
+                                      : nlohmann::json()},
          {"fps_reason", o.frame_rate_reason},
          {"warnings", o.warnings},
          // "shared": no encode of its own, made from shared_from's (as a hard
