@@ -63,8 +63,9 @@ int cut_encode(const po::variables_map& vm, const fs::path& input,
   job.input = input;
   job.ranges = ranges;
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
+  if (vm.count("audio-stream")) job.audio_stream = vm["audio-stream"].as<std::string>();
   PresetLoader loader;
-  const MediaInfo info = probe(input);
+  const MediaInfo info = probe(input, job.audio_stream);
   Preset preset;
   if (vm.count("preset")) {
     preset = loader.load(vm["preset"].as<std::string>(), ov);
@@ -96,8 +97,12 @@ int cmd_cut(const Args& args) {
       "preset,p", po::value<std::string>()->value_name("NAME|FILE"),
       "encode with this preset (default: the source's size and rate at CRF 18)")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
-      "with -p: center, pad, blur or smart")("dry-run,n", "print the plan; write nothing")(
-      "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
+      "with -p: center, pad, blur or smart")(
+      "audio-stream", po::value<std::string>()->value_name("N|LANG"),
+      "the audio stream to use: N (0 the first, as ffmpeg's -map 0:a:N) or a language tag "
+      "such as eng (default: the first flagged default)")(
+      "dry-run,n", "print the plan; write nothing")("json", "print a JSON summary on stdout")(
+      "verbose,v", "show FFmpeg's own warnings");
   const auto parsed = parse_verb(
       "cut", args, opts, "input",
       {"reelpack cut INPUT -o OUT --range START-END [--range START-END ...] [--copy]",

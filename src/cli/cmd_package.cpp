@@ -199,6 +199,9 @@ po::options_description package_options() {
       "cut these ranges (repeatable, joined in order; the frames with START <= time < END): "
       "seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
+      "audio-stream", po::value<std::string>()->value_name("N|LANG"),
+      "the audio stream to use: N (0 the first, as ffmpeg's -map 0:a:N) or a language tag "
+      "such as eng (default: the first flagged default)")(
       "cover",
       "also write the best frame as a cover beside each output: <stem>.<preset>.jpg "
       "(the preset's [cover] size and format; see `reelpack thumbs`)")(
@@ -240,6 +243,7 @@ PackageJob job_from(const po::variables_map& vm) {
   job.input = vm["input"].as<std::string>();
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
   if (vm.count("title")) job.metadata["title"] = vm["title"].as<std::string>();
+  if (vm.count("audio-stream")) job.audio_stream = vm["audio-stream"].as<std::string>();
   if (vm.count("crop-path-out")) job.crop_path_out = vm["crop-path-out"].as<std::string>();
   if (vm.count("crop-path-in")) job.crop_path_in = vm["crop-path-in"].as<std::string>();
   if (vm.count("cache-dir")) job.analysis_cache_dir = vm["cache-dir"].as<std::string>();
@@ -313,10 +317,11 @@ int cmd_package(const Args& args) {
   const bool json = vm.count("json") > 0;
 
   if (vm.count("dry-run")) {
-    print_plan(probe(job.input), job, json);
+    print_plan(probe(job.input, job.audio_stream), job, json);
     return kExitOk;
   }
-  probe(job.input);  // a missing or unreadable input fails before the folder is created
+  probe(job.input,
+        job.audio_stream);  // a missing or unreadable input fails before the folder is created
   prepare_output_dir(outdir);
   return run_package(job, json, outdir, vm.count("cover") > 0);
 }

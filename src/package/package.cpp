@@ -237,7 +237,9 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   if (job.outputs.empty())
     throw UsageError("no preset given; add -p NAME (see `reelpack presets list`)");
   const Stopwatch clock;
-  InputFile input(job.input);
+  DecodeOptions decode;
+  decode.audio_stream = job.audio_stream;
+  InputFile input(job.input, decode);
   PackageReport report;
   report.input = input.info();
   const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);

@@ -108,7 +108,7 @@ void plan_encoders(const MediaInfo& in, const Preset& p, OutputPlan& plan) {
   ae.channels = p.audio.channels;
   plan.has_audio = in.audio.has_value() || p.audio.required;
   plan.silent_audio = !in.audio && p.audio.required;
-  if (in.audio) plan.audio_filters = audio_filter_chain(p.audio);
+  if (in.audio) plan.audio_filters = audio_filter_chain(p.audio, in.audio->channel_names);
 }
 
 // The platform's duration limits, as warnings (the output is still written).

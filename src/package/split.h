@@ -37,7 +37,8 @@ struct SplitJob {
   // it for the same input and settings. Empty: no cache.
   std::filesystem::path cache_dir;
   int64_t cache_max_bytes = kDefaultCacheMaxBytes;
-  bool dry_run = false;  // plan the episodes; write nothing
+  bool dry_run = false;      // plan the episodes; write nothing
+  std::string audio_stream;  // PackageJob::audio_stream of each episode
 };
 
 struct EpisodeResult {

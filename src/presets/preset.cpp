@@ -179,6 +179,9 @@ AudioPreset read_audio(const Values& in) {
   a.channels = std::stoi(get("audio.channels"));
   if (get("audio.loudness") != "none") a.loudness_lufs = number(get("audio.loudness"));
   a.true_peak_dbtp = number(get("audio.true-peak"));
+  a.centre_mix_db = number(get("audio.centre-mix"));
+  a.surround_mix_db = number(get("audio.surround-mix"));
+  if (get("audio.lfe-mix") != "none") a.lfe_mix_db = number(get("audio.lfe-mix"));
   a.required = parse_bool(get("audio.required"));
   static const std::set<int> kAacRates = {8000,  11025, 12000, 16000, 22050, 24000,
                                           32000, 44100, 48000, 64000, 88200, 96000};
@@ -401,6 +404,9 @@ nlohmann::json to_json(const Preset& p) {
                 {"channels", a.channels},
                 {"loudness", a.loudness_lufs ? nlohmann::json(*a.loudness_lufs) : nlohmann::json()},
                 {"true-peak", a.true_peak_dbtp},
+                {"centre-mix", a.centre_mix_db},
+                {"surround-mix", a.surround_mix_db},
+                {"lfe-mix", a.lfe_mix_db ? nlohmann::json(*a.lfe_mix_db) : nlohmann::json()},
                 {"required", a.required}};
   j["limits"] = {{"min-duration", p.limits.min_duration_ms / 1000.0},
                  {"max-duration", p.limits.max_duration_ms / 1000.0},

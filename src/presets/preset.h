@@ -52,6 +52,10 @@ struct AudioPreset {
   int channels = 2;
   std::optional<double> loudness_lufs;
   double true_peak_dbtp = -1;
+  // Downmix levels of multichannel sources (media/filter_chains.h downmix_filter()).
+  double centre_mix_db = -3;
+  double surround_mix_db = -3;
+  std::optional<double> lfe_mix_db;  // nullopt: left out
   bool required = true;
 };
 
