@@ -322,7 +322,7 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
   plan.input = row.input;
   const std::vector<OutputRequest> outputs = outputs_of(row);
   for (const OutputRequest& o : outputs)
-    plan.outputs.push_back({o.preset.name, o.path, OutputAction::Encode, {}, {}, {}});
+    plan.outputs.push_back({o.preset.name, o.path, OutputAction::Encode, {}, {}, {}, {0, 1}, {}});
 
   std::error_code ec;
   if (!row.subtitles.empty()) {
@@ -367,8 +367,25 @@ RowPlan Batch::plan_row(const ManifestRow& row) const {
       taking_part[i] = &outputs[i].preset;
     }
   }
+  // The frame rate each output takes decides what it can share, as in package().
+  std::vector<Rational> rates(outputs.size(), Rational{0, 1});
+  if (std::any_of(taking_part.begin(), taking_part.end(), [](const Preset* p) { return p; })) {
+    try {
+      const MediaInfo info = probe(row.input);
+      for (size_t i = 0; i < outputs.size(); ++i) {
+        if (!taking_part[i] || !info.video) continue;
+        const FrameRateChoice c = output_frame_rate(outputs[i].preset, *info.video);
+        rates[i] = c.rate;
+        plan.outputs[i].fps = c.rate;
+        plan.outputs[i].fps_reason = c.reason;
+      }
+    } catch (const Error& e) {
+      plan.error = e.what();
+      return plan;
+    }
+  }
   // As package() will decide for the outputs it is given (package/sharing.h).
-  const std::vector<EncodeSharing> sharing = plan_sharing(taking_part);
+  const std::vector<EncodeSharing> sharing = plan_sharing(taking_part, rates);
   for (size_t i = 0; i < outputs.size(); ++i) {
     PlannedOutput& p = plan.outputs[i];
     if (sharing[i].same_encode_as != EncodeSharing::kNone) {
@@ -508,7 +525,9 @@ nlohmann::json to_json(const RowPlan& plan) {
          {"action", plan.error.empty() ? to_string(o.action) : "fail"},
          {"same_encode_as", o.same_encode_as.empty() ? json() : json(o.same_encode_as.string())},
          {"same_video_as", o.same_video_as.empty() ? json() : json(o.same_video_as.string())},
-         {"fingerprint", o.fingerprint.empty() ? json() : json(o.fingerprint)}});
+         {"fingerprint", o.fingerprint.empty() ? json() : json(o.fingerprint)},
+         {"fps", o.fps.num > 0 ? json(o.fps.to_string()) : json()},
+         {"fps_reason", o.fps_reason.empty() ? json() : json(o.fps_reason)}});
   }
   return {{"row", plan.number},
           {"line", plan.line},

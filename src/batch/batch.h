@@ -77,6 +77,10 @@ struct PlannedOutput {
   std::filesystem::path same_encode_as;  // for Share
   std::filesystem::path same_video_as;   // for Encode: its video comes from this output's encode
   std::string fingerprint;               // empty when the input cannot be read
+  // The frame rate chosen for the input (package/plan.h output_frame_rate()), and why;
+  // {0, 1} for an output skipped as up to date (the input is then not probed).
+  Rational fps{0, 1};
+  std::string fps_reason;
 };
 
 // What a row will do (the --dry-run plan, and the first step of running it).

@@ -17,6 +17,7 @@ extern "C" {
 #include "core/units.h"
 #include "media/filter_graph.h"
 #include "media/input.h"
+#include "presets/frame_rate.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -42,7 +43,7 @@ std::string megabytes(int64_t bytes) {
 std::string normalized(std::string s) {
   std::string out;
   for (const char c : s) {
-    if (c != ' ' && c != '-' && c != '_')
+    if (c != ' ' && c != '-' && c != '_' && c != ':')  // "High 4:4:4 Predictive"
       out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
@@ -281,24 +282,44 @@ void check_picture(Rules& rules, const VideoInfo& v, const VideoPreset& pv) {
   rules.check(v.pix_fmt == pv.pix_fmt, "pix-fmt", v.pix_fmt, pv.pix_fmt);
 }
 
+// The file's own rate: constant, and one the platform accepts (min-fps..max-fps); a
+// preset that forces a rate (video.fps = 30) wants exactly that one.
 void check_frame_rate(Rules& rules, const VideoInfo& v, const VideoPreset& pv) {
-  const Rational nominal = v.nominal_frame_rate();
-  const AVRational avg{nominal.num, nominal.den};
-  const double want_fps = pv.fps.to_double();
-  auto close = [&](AVRational r) {
-    return r.num > 0 && r.den > 0 && std::abs(av_q2d(r) / want_fps - 1) < 5e-4;
+  const Rational avg = snap_to_standard(v.nominal_frame_rate());
+  const Rational nominal = v.r_frame_rate.num > 0 && v.r_frame_rate.den > 0
+                               ? snap_to_standard({v.r_frame_rate.num, v.r_frame_rate.den})
+                               : avg;
+  auto close = [](Rational a, Rational b) {
+    return a.num > 0 && b.num > 0 && std::abs(a.to_double() / b.to_double() - 1) < 5e-4;
   };
-  std::string fps_text = fmt("%.3f fps", av_q2d(avg));
-  if (v.r_frame_rate.num > 0 && av_cmp_q(v.r_frame_rate, avg) != 0) {
-    fps_text += fmt(" (nominal %.3f)", av_q2d(v.r_frame_rate));
+  std::string measured = fps_text(avg) + " fps";
+  if (!close(avg, nominal)) measured += " (nominal " + fps_text(nominal) + ")";
+  const std::string detail =
+      "average and nominal rate of the video stream: constant, within min-fps..max-fps (a rate "
+      "within 0.1% of a bound counts as it: 23.976 as 24), and the forced rate when video.fps "
+      "sets one";
+  const std::string range = fps_range_text(pv);
+  std::string expected = pv.fps ? fps_text(*pv.fps) + " fps" : range + ", constant";
+  if (avg.num <= 0) {
+    rules.fail("frame-rate", "unknown", expected, "the stream declares no frame rate", detail);
+  } else if (!close(avg, nominal)) {
+    rules.fail("frame-rate", measured, expected,
+               measured + ": not a constant rate; expected " + expected, detail);
+  } else if (!accepts_frame_rate(pv, avg)) {
+    rules.fail("frame-rate", measured, expected, measured + " is outside " + range, detail);
+  } else if (pv.fps && !close(avg, *pv.fps)) {
+    rules.fail("frame-rate", measured, expected, measured + ", expected " + expected, detail);
+  } else {
+    rules.pass("frame-rate", measured, expected, pv.fps ? measured : measured + " within " + range,
+               detail);
   }
-  rules.check(close(avg) && (v.r_frame_rate.num <= 0 || close(v.r_frame_rate)), "frame-rate",
-              fps_text, fmt("%.3f fps", want_fps), "average and nominal rate of the video stream");
 }
 
 // Keyframe interval and bitrate cap, from one scan of the video packets.
 void check_video_packets(Rules& rules, InputFile& in, const VideoPreset& pv) {
-  const double want_fps = pv.fps.to_double();
+  // Half a frame of the file's own rate (the preset's when forced, 30 when unknown).
+  const Rational own = in.info().video->nominal_frame_rate();
+  const double want_fps = own.num > 0 ? own.to_double() : pv.fps ? pv.fps->to_double() : 30.0;
   const PacketScan scan = scan_video_packets(in);
   const int64_t gop_us = std::llround(pv.gop_seconds * 1e6);
   const int64_t allowed_gap_us = gop_us + std::llround(0.5e6 / want_fps);

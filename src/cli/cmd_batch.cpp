@@ -209,7 +209,11 @@ void print_dry_run(const Batch& batch, bool json_out) {
           ++skip;
           break;
       }
-      if (!json_out) std::cout << "  " << p.path.string() << "  " << what << "\n";
+      if (!json_out) {
+        std::cout << "  " << p.path.string() << "  " << what;
+        if (p.fps.num > 0) std::cout << "\n    " << fps_text(p.fps) << " fps: " << p.fps_reason;
+        std::cout << "\n";
+      }
     }
   }
   if (json_out) {

@@ -111,8 +111,9 @@ int cut_encode(const po::variables_map& vm, const fs::path& input,
   job.ranges = ranges;
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
   job.allow_truncated = vm.count("allow-truncated") > 0;
+  if (vm.count("audio-stream")) job.audio_stream = vm["audio-stream"].as<std::string>();
   PresetLoader loader;
-  const MediaInfo info = probe(input);
+  const MediaInfo info = probe(input, job.audio_stream);
   Preset preset;
   if (vm.count("preset")) {
     preset = loader.load(vm["preset"].as<std::string>(), ov);
@@ -148,6 +149,9 @@ int cmd_cut(const Args& args) {
       "encode with this preset (default: the source's size and rate at CRF 18)")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
       "with -p: center, pad, blur or smart")("allow-truncated", kAllowTruncatedHelp)(
+      "audio-stream", po::value<std::string>()->value_name("N|LANG"),
+      "the audio stream to use: N (0 the first, as ffmpeg's -map 0:a:N) or a language tag "
+      "such as eng (default: the first flagged default)")(
       "dry-run,n", "print the plan; write nothing")("json", "print a JSON summary on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
   const auto parsed = parse_verb(

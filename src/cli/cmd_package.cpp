@@ -106,7 +106,8 @@ void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
               << pl.video.frame_rate.num << "/" << pl.video.frame_rate.den << " fps, crf "
               << pl.video.crf << ", maxrate " << pl.video.maxrate_bps << ", bufsize "
               << pl.video.bufsize_bits << ", GOP " << pl.video.gop_frames << " frames, "
-              << pl.video.bframes << " B-frames\n  filters " << pl.video_filters;
+              << pl.video.bframes << " B-frames\n  rate    " << fps_text(pl.frame_rate.rate)
+              << " fps: " << pl.frame_rate.reason << "\n  filters " << pl.video_filters;
     if (!pl.smart_filters.fill.empty()) {
       std::cout << " (the window moves per frame)\n  fill    " << pl.smart_filters.fill
                 << " (shots drawn as blur fill)";
@@ -201,6 +202,9 @@ po::options_description package_options() {
       "cut these ranges (repeatable, joined in order; the frames with START <= time < END): "
       "seconds 12.5, 00:01:02.500 or frame f300")(
       "title", po::value<std::string>()->value_name("TEXT"), "title metadata for every output")(
+      "audio-stream", po::value<std::string>()->value_name("N|LANG"),
+      "the audio stream to use: N (0 the first, as ffmpeg's -map 0:a:N) or a language tag "
+      "such as eng (default: the first flagged default)")(
       "cover",
       "also write the best frame as a cover beside each output: <stem>.<preset>.jpg "
       "(the preset's [cover] size and format; see `reelpack thumbs`)")("allow-truncated",
@@ -215,13 +219,16 @@ const VerbHelp kPackageHelp = {
     "reelpack package INPUT -p PRESET [-p PRESET ...] -o OUTDIR [options]",
     "Decodes INPUT once and writes one vertical episode per preset: reframed to the\n"
     "preset's size, encoded with its codec, rate cap and GOP, AAC audio (silence when the\n"
-    "input has none), MP4 with moov first. Any preset key can be overridden for this run\n"
-    "with --SECTION.KEY VALUE. Outputs appear only when complete.",
+    "input has none), MP4 with moov first. The frame rate is the source's own where the\n"
+    "preset's min-fps..max-fps accepts it, else a whole factor of it (120 to 60: every other\n"
+    "frame); --video.fps 30 forces one; --dry-run says which and why. Any preset key can be\n"
+    "overridden for this run with --SECTION.KEY VALUE. Outputs appear only when complete.",
     "  reelpack package media/sample.mp4 -p tiktok -o out/\n"
     "  reelpack package ep01.mov -p tiktok -p douyin -p youtube-shorts -o out/ --reframe blur\n"
     "  reelpack package ep01.mov -p instagram-reels --video.crf 20 --audio.bitrate 192k -o "
     "out/\n"
     "  reelpack package ep01.mov -p ./my-platform.ini -o out/ --dry-run\n"
+    "  reelpack package ep01.mov -p tiktok -o out/ --video.fps 30\n"
     "  reelpack package master.mov -p tiktok --range 00:00:10.000-00:01:40.000 -o out/\n"
     "  reelpack package ep01.mov -p tiktok -o out/ --reframe smart --crop-path-out "
     "ep01.crop.csv\n"
@@ -240,6 +247,7 @@ PackageJob job_from(const po::variables_map& vm) {
   job.input = vm["input"].as<std::string>();
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
   if (vm.count("title")) job.metadata["title"] = vm["title"].as<std::string>();
+  if (vm.count("audio-stream")) job.audio_stream = vm["audio-stream"].as<std::string>();
   if (vm.count("crop-path-out")) job.crop_path_out = vm["crop-path-out"].as<std::string>();
   if (vm.count("crop-path-in")) job.crop_path_in = vm["crop-path-in"].as<std::string>();
   if (vm.count("cache-dir")) job.analysis_cache_dir = vm["cache-dir"].as<std::string>();
@@ -314,10 +322,11 @@ int cmd_package(const Args& args) {
   const bool json = vm.count("json") > 0;
 
   if (vm.count("dry-run")) {
-    print_plan(probe(job.input), job, json);
+    print_plan(probe(job.input, job.audio_stream), job, json);
     return kExitOk;
   }
-  probe(job.input);  // a missing or unreadable input fails before the folder is created
+  probe(job.input,
+        job.audio_stream);  // a missing or unreadable input fails before the folder is created
   prepare_output_dir(outdir);
   return run_package(job, json, outdir, vm.count("cover") > 0);
 }

@@ -55,6 +55,9 @@ void print_review(const fs::path& input, const OutputPlan& plan, const SmartAnal
         {"input", input.string()},
         {"preset", plan.preset},
         {"frames", a.frame_count()},
+        // The crop path's rows are frames at the output's rate.
+        {"fps", plan.frame_rate.rate.to_string()},
+        {"fps_reason", plan.frame_rate.reason},
         {"window",
          {{"width", plan.geometry.crop.width_px}, {"height", plan.geometry.crop.height_px}}},
         {"faces", a.faces.size()},

@@ -69,6 +69,7 @@ SplitJob split_job(const po::variables_map& vm) {
     }
   }
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
+  if (vm.count("audio-stream")) job.audio_stream = vm["audio-stream"].as<std::string>();
   if (!job.dry_run) prepare_output_dir(job.outdir);
   if (vm.count("cache-dir")) job.cache_dir = vm["cache-dir"].as<std::string>();
   if (vm.count("cache-max") && job.cache_dir.empty()) {
@@ -115,6 +116,9 @@ int cmd_split(const Args& args) {
       "encode each episode for these presets (default: copy without re-encoding)")(
       "reframe", po::value<std::string>()->default_value("center")->value_name("MODE"),
       "with -p: center, pad, blur or smart")(
+      "audio-stream", po::value<std::string>()->value_name("N|LANG"),
+      "the audio stream to use: N (0 the first, as ffmpeg's -map 0:a:N) or a language tag "
+      "such as eng (default: the first flagged default)")(
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "keep the shot list (and with --reframe smart, each episode's analysis) in DIR and reuse "
       "it for the same input and settings");

@@ -56,6 +56,18 @@ Rational parse_rational(const std::string& raw) {
   return {static_cast<int>(num), static_cast<int>(den)};
 }
 
+std::vector<Rational> parse_rational_list(const std::string& raw) {
+  std::vector<Rational> out;
+  size_t from = 0;
+  for (;;) {
+    const size_t comma = raw.find(',', from);
+    out.push_back(
+        parse_rational(raw.substr(from, comma == std::string::npos ? comma : comma - from)));
+    if (comma == std::string::npos) return out;
+    from = comma + 1;
+  }
+}
+
 int64_t parse_si(const std::string& raw) {
   std::string text = trim(raw);
   if (text.empty()) throw std::invalid_argument("empty value");

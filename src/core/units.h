@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace reelpack {
 
@@ -21,6 +22,8 @@ struct Rational {
 };
 
 Rational parse_rational(const std::string& text);
+// "24000/1001, 25, 30": comma-separated rationals, at least one.
+std::vector<Rational> parse_rational_list(const std::string& text);
 int64_t parse_si(const std::string& text);  // k/M/G suffixes, powers of 1000
 bool parse_bool(const std::string& text);
 std::string format_si(int64_t value);  // 8000000 -> "8M"

@@ -1,6 +1,8 @@
 #include "media/filter_chains.h"
 
 #include <algorithm>
+#include <cmath>
+#include <set>
 #include <sstream>
 
 #include "core/error.h"
@@ -107,8 +109,81 @@ SmartFilterChains smart_filter_chains(const ReframePlan& window_plan, const Refr
           reframe_chain(fill_plan, traits, pix_fmt, overlay)};
 }
 
-std::string audio_filter_chain(const AudioPreset& a) {
+namespace {
+
+// One source channel's gains into the left and right of a stereo downmix.
+struct StereoGains {
+  double left = 0, right = 0;
+};
+
+double gain(double db) {
+  return std::pow(10.0, db / 20);
+}
+
+StereoGains stereo_gains(const std::string& ch, const AudioPreset& a) {
+  const double c = gain(a.centre_mix_db), s = gain(a.surround_mix_db);
+  static const std::set<std::string> kLeft = {"FL", "FLC", "WL", "DL"};
+  static const std::set<std::string> kRight = {"FR", "FRC", "WR", "DR"};
+  static const std::set<std::string> kSurroundLeft = {"BL", "SL", "TFL", "TBL", "SDL", "TSL"};
+  static const std::set<std::string> kSurroundRight = {"BR", "SR", "TFR", "TBR", "SDR", "TSR"};
+  static const std::set<std::string> kMiddle = {"BC", "TC", "TFC", "TBC"};
+  if (kLeft.count(ch)) return {1, 0};
+  if (kRight.count(ch)) return {0, 1};
+  if (ch == "FC") return {c, c};
+  if (ch == "LFE" || ch == "LFE2") {
+    const double l = a.lfe_mix_db ? gain(*a.lfe_mix_db) : 0;
+    return {l, l};
+  }
+  if (kSurroundLeft.count(ch)) return {s, 0};
+  if (kSurroundRight.count(ch)) return {0, s};
+  if (kMiddle.count(ch)) return {s * std::sqrt(0.5), s * std::sqrt(0.5)};
+  return {0.5, 0.5};  // a channel with no place (USR...): half into each
+}
+
+std::string coefficient(double g, int channel) {
+  std::ostringstream o;
+  o.precision(6);
+  o << g << "*c" << channel;
+  return o.str();
+}
+
+}  // namespace
+
+std::string downmix_filter(const AudioPreset& a, const std::vector<std::string>& in) {
+  const int n = static_cast<int>(in.size());
+  if (n == 0 || n == a.channels || a.channels > 2) return "";
+  if (n == 1) return a.channels == 2 ? "pan=stereo|c0=c0|c1=c0" : "";
+  std::vector<StereoGains> gains;
+  for (const std::string& ch : in) gains.push_back(stereo_gains(ch, a));
+  auto sum = [&](auto side) {
+    std::string terms;
+    for (int c = 0; c < n; ++c) {
+      const double g = side(gains[c]);
+      if (g > 0) terms += (terms.empty() ? "" : "+") + coefficient(g, c);
+    }
+    return terms.empty() ? std::string("0*c0") : terms;
+  };
+  std::string f;
+  if (a.channels == 2) {
+    f = "pan=stereo|c0=" + sum([](const StereoGains& g) { return g.left; }) +
+        "|c1=" + sum([](const StereoGains& g) { return g.right; });
+  } else {
+    f = "pan=mono|c0=" + sum([](const StereoGains& g) { return (g.left + g.right) / 2; });
+  }
+  // More than the front pair summed at full level can go over full scale; loudnorm limits
+  // the true peak itself when the preset has a target.
+  if (n > 2 && !a.loudness_lufs) {
+    std::ostringstream lim;
+    lim << ",alimiter=limit=" << std::min(1.0, gain(a.true_peak_dbtp))
+        << ":level=false:latency=true";
+    f += lim.str();
+  }
+  return f;
+}
+
+std::string audio_filter_chain(const AudioPreset& a, const std::vector<std::string>& source) {
   std::ostringstream f;
+  if (const std::string mix = downmix_filter(a, source); !mix.empty()) f << mix << ",";
   // async fills gaps and trims overlaps so audio stays on the video's clock; first_pts=0
   // pads a late audio start with silence.
   f << "aresample=" << a.sample_rate_hz << ":async=1:first_pts=0";

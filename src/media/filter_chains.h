@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/geometry.h"
 #include "presets/preset.h"
@@ -43,7 +44,23 @@ struct SmartFilterChains {
 SmartFilterChains smart_filter_chains(const ReframePlan& window_plan, const ReframePlan& fill_plan,
                                       const VideoSourceTraits& traits, const Rational& fps,
                                       const std::string& pix_fmt, const std::string& overlay = {});
-std::string audio_filter_chain(const AudioPreset& audio);
+// Resampling to the preset's rate and channels, after downmix_filter() of a source with
+// `source_channels` (AudioInfo::channel_names), and loudness normalisation when the preset
+// sets a target.
+std::string audio_filter_chain(const AudioPreset& audio,
+                               const std::vector<std::string>& source_channels);
+
+// The remix of a source with `source_channels` to the preset's channels, "" when none is
+// needed (same count, or more than two out: left to the resampler). To stereo: front left
+// and right at full level, the centre (dialogue) at audio.centre-mix into both, each
+// surround or back channel at audio.surround-mix into its side, back and top centre at
+// that level less 3 dB into both, LFE left out (or at audio.lfe-mix): ITU-R BS.775's
+// downmix with its -3 dB defaults, not renormalised, so dialogue keeps its level; a
+// limiter at the true-peak ceiling catches the overs a loud sum makes when no loudness
+// target does. Mono to stereo: the one channel at full level in both, as players play it.
+// To mono: the average of the stereo downmix.
+std::string downmix_filter(const AudioPreset& audio,
+                           const std::vector<std::string>& source_channels);
 
 // The YCbCr matrix a source uses, for scale's in_color_matrix: its tag when it has one,
 // otherwise what players assume (BT.709 from 720 lines up, BT.601 below).

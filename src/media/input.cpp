@@ -5,6 +5,8 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <system_error>
@@ -69,6 +71,71 @@ std::string seconds_text(int64_t us) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f s", us / 1e6);
   return buf;
+}
+
+std::string language_of(const AVStream* st) {
+  const AVDictionaryEntry* e = av_dict_get(st->metadata, "language", nullptr, 0);
+  return e ? e->value : "";
+}
+
+bool same_text(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The audio stream `wanted` names (DecodeOptions::audio_stream); -1 when the file has none.
+int pick_audio_stream(AVFormatContext* fmt, int video, const std::string& wanted,
+                      const std::string& path) {
+  std::vector<int> audio;
+  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+    if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+      audio.push_back(static_cast<int>(i));
+  }
+  if (wanted.empty()) {
+    // Several tracks (dubs, commentary, a music-and-effects mix): the one the file flags
+    // as default is what a player plays.
+    if (audio.size() > 1) {
+      for (const int i : audio) {
+        if (fmt->streams[i]->disposition & AV_DISPOSITION_DEFAULT) return i;
+      }
+    }
+    return av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, video >= 0 ? video : -1, nullptr, 0);
+  }
+  const bool number =
+      wanted.size() < 7 && wanted.find_first_not_of("0123456789") == std::string::npos;
+  for (size_t n = 0; n < audio.size(); ++n) {
+    if (number ? std::stoul(wanted) == n : same_text(language_of(fmt->streams[audio[n]]), wanted))
+      return audio[n];
+  }
+  std::string have;
+  for (size_t n = 0; n < audio.size(); ++n) {
+    const AVStream* st = fmt->streams[audio[n]];
+    const std::string lang = language_of(st);
+    have += (have.empty() ? "" : ", ") + std::to_string(n) + " (" + (lang.empty() ? "und" : lang) +
+            ", " + std::to_string(st->codecpar->ch_layout.nb_channels) + " ch" +
+            (st->disposition & AV_DISPOSITION_DEFAULT ? ", default" : "") + ")";
+  }
+  throw UsageError(path + ": --audio-stream " + wanted + ": no such audio stream; " +
+                   (audio.empty() ? "the file has none" : "the file has " + have));
+}
+
+std::vector<std::string> channel_names(const AVChannelLayout& layout) {
+  AVChannelLayout named{};
+  if (layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+    av_channel_layout_default(&named, layout.nb_channels);
+  } else if (av_channel_layout_copy(&named, &layout) < 0) {
+    return {};
+  }
+  std::vector<std::string> names;
+  for (int c = 0; c < named.nb_channels; ++c) {
+    char name[32] = {};
+    av_channel_name(name, sizeof name, av_channel_layout_channel_from_index(&named, c));
+    names.emplace_back(name);
+  }
+  av_channel_layout_uninit(&named);
+  return names;
 }
 
 }  // namespace
@@ -160,8 +227,7 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
     vi.color_range = str_or(av_color_range_name(par->color_range));
     info_.video = vi;
   }
-  const int a =
-      av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_AUDIO, -1, v >= 0 ? v : -1, nullptr, 0);
+  const int a = pick_audio_stream(fmt_.get(), v, options.audio_stream, path_text_);
   if (a >= 0) {
     const AVStream* st = fmt_->streams[a];
     const AVCodecParameters* par = st->codecpar;
@@ -173,6 +239,14 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
     char layout[128] = {};
     if (av_channel_layout_describe(&par->ch_layout, layout, sizeof layout) >= 0) {
       ai.channel_layout = layout;
+    }
+    ai.channel_names = channel_names(par->ch_layout);
+    ai.language = language_of(st);
+    ai.default_track = st->disposition & AV_DISPOSITION_DEFAULT;
+    for (int i = 0; i < static_cast<int>(fmt_->nb_streams); ++i) {
+      if (fmt_->streams[i]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO) continue;
+      if (i < a) ++ai.audio_number;
+      ++ai.audio_streams;
     }
     ai.time_base = st->time_base;
     ai.bit_rate = par->bit_rate;
@@ -571,8 +645,10 @@ void InputFile::decode(const FrameSink& sink) {
   }
 }
 
-MediaInfo probe(const fs::path& path) {
-  return InputFile(path, DecodeOptions::none()).info();
+MediaInfo probe(const fs::path& path, const std::string& audio_stream) {
+  DecodeOptions none = DecodeOptions::none();
+  none.audio_stream = audio_stream;
+  return InputFile(path, none).info();
 }
 
 }  // namespace reelpack

@@ -57,6 +57,13 @@ struct AudioInfo {
   int sample_rate_hz = 0;
   int channels = 0;
   std::string channel_layout;
+  // Each channel's name in order ("FL", "FR", "FC", "LFE", "BL", "BR"); for a layout that
+  // names none (just "6 channels"), the default layout of that many channels.
+  std::vector<std::string> channel_names;
+  std::string language;        // the stream's language tag, "" when none
+  bool default_track = false;  // flagged default
+  int audio_number = 0;        // 0 for the first audio stream, 1 for the second...
+  int audio_streams = 0;       // how many audio streams the file has
   AVRational time_base{1, 1};
   int64_t bit_rate = 0;
 };
@@ -101,6 +108,10 @@ struct DecodeOptions {
   // A file that ends before the end its container declares (a copy that did not finish)
   // is read as far as it goes instead of failing; truncation() then says what is missing.
   bool allow_truncated = false;
+  // Which audio stream: "" (the first flagged default, else FFmpeg's best), "N" (the
+  // Nth audio stream, from 0, as ffmpeg's -map 0:a:N) or a language tag ("eng"; the
+  // first stream tagged so). No match is a UsageError listing the audio streams.
+  std::string audio_stream = "";
   static DecodeOptions none() { return {false, false, false}; }
 };
 
@@ -205,7 +216,8 @@ class InputFile {
   int64_t first_keyframe_pts_ = AV_NOPTS_VALUE;  // video time base, not shifted
 };
 
-// Opens the file, reads its headers and returns what it holds (no decoding).
-MediaInfo probe(const std::filesystem::path& path);
+// Opens the file, reads its headers and returns what it holds (no decoding), with the
+// audio stream `audio_stream` picks (DecodeOptions::audio_stream).
+MediaInfo probe(const std::filesystem::path& path, const std::string& audio_stream = {});
 
 }  // namespace reelpack

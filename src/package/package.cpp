@@ -285,6 +285,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   const Stopwatch clock;
   DecodeOptions decode;
   decode.allow_truncated = job.allow_truncated;
+  decode.audio_stream = job.audio_stream;
   InputFile input(job.input, decode);
   PackageReport report;
   report.input = input.info();
@@ -303,6 +304,10 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   FanOut fan_out(input, ranges, encodes, smart.get(), encoding, report);
   fan_out.run();
   report.outputs = encodes.finish(frame_check(job, ranges, input));
+  for (size_t i = 0; i < plans.size() && i < report.outputs.size(); ++i) {
+    report.outputs[i].frame_rate = plans[i].frame_rate.rate;
+    report.outputs[i].frame_rate_reason = plans[i].frame_rate.reason;
+  }
   if (!input.truncation().empty()) {
     report.warnings.push_back(job.input.string() + ": " + input.truncation() +
                               "; used what there is (--allow-truncated)");

@@ -10,7 +10,7 @@ namespace fs = std::filesystem;
 
 std::vector<CoverFile> write_package_covers(const PackageJob& job) {
   if (job.outputs.empty()) return {};
-  const MediaInfo info = probe(job.input);
+  const MediaInfo info = probe(job.input, job.audio_stream);
   if (!info.video) throw UsageError(job.input.string() + ": --cover needs a video stream");
   CoverSearchOptions o;
   o.count = 1;

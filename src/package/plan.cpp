@@ -29,6 +29,22 @@ Overrides master_overrides(const MediaInfo& in) {
           {"audio.bitrate", "192k"}};
 }
 
+SourceFrameRate source_frame_rate(const VideoInfo& v) {
+  SourceFrameRate s;
+  s.rate = v.nominal_frame_rate();
+  if (v.avg_frame_rate.num > 0 && v.avg_frame_rate.den > 0)
+    s.average = {v.avg_frame_rate.num, v.avg_frame_rate.den};
+  s.variable = v.variable_frame_rate;
+  // Of a variable-rate stream the nominal rate is the finest step its timestamps take.
+  if (v.variable_frame_rate && v.r_frame_rate.num > 0)
+    s.rate = {v.r_frame_rate.num, v.r_frame_rate.den};
+  return s;
+}
+
+FrameRateChoice output_frame_rate(const Preset& p, const VideoInfo& v) {
+  return choose_frame_rate(p.video, source_frame_rate(v), p.name);
+}
+
 std::vector<TimeRange> resolve_ranges(const MediaInfo& in, const PackageJob& job) {
   return resolve_ranges(in, job.ranges);  // edit/ranges.h: the one rule for cut lists
 }
@@ -57,13 +73,13 @@ void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
   if (job.burn_subtitles) {
     overlay = ass_filter(burn_script ? burn_script(out) : job.subtitles.front().file);
   }
-  plan.video_filters =
-      video_filter_chain(plan.geometry, traits, p.video.fps, p.video.pix_fmt, overlay);
+  const Rational fps = plan.frame_rate.rate;
+  plan.video_filters = video_filter_chain(plan.geometry, traits, fps, p.video.pix_fmt, overlay);
   if (job.reframe == ReframeMode::Smart) {
     // Shots the camera cannot frame are drawn as --reframe blur draws every frame.
     const ReframePlan fill = plan_reframe(src, sar, out, ReframeMode::Blur);
     plan.smart_filters =
-        smart_filter_chains(plan.geometry, fill, traits, p.video.fps, p.video.pix_fmt, overlay);
+        smart_filter_chains(plan.geometry, fill, traits, fps, p.video.pix_fmt, overlay);
   }
 }
 
@@ -73,7 +89,8 @@ void plan_encoders(const MediaInfo& in, const Preset& p, OutputPlan& plan) {
   ve.codec = p.video.codec;
   ve.width_px = p.video.width_px;
   ve.height_px = p.video.height_px;
-  ve.frame_rate = {p.video.fps.num, p.video.fps.den};
+  const Rational fps = plan.frame_rate.rate;
+  ve.frame_rate = {fps.num, fps.den};
   ve.pix_fmt = av_get_pix_fmt(p.video.pix_fmt.c_str());
   ve.profile = p.video.profile;
   ve.level = p.video.level;
@@ -81,7 +98,7 @@ void plan_encoders(const MediaInfo& in, const Preset& p, OutputPlan& plan) {
   ve.crf = p.video.crf;
   ve.maxrate_bps = p.video.maxrate_bps;
   ve.bufsize_bits = p.video.bufsize_bits;
-  ve.gop_frames = p.video.gop_frames();
+  ve.gop_frames = p.video.gop_frames(fps);  // the preset's seconds at the output's rate
   ve.bframes = p.video.bframes;
 
   AudioEncoderSettings& ae = plan.audio;
@@ -91,7 +108,7 @@ void plan_encoders(const MediaInfo& in, const Preset& p, OutputPlan& plan) {
   ae.channels = p.audio.channels;
   plan.has_audio = in.audio.has_value() || p.audio.required;
   plan.silent_audio = !in.audio && p.audio.required;
-  if (in.audio) plan.audio_filters = audio_filter_chain(p.audio);
+  if (in.audio) plan.audio_filters = audio_filter_chain(p.audio, in.audio->channel_names);
 }
 
 // The platform's duration limits, as warnings (the output is still written).
@@ -113,9 +130,13 @@ void check_duration(int64_t out_duration_us, const Preset& p, OutputPlan& plan) 
 // in audio take its video packets (package/sharing.h). The encoders left share the cores.
 void share_work(const PackageJob& job, std::vector<OutputPlan>& plans) {
   std::vector<const Preset*> presets;
-  for (const OutputRequest& o : job.outputs) presets.push_back(&o.preset);
+  std::vector<Rational> rates;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    presets.push_back(&job.outputs[i].preset);
+    rates.push_back(plans[i].frame_rate.rate);
+  }
   unsigned encodes = 0;
-  const std::vector<EncodeSharing> sharing = plan_sharing(presets);
+  const std::vector<EncodeSharing> sharing = plan_sharing(presets, rates);
   for (size_t i = 0; i < plans.size(); ++i) {
     const EncodeSharing& s = sharing[i];
     if (s.same_encode_as != EncodeSharing::kNone) {
@@ -151,6 +172,12 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
     plan.path = req.path;
     output_target(req.path);  // a device, FIFO, folder or the input: refused before any work
     plan.container = p.container;
+    plan.frame_rate = output_frame_rate(p, *in.video);
+    if (!plan.frame_rate.accepted) {
+      plan.warnings.push_back("video.fps " + fps_text(plan.frame_rate.rate) + " is outside the " +
+                              fps_range_text(p.video) + " " + p.name +
+                              " accepts; `check` will fail it");
+    }
     plan_picture(*in.video, job, p, burn_script, plan);
     plan_encoders(in, p, plan);
     check_duration(out_duration_us, p, plan);

@@ -19,6 +19,7 @@
 #include "media/filter_chains.h"
 #include "media/input.h"
 #include "package/job.h"
+#include "presets/frame_rate.h"
 #include "presets/preset.h"
 
 namespace reelpack {
@@ -26,6 +27,11 @@ namespace reelpack {
 // Preset keys that keep the source's displayed size and frame rate at mastering quality
 // (CRF 18, uncapped, AAC 192k): what `cut` encodes with when no preset is given.
 Overrides master_overrides(const MediaInfo& input);
+
+// What a source's video stream says of its frame rate, for choose_frame_rate().
+SourceFrameRate source_frame_rate(const VideoInfo& video);
+// The rate `preset` gives outputs of `video` (presets/frame_rate.h), and why.
+FrameRateChoice output_frame_rate(const Preset& preset, const VideoInfo& video);
 
 // The job's ranges on the source timeline (empty when the whole input is used).
 std::vector<TimeRange> resolve_ranges(const MediaInfo& input, const PackageJob& job);
@@ -39,7 +45,8 @@ struct OutputPlan {
   std::filesystem::path path;
   std::string container = "mp4";
   ReframePlan geometry;
-  std::string video_filters;  // empty when the input has no video
+  FrameRateChoice frame_rate;  // video.frame_rate, and why it was chosen
+  std::string video_filters;   // empty when the input has no video
   // --reframe smart: the three graphs the pipeline runs (media/filter_chains.h);
   // video_filters then reads source + window, for display.
   SmartFilterChains smart_filters;

@@ -33,6 +33,8 @@ nlohmann::json to_json(const OutputPlan& plan) {
         {"width", v.width_px},
         {"height", v.height_px},
         {"fps", std::to_string(v.frame_rate.num) + "/" + std::to_string(v.frame_rate.den)},
+        {"fps_change", to_string(plan.frame_rate.change)},
+        {"fps_reason", plan.frame_rate.reason},
         {"profile", v.profile},
         {"level", v.level},
         {"preset", v.preset},
@@ -116,6 +118,10 @@ nlohmann::json to_json(const PackageReport& r) {
          {"error", o.error.empty() ? nlohmann::json() : nlohmann::json(o.error)},
          {"size_bytes", o.size_bytes},
          {"video_frames", o.video_frames},
+         {"fps", o.frame_rate.num > 0 ? nlohmann::json(std::to_string(o.frame_rate.num) + "/" +
+                                                       std::to_string(o.frame_rate.den))
+                                      : nlohmann::json()},
+         {"fps_reason", o.frame_rate_reason},
          {"warnings", o.warnings},
          // "shared": no encode of its own, made from shared_from's (as a hard
          // link or a copy), so identical content.

@@ -63,6 +63,7 @@ std::string package_episode(const SplitJob& job, const RangeSpec& range, int ind
   PackageJob pj;
   pj.input = job.input;
   pj.reframe = job.reframe;
+  pj.audio_stream = job.audio_stream;
   pj.ranges = {range};
   pj.metadata["episode_id"] = std::to_string(index);
   pj.analysis_cache_dir = job.cache_dir;

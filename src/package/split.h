@@ -41,6 +41,7 @@ struct SplitJob {
   // A truncated input is split as far as it goes (PackageJob::allow_truncated); the
   // report's warnings say what is missing.
   bool allow_truncated = false;
+  std::string audio_stream;  // PackageJob::audio_stream of each episode
 };
 
 struct EpisodeResult {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "presets/frame_rate.h"
 #include "presets/schema.h"
 
 namespace reelpack {
@@ -95,7 +96,15 @@ VideoPreset read_video(const Values& in) {
     throw fail("video.width", get("video.width") + " is odd; 4:2:0 video needs even sizes");
   if (v.height_px % 2)
     throw fail("video.height", get("video.height") + " is odd; 4:2:0 video needs even sizes");
-  v.fps = parse_rational(get("video.fps"));
+  // 29.97 and 23.976 as written mean the NTSC rates 30000/1001 and 24000/1001.
+  if (get("video.fps") != "source") v.fps = snap_to_standard(parse_rational(get("video.fps")));
+  v.min_fps = parse_rational(get("video.min-fps"));
+  v.max_fps = parse_rational(get("video.max-fps"));
+  if (v.min_fps.to_double() > v.max_fps.to_double()) {
+    throw fail("video.min-fps", get("video.min-fps") + " is above max-fps " + get("video.max-fps"));
+  }
+  for (const Rational& r : parse_rational_list(get("video.preferred-fps")))
+    v.preferred_fps.push_back(snap_to_standard(r));
   v.codec = get("video.codec");
   v.profile = get("video.profile");
   v.level = get("video.level");
@@ -170,6 +179,9 @@ AudioPreset read_audio(const Values& in) {
   a.channels = std::stoi(get("audio.channels"));
   if (get("audio.loudness") != "none") a.loudness_lufs = number(get("audio.loudness"));
   a.true_peak_dbtp = number(get("audio.true-peak"));
+  a.centre_mix_db = number(get("audio.centre-mix"));
+  a.surround_mix_db = number(get("audio.surround-mix"));
+  if (get("audio.lfe-mix") != "none") a.lfe_mix_db = number(get("audio.lfe-mix"));
   a.required = parse_bool(get("audio.required"));
   static const std::set<int> kAacRates = {8000,  11025, 12000, 16000, 22050, 24000,
                                           32000, 44100, 48000, 64000, 88200, 96000};
@@ -194,8 +206,8 @@ LimitsPreset read_limits(const Values& in) {
 
 }  // namespace
 
-int VideoPreset::gop_frames() const {
-  return std::max(1, static_cast<int>(std::lround(gop_seconds * fps.to_double())));
+int VideoPreset::gop_frames(Rational rate) const {
+  return std::max(1, static_cast<int>(std::lround(gop_seconds * rate.to_double())));
 }
 
 PresetLoader::PresetLoader() : search_path_(default_search_path()) {}
@@ -331,22 +343,32 @@ Preset PresetLoader::build(std::map<std::string, ResolvedValue> values, const Ov
   return p;
 }
 
-std::string Preset::encoding_fingerprint() const {
+namespace {
+// The keys that decide the frame rate: the rate chosen stands for them all.
+bool frame_rate_key(const std::string& k) {
+  return k == "video.fps" || k == "video.min-fps" || k == "video.max-fps" ||
+         k == "video.preferred-fps";
+}
+
+std::string fingerprint(const Preset& p, Rational frame_rate, bool audio) {
   std::ostringstream o;
-  for (const auto& [k, v] : resolved) {
-    if (k.starts_with("video.") || k.starts_with("audio.") || k == "container") {
+  o << "frame-rate=" << frame_rate.to_string() << ';';
+  for (const auto& [k, v] : p.resolved) {
+    if (frame_rate_key(k)) continue;
+    if (k.starts_with("video.") || (audio && k.starts_with("audio.")) || k == "container") {
       o << k << '=' << v.value << ';';
     }
   }
   return o.str();
 }
+}  // namespace
 
-std::string Preset::video_fingerprint() const {
-  std::ostringstream o;
-  for (const auto& [k, v] : resolved) {
-    if (k.starts_with("video.") || k == "container") o << k << '=' << v.value << ';';
-  }
-  return o.str();
+std::string Preset::encoding_fingerprint(Rational frame_rate) const {
+  return fingerprint(*this, frame_rate, true);
+}
+
+std::string Preset::video_fingerprint(Rational frame_rate) const {
+  return fingerprint(*this, frame_rate, false);
 }
 
 nlohmann::json to_json(const Preset& p) {
@@ -356,9 +378,14 @@ nlohmann::json to_json(const Preset& p) {
   j["source"] = p.source.string();
   j["container"] = p.container;
   const VideoPreset& v = p.video;
+  nlohmann::json preferred = nlohmann::json::array();
+  for (const Rational& r : v.preferred_fps) preferred.push_back(r.to_string());
   j["video"] = {{"width", v.width_px},
                 {"height", v.height_px},
-                {"fps", v.fps.to_string()},
+                {"fps", v.fps ? v.fps->to_string() : "source"},
+                {"min-fps", v.min_fps.to_string()},
+                {"max-fps", v.max_fps.to_string()},
+                {"preferred-fps", preferred},
                 {"codec", v.codec},
                 {"profile", v.profile},
                 {"level", v.level},
@@ -368,7 +395,7 @@ nlohmann::json to_json(const Preset& p) {
                 {"maxrate", v.maxrate_bps},
                 {"bufsize", v.bufsize_bits},
                 {"gop-seconds", v.gop_seconds},
-                {"gop-frames", v.gop_frames()},
+                {"gop-frames", v.fps ? nlohmann::json(v.gop_frames(*v.fps)) : nlohmann::json()},
                 {"bframes", v.bframes}};
   const AudioPreset& a = p.audio;
   j["audio"] = {{"codec", a.codec},
@@ -377,6 +404,9 @@ nlohmann::json to_json(const Preset& p) {
                 {"channels", a.channels},
                 {"loudness", a.loudness_lufs ? nlohmann::json(*a.loudness_lufs) : nlohmann::json()},
                 {"true-peak", a.true_peak_dbtp},
+                {"centre-mix", a.centre_mix_db},
+                {"surround-mix", a.surround_mix_db},
+                {"lfe-mix", a.lfe_mix_db ? nlohmann::json(*a.lfe_mix_db) : nlohmann::json()},
                 {"required", a.required}};
   j["limits"] = {{"min-duration", p.limits.min_duration_ms / 1000.0},
                  {"max-duration", p.limits.max_duration_ms / 1000.0},

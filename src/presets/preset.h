@@ -26,7 +26,12 @@ namespace reelpack {
 struct VideoPreset {
   int width_px = 1080;
   int height_px = 1920;
-  Rational fps{30, 1};
+  // The frame rate (presets/frame_rate.h chooses it per source): nullopt for `fps =
+  // source`, the recorded rate when min_fps..max_fps accepts it; else the rate forced.
+  std::optional<Rational> fps;
+  Rational min_fps{23, 1};
+  Rational max_fps{30, 1};
+  std::vector<Rational> preferred_fps;  // the rates a changed rate is chosen from
   std::string codec = "libx264";
   std::string profile = "high";
   std::string level = "auto";
@@ -37,7 +42,7 @@ struct VideoPreset {
   int64_t bufsize_bits = 16'000'000;
   double gop_seconds = 2;
   int bframes = 2;
-  int gop_frames() const;  // gop_seconds at fps, at least 1
+  int gop_frames(Rational rate) const;  // gop_seconds at `rate` (the output's), at least 1
 };
 
 struct AudioPreset {
@@ -47,6 +52,10 @@ struct AudioPreset {
   int channels = 2;
   std::optional<double> loudness_lufs;
   double true_peak_dbtp = -1;
+  // Downmix levels of multichannel sources (media/filter_chains.h downmix_filter()).
+  double centre_mix_db = -3;
+  double surround_mix_db = -3;
+  std::optional<double> lfe_mix_db;  // nullopt: left out
   bool required = true;
 };
 
@@ -84,11 +93,13 @@ struct Preset {
   CoverPreset cover;
   std::map<std::string, ResolvedValue> resolved;  // every schema key, for display
 
-  // Encoding-relevant settings as one string: equal strings encode identically.
-  std::string encoding_fingerprint() const;
+  // Encoding-relevant settings as one string, for outputs at `frame_rate` (the rate
+  // chosen for the source, which stands for the fps keys): equal strings encode
+  // identically.
+  std::string encoding_fingerprint(Rational frame_rate) const;
   // The video settings (and container) alone: equal strings make identical video streams,
   // so one video encode can feed several outputs that differ only in audio or tags.
-  std::string video_fingerprint() const;
+  std::string video_fingerprint(Rational frame_rate) const;
 };
 
 using Overrides = std::map<std::string, std::string>;  // "video.crf" -> "20"

@@ -12,7 +12,9 @@ namespace po = boost::program_options;
 
 namespace {
 // Every preset key. Defaults are the conservative H.264 vertical master most platforms
-// accept (1080x1920, 30 fps, High profile, 2 s closed GOP, AAC-LC 48 kHz stereo).
+// accept (1080x1920, the source's frame rate within 23-30 fps, High profile, 2 s closed
+// GOP, AAC-LC 48 kHz stereo). 23-30 fps is every rate these presets delivered when they
+// all said 30 fps, or fewer: what a platform that publishes no range is given.
 const std::vector<KeySpec> kSchema = {
     {"name", KeyType::String, nullptr, 0, 0, {}, "preset name (the file's stem)"},
     {"description", KeyType::String, "", 0, 0, {}, "one line shown by `presets list`"},
@@ -22,12 +24,35 @@ const std::vector<KeySpec> kSchema = {
     {"video.width", KeyType::Int, "1080", 128, 8192, {}, "output width, pixels (even)"},
     {"video.height", KeyType::Int, "1920", 128, 8192, {}, "output height, pixels (even)"},
     {"video.fps",
+     KeyType::FrameRate,
+     "source",
+     1,
+     240,
+     {},
+     "output frame rate: source (the recorded rate when min-fps..max-fps accepts it, else "
+     "the nearest sensible one) or a rate that forces it (30, 30000/1001)"},
+    {"video.min-fps",
+     KeyType::Rational,
+     "23",
+     1,
+     240,
+     {},
+     "lowest frame rate the platform accepts (23.976 counts as 24, 29.97 as 30)"},
+    {"video.max-fps",
      KeyType::Rational,
      "30",
      1,
      240,
      {},
-     "constant output frame rate (30, 30000/1001)"},
+     "highest frame rate the platform accepts"},
+    {"video.preferred-fps",
+     KeyType::RationalList,
+     "24000/1001,24,25,30000/1001,30,48,50,60000/1001,60,100,120",
+     1,
+     240,
+     {},
+     "standard rates a changed rate is chosen from (variable-rate sources, rates no whole "
+     "factor brings into range)"},
     {"video.codec",
      KeyType::Choice,
      "libx264",
@@ -69,6 +94,28 @@ const std::vector<KeySpec> kSchema = {
      {},
      "integrated loudness target, LUFS, or none"},
     {"audio.true-peak", KeyType::Number, "-1", -9, 0, {}, "true-peak ceiling, dBTP"},
+    {"audio.centre-mix",
+     KeyType::Number,
+     "-3",
+     -30,
+     0,
+     {},
+     "downmix: the centre (dialogue) channel into each of left and right, dB (ITU-R BS.775: "
+     "-3)"},
+    {"audio.surround-mix",
+     KeyType::Number,
+     "-3",
+     -30,
+     0,
+     {},
+     "downmix: each surround and back channel into its side, dB (ITU-R BS.775: -3)"},
+    {"audio.lfe-mix",
+     KeyType::NumberOrNone,
+     "none",
+     -30,
+     0,
+     {},
+     "downmix: the LFE channel into left and right, dB, or none (ITU-R BS.775 leaves it out)"},
     {"audio.required",
      KeyType::Bool,
      "true",
@@ -150,6 +197,13 @@ std::string validate_value(const KeySpec& s, const std::string& raw) {
         return v == "none" ? "" : check_range(s, parse_number(v), v);
       case KeyType::Rational:
         return check_range(s, parse_rational(v).to_double(), v);
+      case KeyType::FrameRate:
+        return v == "source" ? "" : check_range(s, parse_rational(v).to_double(), v);
+      case KeyType::RationalList:
+        for (const Rational& r : parse_rational_list(v)) {
+          if (std::string err = check_range(s, r.to_double(), v); !err.empty()) return err;
+        }
+        return "";
       case KeyType::Si:
         return check_range(s, static_cast<double>(parse_si(v)), v);
       case KeyType::Bool:
@@ -162,6 +216,10 @@ std::string validate_value(const KeySpec& s, const std::string& raw) {
     switch (s.type) {
       case KeyType::Rational:
         return "'" + v + "' is not a frame rate (30, 30000/1001, 29.97)";
+      case KeyType::FrameRate:
+        return "'" + v + "' is not source or a frame rate (30, 30000/1001, 29.97)";
+      case KeyType::RationalList:
+        return "'" + v + "' is not a list of frame rates (24000/1001,25,30)";
       case KeyType::Si:
         return "'" + v + "' is not a number with an optional k/M/G suffix";
       case KeyType::Bool:

@@ -18,6 +18,8 @@ enum class KeyType {
   Int,           // whole number in [min, max]
   Number,        // real number in [min, max]
   Rational,      // "30", "30000/1001", "29.97"; value in [min, max]
+  FrameRate,     // "source" or a Rational in [min, max]
+  RationalList,  // "24000/1001, 25, 30": Rationals, each in [min, max]
   Si,            // whole number with optional k/M/G (powers of 1000) suffix, in [min, max]
   Bool,          // true/false
   NumberOrNone,  // "none" or a real number in [min, max]

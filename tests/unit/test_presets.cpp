@@ -2,9 +2,11 @@
 // command-line overrides resolve as documented; bad files are refused naming file and key.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 
 #include "core/error.h"
 #include "core/units.h"
+#include "presets/frame_rate.h"
 #include "presets/preset.h"
 #include "presets/schema.h"
 #include "support/files.h"
@@ -77,6 +79,25 @@ TEST_CASE("platform figures match the published specifications", "[presets]") {
   CHECK(bili.audio.bitrate_bps <= 320'000);
   CHECK(bili.video.gop_seconds <= 10);
   CHECK(bili.cover.width_px * bili.cover.height_px >= 960 * 600);
+  // Frame rates: the published ranges (platform-specs.md); unpublished ones 23-30.
+  const std::map<std::string, std::pair<Rational, Rational>> fps_range = {
+      {"tiktok", {{23, 1}, {60, 1}}},
+      {"instagram-reels", {{23, 1}, {60, 1}}},
+      {"facebook-reels", {{24, 1}, {60, 1}}},
+      {"youtube-shorts", {{24, 1}, {60, 1}}},
+      {"bilibili-vertical", {{23, 1}, {120, 1}}},
+      {"douyin", {{23, 1}, {30, 1}}},
+      {"kuaishou", {{23, 1}, {30, 1}}},
+      {"wechat-channels", {{23, 1}, {30, 1}}},
+      {"snapchat-spotlight", {{23, 1}, {30, 1}}},
+      {"drama-app", {{23, 1}, {30, 1}}}};
+  for (const auto& [name, range] : fps_range) {
+    INFO(name);
+    const Preset p = loader.load(name);
+    CHECK(!p.video.fps);  // fps = source
+    CHECK(p.video.min_fps == range.first);
+    CHECK(p.video.max_fps == range.second);
+  }
   const Preset snap = loader.load("snapchat-spotlight");
   CHECK(snap.audio.bitrate_bps >= 192'000);
   CHECK(snap.safe_area.top_px == 150);
@@ -91,8 +112,14 @@ TEST_CASE("missing keys take the schema defaults", "[presets]") {
   CHECK(p.video.crf == 20);
   CHECK(p.video.width_px == 1080);
   CHECK(p.video.height_px == 1920);
-  CHECK(p.video.fps == Rational{30, 1});
-  CHECK(p.video.gop_frames() == 60);
+  // fps = source (issue 18): the recorded rate within 23-30 fps; the GOP follows it.
+  CHECK(!p.video.fps);
+  CHECK(p.video.min_fps == Rational{23, 1});
+  CHECK(p.video.max_fps == Rational{30, 1});
+  CHECK(p.video.preferred_fps.front() == Rational{24000, 1001});
+  CHECK(p.video.gop_frames({30, 1}) == 60);
+  CHECK(p.video.gop_frames({25, 1}) == 50);
+  CHECK(p.video.gop_frames({24000, 1001}) == 48);
   CHECK(p.audio.bitrate_bps == 128'000);
   CHECK(!p.audio.loudness_lufs);
   CHECK(p.resolved.at("video.width").origin == "default");
@@ -110,7 +137,7 @@ TEST_CASE("base presets are inherited and the child wins", "[presets]") {
   CHECK(p.description == "parent");
   CHECK(p.video.crf == 25);
   CHECK(p.video.fps == Rational{30000, 1001});
-  CHECK(p.video.gop_frames() == 60);  // 2 s at 29.97
+  CHECK(p.video.gop_frames(*p.video.fps) == 60);  // 2 s at 29.97
   CHECK(p.audio.bitrate_bps == 192'000);
 
   write(dir, "a.ini", "base = b\n");
@@ -148,6 +175,9 @@ TEST_CASE("bad preset files are refused with the file and the key named", "[pres
       {"[video]\ncrf = 99\n", "out of range"},
       {"[video]\nwidht = 1080\n", "unknown key [video] widht"},
       {"[video]\nfps = fast\n", "frame rate"},
+      {"[video]\nmin-fps = 50\nmax-fps = 30\n", "above max-fps"},
+      {"[video]\npreferred-fps = 25,fast\n", "list of frame rates"},
+      {"[video]\nmax-fps = 500\n", "out of range"},
       {"[video]\ncodec = libvpx\n", "[video] codec"},
       {"[video]\ncodec = libx265\nprofile = high\n", "HEVC profile"},
       {"[video]\nencoder-preset = turbo\n", "encoder-preset"},
@@ -189,9 +219,102 @@ TEST_CASE("unit parsing", "[units]") {
   CHECK(parse_rational("30000/1001") == Rational{30000, 1001});
   CHECK(parse_rational("60/2") == Rational{30, 1});
   CHECK(parse_rational("29.97") == Rational{2997, 100});
+  CHECK(parse_rational_list("24000/1001, 25,30") ==
+        std::vector<Rational>{{24000, 1001}, {25, 1}, {30, 1}});
+  CHECK_THROWS(parse_rational_list("25,"));
   CHECK_THROWS(parse_rational("0"));
   CHECK_THROWS(parse_rational("30/0"));
   CHECK(parse_bool("yes"));
   CHECK(!parse_bool("false"));
   CHECK(format_si(8'000'000) == "8M");
+}
+
+namespace {
+struct RateCase {
+  const char* what;
+  SourceFrameRate source;
+  Rational want;
+  FrameRateChange change;
+};
+
+void check_rates(const Preset& preset, const std::vector<RateCase>& cases) {
+  for (const RateCase& c : cases) {
+    const FrameRateChoice got = choose_frame_rate(preset.video, c.source, preset.name);
+    INFO(preset.name << ": " << c.what << " -> " << got.rate.to_string() << " (" << got.reason
+                     << ")");
+    CHECK(got.rate == c.want);
+    CHECK(got.change == c.change);
+    CHECK(got.accepted);
+    CHECK(!got.reason.empty());
+  }
+}
+}  // namespace
+
+TEST_CASE("fps = source keeps the recorded rate where the platform accepts it", "[presets][fps]") {
+  PresetLoader loader({REELPACK_PRESET_DIR});
+  using C = FrameRateChange;
+  const Rational ntsc24{24000, 1001}, ntsc30{30000, 1001}, ntsc60{60000, 1001};
+  // TikTok, 23-60 fps: every drama and phone rate is kept; slow motion halves.
+  check_rates(loader.load("tiktok"),
+              {{"23.976", {ntsc24}, ntsc24, C::Kept},
+               {"24", {{24, 1}}, {24, 1}, C::Kept},
+               {"25", {{25, 1}}, {25, 1}, C::Kept},
+               {"29.97", {ntsc30}, ntsc30, C::Kept},
+               {"50", {{50, 1}}, {50, 1}, C::Kept},
+               {"59.94", {ntsc60}, ntsc60, C::Kept},
+               {"120", {{120, 1}}, {60, 1}, C::Dropped},
+               {"240", {{240, 1}}, {60, 1}, C::Dropped},
+               {"15", {{15, 1}}, {30, 1}, C::Repeated},
+               {"12", {{12, 1}}, {24, 1}, C::Repeated},
+               // A measured 23.976 (a Matroska average) is the NTSC rate itself.
+               {"23.9760", {{2997, 125}}, ntsc24, C::Kept},
+               {"VFR averaging 29.6", {{90000, 1}, {296, 10}, true}, ntsc30, C::Standard},
+               {"VFR averaging 24.4", {{30, 1}, {244, 10}, true}, {24, 1}, C::Standard},
+               {"no rate", {}, {30, 1}, C::Unknown}});
+  // Douyin publishes no rate: 23-30 fps, so 50 and 60 keep every other frame.
+  check_rates(loader.load("douyin"),
+              {{"25", {{25, 1}}, {25, 1}, C::Kept},
+               {"50", {{50, 1}}, {25, 1}, C::Dropped},
+               {"59.94", {ntsc60}, ntsc30, C::Dropped},
+               {"60", {{60, 1}}, {30, 1}, C::Dropped},
+               {"120", {{120, 1}}, {30, 1}, C::Dropped},
+               {"VFR averaging 55", {{60, 1}, {55, 1}, true}, {30, 1}, C::Standard}});
+  // Facebook, 24-60: 23.976 is the 24 it names.
+  check_rates(loader.load("facebook-reels"), {{"23.976", {ntsc24}, ntsc24, C::Kept}});
+  // Bilibili takes up to 120.
+  check_rates(loader.load("bilibili-vertical"),
+              {{"120", {{120, 1}}, {120, 1}, C::Kept}, {"240", {{240, 1}}, {120, 1}, C::Dropped}});
+  // No whole factor fits 40 fps into 23-30: the nearest preferred rate.
+  check_rates(loader.load("douyin"), {{"40", {{40, 1}}, {30, 1}, C::Nearest}});
+}
+
+TEST_CASE("video.fps forces a rate; accepts_frame_rate allows the NTSC rates at the bounds",
+          "[presets][fps]") {
+  PresetLoader loader({REELPACK_PRESET_DIR});
+  const Preset forced = loader.load("tiktok", {{"video.fps", "30"}});
+  FrameRateChoice c = choose_frame_rate(forced.video, {{24000, 1001}}, "tiktok");
+  CHECK(c.rate == Rational{30, 1});
+  CHECK(c.change == FrameRateChange::Forced);
+  CHECK(c.accepted);
+  CHECK_THAT(c.reason, Catch::Contains("video.fps = 30") && Catch::Contains("repeated"));
+  // Written as people write them, 29.97 and 23.976 are the NTSC rates.
+  CHECK(loader.load("tiktok", {{"video.fps", "29.97"}}).video.fps == Rational{30000, 1001});
+  CHECK(loader.load("tiktok", {{"video.fps", "23.976"}}).video.fps == Rational{24000, 1001});
+  const Preset slow = loader.load("tiktok", {{"video.fps", "15"}});
+  c = choose_frame_rate(slow.video, {{30, 1}}, "tiktok");
+  CHECK(c.rate == Rational{15, 1});
+  CHECK(!c.accepted);
+  CHECK_THAT(c.reason, Catch::Contains("outside"));
+
+  const VideoPreset fb = loader.load("facebook-reels").video;  // 24-60
+  CHECK(accepts_frame_rate(fb, {24000, 1001}));
+  CHECK(accepts_frame_rate(fb, {60000, 1001}));
+  CHECK(accepts_frame_rate(fb, {60, 1}));
+  CHECK(!accepts_frame_rate(fb, {23, 1}));
+  CHECK(!accepts_frame_rate(fb, {61, 1}));
+  CHECK(!accepts_frame_rate(fb, {120, 1}));
+  CHECK(fps_text({24000, 1001}) == "23.976");
+  CHECK(fps_text({30000, 1001}) == "29.97");
+  CHECK(fps_text({25, 1}) == "25");
+  CHECK(fps_range_text(fb) == "24-60 fps");
 }
