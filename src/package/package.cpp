@@ -261,8 +261,14 @@ FrameCheck frame_check(const PackageJob& job, const std::vector<TimeRange>& rang
   }
   const std::string in = job.input.string();
   const int64_t slack = std::max<int64_t>(1, static_cast<int64_t>(ranges.size()));
+  // A variable-rate source has fewer frames than its nominal rate says (a phone drops
+  // some): what it holds is its average rate's worth.
+  const VideoInfo* video = input.info().video ? &*input.info().video : nullptr;
+  const AVRational average =
+      video && video->variable_frame_rate ? video->avg_frame_rate : AVRational{0, 1};
   return [=](const OutputPlan& plan, int64_t frames) -> std::string {
-    const AVRational fps = plan.video.frame_rate;
+    AVRational fps = plan.video.frame_rate;
+    if (average.num > 0 && av_cmp_q(average, fps) < 0) fps = average;
     const int64_t asked_frames =
         fps.num > 0 ? av_rescale(span_us, fps.num, int64_t{fps.den} * 1'000'000) : 0;
     if (frames > 0 && frames + slack >= asked_frames) return "";
