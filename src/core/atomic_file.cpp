@@ -41,6 +41,15 @@ void protect_input(const fs::path& path) {
   g_inputs.insert({st.st_dev, st.st_ino});
 }
 
+const char* non_regular_kind(unsigned mode) {
+  return S_ISDIR(mode)    ? "a folder"
+         : S_ISCHR(mode)  ? "a character device"
+         : S_ISBLK(mode)  ? "a block device"
+         : S_ISFIFO(mode) ? "a FIFO"
+         : S_ISSOCK(mode) ? "a socket"
+                          : "not a regular file";
+}
+
 fs::path output_target(const fs::path& path) {
   fs::path target = path;
   std::error_code ec;
@@ -57,12 +66,7 @@ fs::path output_target(const fs::path& path) {
   struct stat st {};
   if (::stat(target.c_str(), &st) != 0) return target;  // nothing there yet
   if (!S_ISREG(st.st_mode)) {
-    const char* what = S_ISDIR(st.st_mode)    ? "a folder"
-                       : S_ISCHR(st.st_mode)  ? "a character device"
-                       : S_ISBLK(st.st_mode)  ? "a block device"
-                       : S_ISFIFO(st.st_mode) ? "a FIFO"
-                                              : "not a regular file";
-    throw UsageError(path.string() + ": is " + what +
+    throw UsageError(path.string() + ": is " + non_regular_kind(st.st_mode) +
                      ", which an output never replaces; give the path of a file to write");
   }
   if (is_protected(st)) {

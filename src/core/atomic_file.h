@@ -50,6 +50,10 @@ void protect_input(const std::filesystem::path& path);
 // socket, a folder) or is one of the protected inputs: an output never replaces either.
 std::filesystem::path output_target(const std::filesystem::path& path);
 
+// What a file that is not a regular file is, for messages: "a folder", "a character
+// device", "a block device", "a FIFO", "a socket" (`mode` from stat(2)).
+const char* non_regular_kind(unsigned mode);
+
 // Writes `text` (or `bytes`) to `path` through a temporary renamed into place: the one
 // writer of small outputs (cut lists, reports, tracks, pictures). Every write and the
 // close are checked, so a full disk throws ProcessingError naming the file (with the

@@ -10,6 +10,7 @@ extern "C" {
 #include <fstream>
 #include <set>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "media/av_error.h"
 
@@ -56,12 +57,7 @@ av::Dict local_file_options() {
 void require_regular_file(const std::filesystem::path& path, const std::string& what) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return;  // missing: said later
-  const char* kind = S_ISFIFO(st.st_mode)                         ? "a FIFO (named pipe)"
-                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-                     : S_ISSOCK(st.st_mode)                       ? "a socket"
-                     : S_ISDIR(st.st_mode)                        ? "a folder"
-                                                                  : "not a regular file";
-  throw UsageError(path.string() + ": is " + kind + ", not a " + what +
+  throw UsageError(path.string() + ": is " + non_regular_kind(st.st_mode) + ", not a " + what +
                    "; reelpack reads regular files only (save the stream to a file first)");
 }
 

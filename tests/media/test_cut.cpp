@@ -197,6 +197,18 @@ void check_single_range(const fs::path& out, const Expect& e, FrameMatcher& matc
 
 // Beep onsets (seconds) in decoded audio: where |sample| first reaches half the peak, at
 // least 0.2 s after the previous onset.
+// Times of the flashes in `file`: the first bright frame of each run.
+std::vector<double> flash_times(const fs::path& file) {
+  const auto luma = frame_luma_means(file);
+  const auto times = frame_times(file);
+  REQUIRE(luma.size() == times.size());
+  std::vector<double> flashes;
+  for (size_t i = 0; i < luma.size(); ++i) {
+    if (luma[i] > 128 && (i == 0 || luma[i - 1] <= 128)) flashes.push_back(times[i]);
+  }
+  return flashes;
+}
+
 std::vector<double> onsets(const std::vector<int16_t>& pcm, int rate_hz) {
   int peak = 0;
   for (int16_t s : pcm) peak = std::max(peak, std::abs(static_cast<int>(s)));
@@ -448,14 +460,7 @@ TEST_CASE("audio stays in sync with the picture across joins", "[cut][sync]") {
           kVideo + " -c:a aac -shortest");
   const fs::path out = cut(in, dir / "out.mp4", {"1.2-2.7", "4.3-5.8"});
 
-  // Flashes: the first bright frame of each run.
-  const auto luma = frame_luma_means(out);
-  const auto times = frame_times(out);
-  REQUIRE(luma.size() == times.size());
-  std::vector<double> flashes;
-  for (size_t i = 0; i < luma.size(); ++i) {
-    if (luma[i] > 128 && (i == 0 || luma[i - 1] <= 128)) flashes.push_back(times[i]);
-  }
+  const std::vector<double> flashes = flash_times(out);
   const auto beeps = onsets(decode_audio_mono(out), 48000);
   INFO("flashes at " << Catch::Detail::stringify(flashes) << ", beeps at "
                      << Catch::Detail::stringify(beeps));
@@ -1125,12 +1130,7 @@ TEST_CASE("cut --copy --exact joins ranges on one timeline with the audio in syn
   CHECK(j["frames"] == 120);
   check_continuous(times);
   check_audio_length(out);
-  const auto luma = frame_luma_means(out);
-  REQUIRE(luma.size() == times.size());
-  std::vector<double> flashes;
-  for (size_t i = 0; i < luma.size(); ++i) {
-    if (luma[i] > 128 && (i == 0 || luma[i - 1] <= 128)) flashes.push_back(times[i]);
-  }
+  const std::vector<double> flashes = flash_times(out);
   const auto beeps = onsets(decode_audio_mono(out), 48000);
   INFO("flashes at " << Catch::Detail::stringify(flashes) << ", beeps at "
                      << Catch::Detail::stringify(beeps));
