@@ -217,7 +217,7 @@ TEST_CASE("a variable frame rate goes to the standard rate nearest its average",
   check_gop(frames, 60);
 }
 
-TEST_CASE("video.fps forces a rate, and check fails a rate the platform does not take",
+TEST_CASE("a forced --video.fps is kept, and check fails a rate the platform does not take",
           "[package][fps][check]") {
   TempDir dir;
   const fs::path in = make_source(dir / "drama.mp4", "24000/1001");
