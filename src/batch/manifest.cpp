@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_text.h"
 #include "core/units.h"
 
 namespace reelpack {
@@ -148,8 +149,8 @@ Manifest parse_jsonl(std::istream& in, const fs::path& path) {
     const std::string where = path.string() + " line " + std::to_string(line) + ": ";
     nlohmann::json j;
     try {
-      j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+      j = parse_json_text(text);
+    } catch (const nlohmann::json::exception& e) {  // parse errors, numbers out of range
       throw UsageError(where + "not valid JSON (" + std::string(e.what()) + ")");
     }
     if (!j.is_object()) throw UsageError(where + "each line must be one JSON object");

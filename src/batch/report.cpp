@@ -10,6 +10,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_text.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -190,9 +191,10 @@ std::pair<int, std::vector<std::pair<int, fs::path>>> shard_reports(const fs::pa
 
 BatchReport read_report(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
   json j;
   try {
-    j = json::parse(in);
+    j = parse_json_text(text);
   } catch (const json::exception& e) {
     throw ProcessingError(file.string() + ": not a readable report (" + e.what() + ")");
   }
@@ -258,6 +260,8 @@ json to_json(const BatchReport& report) {
     cache["size_bytes"] = c.size_bytes;
     cache["warnings"] = c.warnings;
   }
+  json temporaries = json::array();
+  for (const fs::path& t : report.temporaries_removed) temporaries.push_back(t.string());
   return {{"reelpack_version", REELPACK_VERSION},
           {"manifest", report.manifest.string()},
           {"outdir", report.outdir.string()},
@@ -269,6 +273,7 @@ json to_json(const BatchReport& report) {
           {"ok", report.ok()},
           {"summary", to_json(summarize(report.rows))},
           {"cache", cache},
+          {"temporaries_removed", temporaries},
           {"rows", rows}};
 }
 
@@ -304,6 +309,9 @@ BatchReport report_from_json(const json& j, const fs::path& file) {
     r.interrupted = j.value("interrupted", false);
     for (const json& row : j.value("rows", json::array())) r.rows.push_back(row_from_json(row));
     r.cache = cache_from_json(j.value("cache", json()));
+    for (const json& t : j.value("temporaries_removed", json::array())) {
+      if (t.is_string()) r.temporaries_removed.emplace_back(t.get<std::string>());
+    }
     return r;
   } catch (const std::exception& e) {
     throw ProcessingError(file.string() + ": not a readable report (" + e.what() + ")");
@@ -311,11 +319,11 @@ BatchReport report_from_json(const json& j, const fs::path& file) {
 }
 
 void write_report(const BatchReport& report, const fs::path& path) {
-  write_file_atomically(path, to_json(report).dump(2) + "\n");
+  write_file_atomically(path, json_text(to_json(report), 2) + "\n");
 }
 
 void write_report(const MergedReport& merged, const fs::path& path) {
-  write_file_atomically(path, to_json(merged).dump(2) + "\n");
+  write_file_atomically(path, json_text(to_json(merged), 2) + "\n");
 }
 
 MergedReport merge_reports(const fs::path& outdir) {
@@ -345,6 +353,7 @@ MergedReport merge_reports(const fs::path& outdir) {
       m.cache.pruned_temporaries += c.pruned_temporaries;
     }
     for (RowResult& r : shard.rows) m.rows.push_back(std::move(r));
+    for (fs::path& t : shard.temporaries_removed) m.temporaries_removed.push_back(std::move(t));
   }
   std::stable_sort(m.rows.begin(), m.rows.end(),
                    [](const RowResult& a, const RowResult& b) { return a.number < b.number; });

@@ -79,6 +79,8 @@ struct BatchReport {
   bool interrupted = false;
   std::vector<RowResult> rows;  // the shard's rows, in manifest order
   CacheReport cache;
+  // Temporaries of killed runs this run removed from its output folders (core/atomic_file.h).
+  std::vector<std::filesystem::path> temporaries_removed;
   bool ok() const;  // no row failed or was interrupted
 };
 

@@ -5,6 +5,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_text.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -17,7 +18,8 @@ std::optional<OutputState> read_state(const fs::path& outdir, const fs::path& ou
   std::ifstream in(state_path(outdir, output), std::ios::binary);
   if (!in) return std::nullopt;
   try {
-    const nlohmann::json j = nlohmann::json::parse(in);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    const nlohmann::json j = parse_json_text(text);
     OutputState s;
     s.fingerprint = j.at("fingerprint").get<std::string>();
     s.size_bytes = j.at("size_bytes").get<int64_t>();
@@ -45,7 +47,7 @@ void write_state(const fs::path& outdir, const fs::path& output, const OutputSta
                             {"preset", s.preset},
                             {"reelpack_version", REELPACK_VERSION},
                             {"conformance", s.conformance}};
-  write_file_atomically(path, j.dump(2) + "\n");
+  write_file_atomically(path, json_text(j, 2) + "\n");
 }
 
 std::optional<OutputState> up_to_date_state(const fs::path& outdir, const fs::path& output,

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "presets/schema.h"
 
 namespace po = boost::program_options;
@@ -216,20 +217,20 @@ void print_dry_run(const Batch& batch, bool json_out) {
     }
   }
   if (json_out) {
-    std::cout << json{{"dry_run", true},
-                      {"manifest", o.manifest.string()},
-                      {"outdir", o.outdir.string()},
-                      {"manifest_rows", batch.manifest_rows()},
-                      {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
-                      {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
-                      {"summary",
-                       {{"encode", encode},
-                        {"video_encodes", video_encodes},
-                        {"share", share},
-                        {"skip", skip},
-                        {"rows_failing", bad}}},
-                      {"rows", rows}}
-                     .dump(2)
+    std::cout << json_text(json{{"dry_run", true},
+                                {"manifest", o.manifest.string()},
+                                {"outdir", o.outdir.string()},
+                                {"manifest_rows", batch.manifest_rows()},
+                                {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
+                                {"jobs", o.jobs > 0 ? o.jobs : default_jobs()},
+                                {"summary",
+                                 {{"encode", encode},
+                                  {"video_encodes", video_encodes},
+                                  {"share", share},
+                                  {"skip", skip},
+                                  {"rows_failing", bad}}},
+                                {"rows", rows}},
+                           2)
               << "\n";
   } else {
     std::cout << "\n"
@@ -260,7 +261,7 @@ int merge(const fs::path& outdir, bool json_out) {
   const fs::path path = outdir / "report.json";
   write_report(merged, path);
   if (json_out) {
-    std::cout << to_json(merged).dump(2) << "\n";
+    std::cout << json_text(to_json(merged), 2) << "\n";
   } else {
     print_table(merged.report, std::cout);
     std::cout << "merged " << merged.files.size() << " shard report(s) into " << path.string()
@@ -303,6 +304,7 @@ void describe_options(po::options_description& opts) {
       "also write the best frame as a cover beside each output: <name>.<preset>.jpg "
       "(made again only when its output is; see `reelpack thumbs`)")(
       "strict", "an output that fails its conformance check fails its row (exit 1)")(
+      "allow-truncated", kAllowTruncatedHelp)(
       "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(
       "json", "print the report (or the plan) as JSON on stdout")(
       "merge-reports", po::value<std::string>()->value_name("DIR"),
@@ -321,6 +323,7 @@ BatchOptions batch_options(const po::variables_map& vm) {
   o.force = vm.count("force") > 0;
   o.burn_subtitles = vm.count("burn-subtitles") > 0;
   o.covers = vm.count("cover") > 0;
+  o.allow_truncated = vm.count("allow-truncated") > 0;
   if (vm.count("cache-dir") && vm.count("no-cache")) {
     throw UsageError("reelpack batch: --cache-dir and --no-cache exclude each other; give one");
   }
@@ -371,7 +374,7 @@ int run_batch(const BatchOptions& o, bool dry_run, bool json_out) {
         report_path.string() + ")");
   }
   if (json_out) {
-    std::cout << to_json(report).dump(2) << "\n";
+    std::cout << json_text(to_json(report), 2) << "\n";
   } else {
     print_table(report, std::cout);
     char secs[32];

@@ -5,6 +5,7 @@
 #include "check/conformance.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "presets/schema.h"
 
 namespace po = boost::program_options;
@@ -63,7 +64,7 @@ int cmd_check(const Args& args) {
   const ConformanceReport report = check_conformance(file, preset);
 
   if (vm.count("json")) {
-    std::cout << to_json(report).dump(2) << "\n";
+    std::cout << json_text(to_json(report), 2) << "\n";
   } else {
     print_rules(report, file, preset.name);
   }

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "package/package.h"
 #include "package/package_covers.h"
 #include "presets/schema.h"
@@ -62,6 +63,7 @@ void print_analysis_notes(const AnalysisReport& analysis) {
 void print_summary(const PackageReport& report, const std::vector<CoverFile>& covers,
                    const fs::path& outdir) {
   print_analysis_notes(report.analysis);
+  for (const auto& w : report.warnings) std::cerr << "reelpack: warning: " << w << "\n";
   for (const OutputReport& o : report.outputs) {
     for (const auto& w : o.warnings)
       std::cerr << "reelpack: warning: " << o.path.string() << ": " << w << "\n";
@@ -78,6 +80,7 @@ void print_summary(const PackageReport& report, const std::vector<CoverFile>& co
     std::cerr << "  wrote cover " << c.path.string() << " (" << c.size.width_px << "x"
               << c.size.height_px << ", frame at " << secs << " s)\n";
   }
+  if (!report.ok()) return;  // the errors above say what was not written; no "packaged"
   std::snprintf(secs, sizeof secs, "%.1f", report.elapsed_s);
   std::cerr << "packaged " << report.input.path.string() << " for " << report.outputs.size()
             << " preset(s) in " << secs << " s; outputs in " << outdir.string() << "\n";
@@ -87,7 +90,7 @@ void print_summary(const PackageReport& report, const std::vector<CoverFile>& co
 void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
   const auto plans = plan_package(info, job);
   if (json) {
-    std::cout << plan_json(info, job, plans).dump(2) << "\n";
+    std::cout << json_text(plan_json(info, job, plans), 2) << "\n";
     return;
   }
   std::cout << "dry run: nothing will be written\ninput " << info.path.string() << ": "
@@ -157,7 +160,7 @@ int run_package(const PackageJob& job, bool json, const fs::path& outdir, bool c
   if (json) {
     nlohmann::json j = to_json(report);
     if (covers) j["covers"] = covers_json(cover_files);
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
   } else {
     print_summary(report, cover_files, outdir);
   }
@@ -204,7 +207,8 @@ po::options_description package_options() {
       "such as eng (default: the first flagged default)")(
       "cover",
       "also write the best frame as a cover beside each output: <stem>.<preset>.jpg "
-      "(the preset's [cover] size and format; see `reelpack thumbs`)")(
+      "(the preset's [cover] size and format; see `reelpack thumbs`)")("allow-truncated",
+                                                                       kAllowTruncatedHelp)(
       "dry-run,n", "print the resolved presets and the plan; write nothing")(
       "json", "print a JSON summary (or plan) on stdout")("verbose,v",
                                                           "show FFmpeg's own warnings");
@@ -260,6 +264,7 @@ PackageJob job_from(const po::variables_map& vm) {
     }
   }
   job.burn_subtitles = vm.count("burn-subtitles") > 0;
+  job.allow_truncated = vm.count("allow-truncated") > 0;
   if (job.burn_subtitles && job.subtitles.empty()) {
     throw UsageError("reelpack package: --burn-subtitles needs --subtitles FILE");
   }

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "presets/preset.h"
 #include "presets/schema.h"
 
@@ -28,7 +29,7 @@ int list_presets(const PresetLoader& loader, bool json) {
       std::printf("%-22s %s\n", name.c_str(), description.c_str());
     }
   }
-  if (json) std::cout << out.dump(2) << "\n";
+  if (json) std::cout << json_text(out, 2) << "\n";
   return kExitOk;
 }
 
@@ -39,7 +40,7 @@ int show_preset(const PresetLoader& loader, const po::variables_map& vm, bool js
   const Overrides ov = preset_overrides(vm);
   const Preset p = loader.load(vm["name"].as<std::string>(), ov);
   if (json) {
-    std::cout << to_json(p).dump(2) << "\n";
+    std::cout << json_text(to_json(p), 2) << "\n";
   } else {
     std::cout << "# " << p.name << ": " << p.description << "\n# from " << p.source.string() << "\n"
               << to_ini(p);
@@ -58,7 +59,7 @@ int list_keys(bool json) {
       std::printf("%-24s %-10s %s\n", k.key, def, k.help);
     }
   }
-  if (json) std::cout << out.dump(2) << "\n";
+  if (json) std::cout << json_text(out, 2) << "\n";
   return kExitOk;
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "media/input.h"
 #include "package/package.h"
 
@@ -33,7 +34,7 @@ int cmd_probe(const Args& args) {
 
   const MediaInfo info = probe(vm["input"].as<std::string>());
   if (vm.count("json")) {
-    std::cout << to_json(info).dump(2) << "\n";
+    std::cout << json_text(to_json(info), 2) << "\n";
     return 0;
   }
   std::printf("%s\n  format    %s, %.3f s, %lld bytes, %lld kb/s\n", info.path.c_str(),

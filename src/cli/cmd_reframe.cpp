@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "package/package.h"
 #include "package/smart_outputs.h"
 #include "presets/schema.h"
@@ -35,7 +36,8 @@ po::options_description reframe_options() {
       "detections-out", po::value<std::string>()->value_name("FILE.csv"),
       "write every face and motion sample (frame,pts_seconds,kind,x,y,width,height,confidence)")(
       "range,r", po::value<std::vector<std::string>>()->value_name("START-END"),
-      "analyse only these ranges (as `package --range`), joined in order")(
+      "analyse only these ranges (as `package --range`), joined in order")("allow-truncated",
+                                                                           kAllowTruncatedHelp)(
       "json", "print the shots, their camera modes and the detection counts as JSON on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
   return opts;
@@ -65,7 +67,7 @@ void print_review(const fs::path& input, const OutputPlan& plan, const SmartAnal
         {"motion_samples", a.motion.size()}};
     add_smart_reframe(j, r);
     j.erase("crop_path");
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return;
   }
   for (size_t k = 0; k < shots.size(); ++k) {
@@ -135,6 +137,9 @@ int cmd_reframe(const Args& args) {
   if (vm.count("detections-out")) files.detections = vm["detections-out"].as<std::string>();
   if (vm.count("preview")) files.preview = vm["preview"].as<std::string>();
   files.preview_options.width_px = vm["preview-width"].as<int>();
+  SmartAnalysisOptions analysis;
+  analysis.allow_truncated = vm.count("allow-truncated") > 0;
+  files.preview_options.allow_truncated = analysis.allow_truncated;
 
   ProgressBar bar(job.input.filename().string() + " analysing", stderr_is_terminal() && !json);
   int64_t duration_us = info.duration_us;
@@ -144,7 +149,7 @@ int cmd_reframe(const Args& args) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   const SmartAnalysis a =
-      analyse_for_reframe(job.input, files.ranges, {}, [&](int64_t frames, int64_t pos_us) {
+      analyse_for_reframe(job.input, files.ranges, analysis, [&](int64_t frames, int64_t pos_us) {
         const double el =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         bar.update(pos_us, duration_us, frames, el);

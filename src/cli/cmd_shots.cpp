@@ -6,6 +6,7 @@
 #include "cli/progress.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "edit/shots.h"
 #include "media/input.h"
 
@@ -30,16 +31,21 @@ ShotDetectorOptions shot_options(const po::variables_map& vm) {
 
 namespace {
 
-ShotList detect_with_progress(const fs::path& input, const ShotDetectorOptions& options,
-                              bool quiet) {
+ShotList detect_with_progress(const fs::path& input, const ShotDetectorOptions& options, bool quiet,
+                              bool allow_truncated) {
   const MediaInfo info = probe(input);
   ProgressBar bar(input.filename().string() + " shots", stderr_is_terminal() && !quiet);
   const auto t0 = std::chrono::steady_clock::now();
-  ShotList list = detect_shots(input, options, [&](int64_t frames, int64_t pos_us) {
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    bar.update(pos_us, info.duration_us, frames, el);
-  });
+  ShotList list = detect_shots(
+      input, options,
+      [&](int64_t frames, int64_t pos_us) {
+        const double el =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        bar.update(pos_us, info.duration_us, frames, el);
+      },
+      allow_truncated);
   bar.done();
+  for (const auto& w : list.warnings) std::cerr << "reelpack: warning: " << w << "\n";
   return list;
 }
 
@@ -50,8 +56,8 @@ int cmd_shots(const Args& args) {
   opts.add_options()("help,h", "show this help")(
       "format,f", po::value<std::string>()->default_value("csv")->value_name("csv|json"),
       "output format")("output,o", po::value<std::string>()->value_name("FILE"),
-                       "write to FILE instead of stdout")("verbose,v",
-                                                          "show FFmpeg's own warnings");
+                       "write to FILE instead of stdout")("allow-truncated", kAllowTruncatedHelp)(
+      "verbose,v", "show FFmpeg's own warnings");
   add_shot_options(opts);
   po::options_description all;
   all.add(opts).add_options()("input", po::value<std::string>());
@@ -76,9 +82,9 @@ int cmd_shots(const Args& args) {
   if (format != "csv" && format != "json") {
     throw UsageError("reelpack shots: --format " + format + ": use csv or json");
   }
-  const ShotList list =
-      detect_with_progress(vm["input"].as<std::string>(), shot_options(vm), false);
-  const std::string text = format == "csv" ? shots_csv(list) : to_json(list).dump(2) + "\n";
+  const ShotList list = detect_with_progress(vm["input"].as<std::string>(), shot_options(vm), false,
+                                             vm.count("allow-truncated") > 0);
+  const std::string text = format == "csv" ? shots_csv(list) : json_text(to_json(list), 2) + "\n";
   if (vm.count("output")) {
     const fs::path out = vm["output"].as<std::string>();
     write_file_atomically(out, text);

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "package/split.h"
 #include "presets/schema.h"
 
@@ -58,6 +59,7 @@ SplitJob split_job(const po::variables_map& vm) {
   if (vm.count("max")) job.options.max_s = vm["max"].as<double>();
   job.shots = shot_options(vm);
   job.dry_run = vm.count("dry-run") > 0;
+  job.allow_truncated = vm.count("allow-truncated") > 0;
 
   const Overrides ov = preset_overrides(vm);
   PresetLoader loader;
@@ -83,7 +85,7 @@ int print_split(const SplitJob& job, const SplitReport& report, bool json) {
     if (json) {
       nlohmann::json episodes = nlohmann::json::array();
       for (const EpisodeResult& e : report.episodes) episodes.push_back(to_json(e));
-      std::cout << episodes.dump(2) << "\n";
+      std::cout << json_text(episodes, 2) << "\n";
     } else {
       std::cout << "dry run: " << report.shots.shots.size() << " shots, " << report.episodes.size()
                 << " episodes\n"
@@ -92,7 +94,7 @@ int print_split(const SplitJob& job, const SplitReport& report, bool json) {
     return kExitOk;
   }
   if (json) {
-    std::cout << to_json(report).dump(2) << "\n";
+    std::cout << json_text(to_json(report), 2) << "\n";
   } else {
     std::cerr << "split " << job.input.string() << " into " << report.episodes.size()
               << " episodes (" << report.shots.shots.size() << " shots); cut list "
@@ -121,7 +123,7 @@ int cmd_split(const Args& args) {
       "keep the shot list (and with --reframe smart, each episode's analysis) in DIR and reuse "
       "it for the same input and settings");
   opts.add_options()("cache-max", po::value<int64_t>()->value_name("MB"), kCacheMaxHelp)(
-      "dry-run,n", "print the episode plan; write nothing")(
+      "allow-truncated", kAllowTruncatedHelp)("dry-run,n", "print the episode plan; write nothing")(
       "json", "print a JSON summary on stdout")("verbose,v", "show FFmpeg's own warnings");
   add_shot_options(opts);
   const auto parsed = parse_verb(

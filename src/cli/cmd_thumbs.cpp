@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "package/package.h"
 #include "presets/schema.h"
 #include "stills/covers.h"
@@ -57,6 +58,7 @@ po::options_description thumbs_options() {
       "candidates", po::value<int>()->default_value(12)->value_name("N"),
       "keyframes to score, about (more: a wider search, slower)")(
       "no-faces", "do not look for faces (faster; covers then favour sharp, bright frames)")(
+      "allow-truncated", kAllowTruncatedHelp)(
       "dry-run", "analyse and print what would be written; write nothing")(
       "json", "print a JSON summary (every candidate's scores) on stdout")(
       "verbose,v", "show FFmpeg's own warnings");
@@ -78,6 +80,8 @@ ThumbsJob thumbs_job(const po::variables_map& vm) {
     throw UsageError("reelpack thumbs: --candidates must be 1..10000");
   }
   job.search.faces = vm.count("no-faces") == 0;
+  job.search.allow_truncated = vm.count("allow-truncated") > 0;
+  job.sprite_options.allow_truncated = job.search.allow_truncated;
   if (vm.count("format")) {
     job.format = vm["format"].as<std::string>();
     if (job.format == "jpeg") job.format = "jpg";
@@ -134,11 +138,13 @@ int cmd_thumbs(const Args& args) {
   const auto parsed = parse_verb(
       "thumbs", args, opts, "input",
       {"reelpack thumbs INPUT -o DIR [-n N] [-p PRESET ...] [--sprite] [--format jpg|webp|png]",
-       "Picks the frames a viewer would click on: sharp, well exposed, with contrast, not in\n"
-       "or next to a cut or fade, showing large frontal faces with open eyes, and not the\n"
-       "same moment twice. Only keyframes are decoded to choose; the winners are decoded\n"
-       "again at full size. Writes DIR/<stem>.<preset>.<rank>.<format> at each preset's\n"
-       "[cover] size, reframed like `package` (rank 1 is the best; without -p:\n"
+       "Picks the frames a viewer would click on: sharp, with contrast, their faces (or\n"
+       "centre) well exposed however dark or bright the room, not in or next to a cut or\n"
+       "fade, showing large frontal faces with open eyes, one per shot and not the same\n"
+       "moment twice. Only keyframes are decoded to choose (a scene of up to 20 s with too\n"
+       "few keyframes is decoded once more, fast, and its shots detected); the winners are\n"
+       "decoded again at full size. Writes DIR/<stem>.<preset>.<rank>.<format> at each\n"
+       "preset's [cover] size, reframed like `package` (rank 1 is the best; without -p:\n"
        "DIR/<stem>.<rank>.jpg at the source's size), and DIR/scores.csv with every\n"
        "candidate's scores. --sprite adds DIR/sprite.jpg and DIR/sprite.vtt, the thumbnail\n"
        "track web players show while scrubbing.",
@@ -160,7 +166,7 @@ int cmd_thumbs(const Args& args) {
 
   const ThumbsReport report = run_thumbs(job);
   if (json) {
-    std::cout << to_json(report).dump(2) << "\n";
+    std::cout << json_text(to_json(report), 2) << "\n";
   } else {
     print_summary(job, report);
   }

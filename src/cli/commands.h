@@ -92,6 +92,8 @@ int64_t smart_memory_bytes(const boost::program_options::variables_map& vm,
 int64_t cache_max_bytes(const boost::program_options::variables_map& vm, const std::string& verb);
 // The --cache-max option's help text, the same on every verb that has a cache.
 extern const char* const kCacheMaxHelp;
+// The --allow-truncated option's help text, the same on every verb that reads media.
+extern const char* const kAllowTruncatedHelp;
 
 // Prints "Usage: ...", the options and the examples for `--help`.
 void print_help(const std::string& usage, const std::string& summary,

@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "presets/schema.h"
@@ -64,6 +65,11 @@ const char* const kCacheMaxHelp =
     "cap on the analysis cache: after storing an analysis, the least recently used entries "
     "(a hit counts as a use) are removed until the cache takes at most MB (default 256; "
     "0: no cap, nothing is removed)";
+
+const char* const kAllowTruncatedHelp =
+    "use an input that ends before the end its container declares (a copy that did not "
+    "finish) as far as it goes, with a warning saying what is missing; without it such an "
+    "input fails (exit 1)";
 
 std::map<std::string, std::string> preset_overrides(const po::variables_map& vm) {
   std::map<std::string, std::string> overrides;
@@ -130,6 +136,17 @@ Examples:
 
 Exit codes: 0 ok, 1 processing failure, 2 usage error, 130 interrupted.
 )";
+
+// On the way out, whatever the outcome: says which temporaries of killed runs were removed.
+struct SweepNote {
+  ~SweepNote() {
+    const auto swept = swept_temporaries();
+    if (swept.empty()) return;
+    std::cerr << "reelpack: note: removed " << swept.size()
+              << " temporary file(s) left by runs that were killed, e.g. " << swept.front().string()
+              << "\n";
+  }
+};
 }  // namespace
 
 }  // namespace reelpack::cli
@@ -149,6 +166,7 @@ int main(int argc, char** argv) {
   }
   const std::string verb = args[0];
   args.erase(args.begin());
+  const cli::SweepNote sweep_note;
   try {
     if (verb == "package") return cli::cmd_package(args);
     if (verb == "probe") return cli::cmd_probe(args);

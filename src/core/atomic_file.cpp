@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <mutex>
 #include <set>
@@ -69,10 +72,100 @@ fs::path output_target(const fs::path& path) {
   return target;
 }
 
+namespace {
+
+// At most `max_bytes` of `s`, cut on a UTF-8 character boundary.
+std::string utf8_prefix(const std::string& s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+const std::string& host_tag() {
+  static const std::string tag = [] {
+    char name[256] = {};
+    std::string out;
+    if (::gethostname(name, sizeof name - 1) == 0) {
+      for (const char* c = name; *c && out.size() < 16; ++c) {
+        if (std::isalnum(static_cast<unsigned char>(*c))) out += *c;
+      }
+    }
+    // Never all digits, so that it is not read as the pid of an older name.
+    if (out.empty() || out.find_first_not_of("0123456789") == std::string::npos) out = "h" + out;
+    return out;
+  }();
+  return tag;
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+std::mutex g_sweep_mutex;
+std::set<fs::path> g_swept_dirs;
+std::vector<fs::path> g_swept_files;
+
+}  // namespace
+
+std::string temp_owner_tag() {
+  return host_tag() + "-" + std::to_string(::getpid());
+}
+
+std::vector<fs::path> sweep_stale_temporaries(const fs::path& dir, const std::string& prefix,
+                                              std::chrono::seconds max_age) {
+  std::error_code ec;
+  const fs::path key = fs::weakly_canonical(dir.empty() ? fs::path(".") : dir, ec);
+  {
+    const std::lock_guard<std::mutex> lock(g_sweep_mutex);
+    if (!g_swept_dirs.insert(ec ? dir : key).second) return {};
+  }
+  std::vector<fs::path> removed;
+  const auto now = fs::file_time_type::clock::now();
+  for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || !it->is_regular_file(ec)) continue;
+    // <host>-<pid>-..., or <pid>-<n>-... as versions before hosts were named wrote them.
+    const std::string rest = name.substr(prefix.size());
+    const size_t a = rest.find('-');
+    const size_t b = a == std::string::npos ? a : rest.find('-', a + 1);
+    if (b == std::string::npos) continue;
+    const std::string first = rest.substr(0, a), second = rest.substr(a + 1, b - a - 1);
+    const bool old_style = all_digits(first) && all_digits(second);
+    const std::string host = old_style ? host_tag() : first;
+    const std::string pid_text = old_style ? first : second;
+    if (!all_digits(pid_text) || pid_text.size() > 9) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    const bool ours = host == host_tag();
+    if (ours && pid == ::getpid()) continue;
+    const bool gone = ours && ::kill(pid, 0) != 0 && errno == ESRCH;
+    const auto written = fs::last_write_time(it->path(), ec);
+    const bool old = !ec && now - written > max_age;
+    if (!gone && !old) continue;
+    if (fs::remove(it->path(), ec) && !ec) removed.push_back(it->path());
+    ec.clear();
+  }
+  const std::lock_guard<std::mutex> lock(g_sweep_mutex);
+  g_swept_files.insert(g_swept_files.end(), removed.begin(), removed.end());
+  return removed;
+}
+
+std::vector<fs::path> swept_temporaries() {
+  const std::lock_guard<std::mutex> lock(g_sweep_mutex);
+  return g_swept_files;
+}
+
 AtomicFile::AtomicFile(fs::path final_path) : final_path_(output_target(final_path)) {
-  const std::string unique = std::to_string(::getpid()) + "-" + std::to_string(g_counter++);
-  temp_path_ = final_path_.parent_path() /
-               (std::string(kTempPrefix) + unique + "-" + final_path_.filename().string());
+  sweep_stale_temporaries(final_path_.parent_path());
+  // The output's own name goes last, cut so that the whole name fits in 255 bytes; its
+  // extension is kept (image writers choose the format by it).
+  const std::string head =
+      std::string(kTempPrefix) + temp_owner_tag() + "-" + std::to_string(g_counter++) + "-";
+  const std::string ext = final_path_.extension().string();
+  const std::string stem = final_path_.stem().string();
+  const size_t room = head.size() + ext.size() < 255 ? 255 - head.size() - ext.size() : 0;
+  temp_path_ = final_path_.parent_path() / (head + utf8_prefix(stem, room) + ext);
 }
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept

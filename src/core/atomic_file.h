@@ -11,6 +11,7 @@
 // temporary lives in the same folder, so the rename is atomic on POSIX file systems.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -58,5 +59,21 @@ void write_file_atomically(const std::filesystem::path& path, const std::vector<
 
 // Name prefix of temporaries, so a folder can be swept after a SIGKILL.
 inline constexpr const char* kTempPrefix = ".reelpack-tmp-";
+
+// Temporaries are named PREFIX<host>-<pid>-<rest> (`.reelpack-tmp-render1-4242-0-ep01.mp4`,
+// the whole name within 255 bytes however long the output's), so that a later run can tell
+// whether the process that wrote one still runs.
+std::string temp_owner_tag();  // "<host>-<pid>" of this process
+
+// Removes the temporaries (regular files named `prefix` + owner tag + ...) in `dir` whose
+// writer is gone: a process of this host that no longer exists, or, for another host's or
+// one whose pid may have been reused, untouched for `max_age`. Sweeps each folder once per
+// process (AtomicFile does it for every output folder); returns what it removed. Errors are
+// ignored: sweeping is a courtesy, never a failure.
+std::vector<std::filesystem::path> sweep_stale_temporaries(
+    const std::filesystem::path& dir, const std::string& prefix = kTempPrefix,
+    std::chrono::seconds max_age = std::chrono::hours(6));
+// Every file the sweeps of this process removed, in order (for reports).
+std::vector<std::filesystem::path> swept_temporaries();
 
 }  // namespace reelpack

@@ -10,6 +10,8 @@ extern "C" {
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "edit/copy_io.h"
+#include "edit/exact_copy.h"
 #include "media/av_error.h"
 #include "media/output.h"
 
@@ -18,41 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr AVRational kMicros{1, 1'000'000};
-
-std::string container_for(const fs::path& output) {
-  const std::string ext = output.extension().string();
-  if (ext == ".mp4" || ext == ".m4v") return "mp4";
-  if (ext == ".mov") return "mov";
-  if (ext == ".mkv") return "matroska";
-  if (ext == ".ts") return "mpegts";
-  throw UsageError(output.string() + ": unknown container; use .mp4, .mov, .mkv or .ts");
-}
-
-// Seeks so that the first video keyframe read is at or before `time_us` (relative to the
-// file's start). Demuxers without an index (MPEG-TS) seek by byte position and can land
-// past the keyframe we need; step back (1 s, 2 s, 4 s...) until they do not.
-void seek_to_keyframe_before(InputFile& input, int video_index, int64_t time_us, AVPacket* pkt) {
-  const AVRational vtb = input.format()->streams[video_index]->time_base;
-  const int64_t base_pts = av_rescale_q(input.info().start_us, AV_TIME_BASE_Q, vtb);
-  const int64_t tolerance_us = av_rescale_q(1, vtb, kMicros) / 2;  // container rounding
-  for (int64_t back_us = 0;; back_us = back_us == 0 ? 1'000'000 : back_us * 2) {
-    const int64_t target_us = std::max<int64_t>(time_us - back_us, 0);
-    input.seek_to(target_us);
-    if (target_us == 0) return;
-    int64_t key_us = AV_NOPTS_VALUE;
-    while (key_us == AV_NOPTS_VALUE && input.read_packet(pkt)) {
-      if (pkt->stream_index == video_index && (pkt->flags & AV_PKT_FLAG_KEY)) {
-        const int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-        if (pts != AV_NOPTS_VALUE) key_us = av_rescale_q(pts - base_pts, vtb, kMicros);
-      }
-      av_packet_unref(pkt);
-    }
-    if (key_us == AV_NOPTS_VALUE || key_us <= time_us + tolerance_us) {
-      input.seek_to(target_us);  // the same seek lands on the same keyframe
-      return;
-    }
-  }
-}
 
 // The input's streams that are copied, and their places in the output.
 struct CopiedStreams {
@@ -87,7 +54,14 @@ class RangeCopy {
       av_packet_unref(pkt);
     }
     if (start_pts_ == AV_NOPTS_VALUE) {
-      throw ProcessingError(input_path.string() + ": no keyframe found for --range " + spec.text);
+      // Matroska cannot store negative times: a file written with them has packets with
+      // none, which a copy cannot place.
+      throw ProcessingError(input_path.string() + ": " +
+                            (untimed_key_ ? "the keyframe --range " + spec.text +
+                                                " starts from has no timestamp (negative "
+                                                "timestamps the container could not keep); "
+                                                "cut it without --copy"
+                                          : "no keyframe found for --range " + spec.text));
     }
     if (end_pts_ == AV_NOPTS_VALUE) end_pts_ = last_end_pts_;  // the range runs to the end
     return {av_rescale_q(start_pts_ - s_.base_pts, s_.video_tb, kMicros),
@@ -100,6 +74,10 @@ class RangeCopy {
     const bool key = pkt->flags & AV_PKT_FLAG_KEY;
     if (start_pts_ == AV_NOPTS_VALUE) {
       if (!key) return;  // the seek landed before a keyframe: wait for one
+      if (pkt->pts == AV_NOPTS_VALUE) {
+        untimed_key_ = true;
+        return;
+      }
       start_pts_ = pkt->pts;
     } else if (pkt->pts < start_pts_) {
       return;  // a leading picture of an open GOP: it needs the GOP before the cut
@@ -137,6 +115,7 @@ class RangeCopy {
   int64_t start_pts_ = AV_NOPTS_VALUE;
   int64_t end_pts_ = AV_NOPTS_VALUE;
   int64_t last_end_pts_ = 0;
+  bool untimed_key_ = false;  // a keyframe without a timestamp was passed over
   bool video_done_ = false;
   bool audio_done_;
 };
@@ -144,10 +123,13 @@ class RangeCopy {
 }  // namespace
 
 CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>& specs,
-                       const fs::path& output) {
+                       const fs::path& output, const CopyCutOptions& options) {
+  if (options.exact) return exact_copy_cut(input_path, specs, output, options);
   if (specs.empty()) throw UsageError("--copy needs at least one --range");
   const std::string format = container_for(output);
-  InputFile input(input_path, DecodeOptions::none());
+  DecodeOptions decode = DecodeOptions::none();
+  decode.allow_truncated = options.allow_truncated;
+  InputFile input(input_path, decode);
   const MediaInfo& info = input.info();
   if (!info.video)
     throw UsageError(input_path.string() + ": --copy needs a video stream to cut on keyframes");
@@ -175,33 +157,84 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
     const TimeRange& want = wanted[i];
     const TimeRange snapped =
         RangeCopy(s, mux, offset_us).run(input, input_path, want, specs[i], pkt.get());
-    report.ranges.push_back({want, snapped});
+    CopiedRange c;
+    c.requested = want;
+    c.snapped = snapped;
+    report.ranges.push_back(c);
     offset_us += snapped.length_us();
   }
   mux.finish();
   file.commit();
   report.output_duration_us = offset_us;
+  if (!input.truncation().empty()) {
+    report.warnings.push_back(input_path.string() + ": " + input.truncation() +
+                              "; copied what there is (--allow-truncated)");
+  }
   std::error_code ec;
   report.size_bytes = static_cast<int64_t>(fs::file_size(output, ec));
   return report;
 }
 
+namespace {
+
+nlohmann::json span_json(const TimeRange& t) {
+  return {{"start_seconds", t.start_us / 1e6}, {"end_seconds", t.end_us / 1e6}};
+}
+
+nlohmann::json exact_range_json(const CopiedRange& c) {
+  nlohmann::json parts = nlohmann::json::array();
+  int reencoded = 0;
+  for (const CutPart& p : c.parts) {
+    nlohmann::json j = span_json(p.span);
+    j["kind"] = p.reencoded ? "reencoded" : "copied";
+    j["start_frame"] = p.first_frame;
+    j["end_frame"] = p.end_frame;
+    j["frames"] = p.frames;
+    parts.push_back(j);
+    if (p.reencoded) reencoded += p.frames;
+  }
+  nlohmann::json idr = nlohmann::json::array();
+  for (int64_t t : c.idr_us) idr.push_back(t / 1e6);
+  return {{"requested", span_json(c.requested)},
+          {"cut", span_json(c.snapped)},
+          {"frames", c.frames},
+          {"reencoded_frames", reencoded},
+          {"copied_frames", c.frames - reencoded},
+          {"parts", parts},
+          {"idr_seconds", idr}};
+}
+
+}  // namespace
+
 nlohmann::json to_json(const CopyCutReport& r) {
   nlohmann::json ranges = nlohmann::json::array();
+  int frames = 0, reencoded = 0;
   for (const CopiedRange& c : r.ranges) {
-    ranges.push_back(
-        {{"requested",
-          {{"start_seconds", c.requested.start_us / 1e6},
-           {"end_seconds", c.requested.end_us / 1e6}}},
-         {"copied",
-          {{"start_seconds", c.snapped.start_us / 1e6}, {"end_seconds", c.snapped.end_us / 1e6}}}});
+    if (r.exact) {
+      ranges.push_back(exact_range_json(c));
+      frames += c.frames;
+      reencoded += ranges.back()["reencoded_frames"].get<int>();
+    } else {
+      ranges.push_back({{"requested", span_json(c.requested)}, {"copied", span_json(c.snapped)}});
+    }
   }
-  return {{"input", r.input.string()},
-          {"output", r.output.string()},
-          {"mode", "copy"},
-          {"ranges", ranges},
-          {"duration_seconds", r.output_duration_us / 1e6},
-          {"size_bytes", r.size_bytes}};
+  nlohmann::json j = {{"input", r.input.string()},
+                      {"output", r.output.string()},
+                      {"mode", r.exact ? "exact-copy" : "copy"},
+                      {"ranges", ranges},
+                      {"duration_seconds", r.output_duration_us / 1e6}};
+  if (r.exact) {
+    j["frames"] = frames;
+    j["reencoded_frames"] = reencoded;
+    j["copied_frames"] = frames - reencoded;
+  }
+  if (r.dry_run) {
+    j["dry_run"] = true;
+  } else {
+    j["size_bytes"] = r.size_bytes;
+  }
+  j["warnings"] = r.warnings;
+  return j;
 }
 
 }  // namespace reelpack

@@ -274,6 +274,8 @@ class RangeCut {
   // Video: the frames whose time t is START <= t < END; the last one seen is held until the
   // next one tells how long it is shown.
   av::FramePtr shown_;
+  int64_t before_pts_ = AV_NOPTS_VALUE;  // the last frame before START
+  int64_t max_step_ = 0;                 // 1.5 nominal frames: neighbours, not a gap
   bool started_;
   bool video_done_;
   int64_t start_pts_ = 0;  // video time base
@@ -311,7 +313,11 @@ RangeCut::RangeCut(InputFile& input, TimeRange range, int64_t offset_us, bool fa
       start_us_(has_video_ ? 0 : range.start_us),
       end_us_(has_video_ ? 0 : range.end_us),
       video_end_(vtb_),
-      audio_done_(!has_audio_) {}
+      audio_done_(!has_audio_) {
+  const Rational fps =
+      input.info().video ? input.info().video->nominal_frame_rate() : Rational{0, 1};
+  if (fps.num > 0) max_step_ = av_rescale_q(3 * fps.den, {1, 2 * fps.num}, vtb_);
+}
 
 TimeRange RangeCut::run() {
   seek_at_or_before(input_, range_.start_us, tol_us_);
@@ -343,7 +349,12 @@ void RangeCut::on_frame(StreamKind kind, AVFrame* f) {
 
 void RangeCut::on_video(AVFrame* f) {
   if (compare_us(f->pts, range_.end_us) >= 0) {  // the first frame at or after END closes it
-    if (!started_) throw no_frame(av_rescale_q(f->pts, vtb_, kMicros));
+    // No frame inside: between two neighbouring frames the range is simply empty (an
+    // error); after a gap, frames there did not decode, which the output's frame check
+    // reports as damage.
+    if (!started_ && before_pts_ != AV_NOPTS_VALUE && f->pts - before_pts_ <= max_step_) {
+      throw no_frame(av_rescale_q(f->pts, vtb_, kMicros));
+    }
     finish_video(f->pts);
     process_audio();
     return;
@@ -352,6 +363,8 @@ void RangeCut::on_video(AVFrame* f) {
     emit_video(f);
   } else if (compare_us(f->pts, range_.start_us) >= 0) {  // the first frame at or after START
     start_with(f);
+  } else {
+    before_pts_ = f->pts;
   }
 }
 
@@ -385,7 +398,12 @@ void RangeCut::emit_video(AVFrame* f) {
 void RangeCut::flush_video(int64_t until_pts) {
   if (!shown_) return;
   if (until_pts != AV_NOPTS_VALUE && until_pts > shown_->pts) {
-    shown_->pkt_duration = until_pts - shown_->pts;
+    // Up to three nominal frames: a variable-rate gap is kept, but a stretch that did not
+    // decode is not painted over with the frame before it (the output's frame check
+    // reports it as damage).
+    int64_t duration = until_pts - shown_->pts;
+    if (max_step_ > 0) duration = std::min(duration, std::max(shown_->pkt_duration, 2 * max_step_));
+    shown_->pkt_duration = duration;
   }
   shown_->pts = shown_->pts - start_pts_ + offset_v_;
   sink_(StreamKind::Video, shown_.get());
@@ -394,6 +412,12 @@ void RangeCut::flush_video(int64_t until_pts) {
 
 void RangeCut::finish_video(int64_t pts) {
   flush_video(pts);
+  if (!started_) {  // nothing decoded inside: an empty span, and no audio either
+    start_pts_ = pts;
+    start_us_ = av_rescale_q(pts, vtb_, kMicros);
+    audio_done_ = true;
+    pending_audio_.clear();
+  }
   video_done_ = true;
   end_pts_ = pts;
   end_us_ = av_rescale_q(end_pts_, vtb_, kMicros);
@@ -401,7 +425,6 @@ void RangeCut::finish_video(int64_t pts) {
 
 // End of file inside the range.
 void RangeCut::finish_at_eof() {
-  if (has_video_ && !started_) throw no_frame(AV_NOPTS_VALUE);
   if (!video_done_) finish_video(has_video_ ? last_video_end_ : range_.end_us);
   if (!has_video_) end_us_ = range_.end_us;
   process_audio();

@@ -11,19 +11,19 @@
 namespace reelpack {
 
 ShotList detect_shots(const std::filesystem::path& input, const ShotDetectorOptions& options,
-                      const FrameProgress& progress) {
+                      const FrameProgress& progress, bool allow_truncated) {
   const MediaInfo info = probe(input);
   if (!info.video) throw UsageError(input.string() + ": has no video stream to find shots in");
   const Rational fr = info.video->nominal_frame_rate();
   const Rational rate = fr.num > 0 ? fr : Rational{30, 1};
   ShotDetector detector(rate, options);
   std::vector<int64_t> pts_us;  // per frame: 8 bytes, bounded for any real master
-  const SampleSummary sum =
-      sample_frames(input, {kShotAnalysisWidthPx, true}, [&](const AnalysisFrame& f) {
-        detector.push(f.bgr);
-        pts_us.push_back(f.pts_us);
-        if (progress) progress(f.index + 1, f.pts_us);
-      });
+  const SampleSummary sum = sample_frames(input, {kShotAnalysisWidthPx, true, allow_truncated},
+                                          [&](const AnalysisFrame& f) {
+                                            detector.push(f.bgr);
+                                            pts_us.push_back(f.pts_us);
+                                            if (progress) progress(f.index + 1, f.pts_us);
+                                          });
   ShotList list;
   list.input = input;
   list.fps = rate.to_double();
@@ -31,6 +31,10 @@ ShotList detect_shots(const std::filesystem::path& input, const ShotDetectorOpti
   // The video's own end: the container's duration may include a longer audio track.
   list.duration_us = sum.duration_us > 0 ? sum.duration_us : info.duration_us;
   list.boundaries = detector.finish();
+  if (!sum.truncation.empty()) {
+    list.warnings.push_back(input.string() + ": " + sum.truncation +
+                            "; used what there is (--allow-truncated)");
+  }
   const auto at = [&](int64_t frame) {
     return frame < static_cast<int64_t>(pts_us.size()) ? pts_us[frame] : list.duration_us;
   };

@@ -31,12 +31,14 @@ struct ShotList {
   int64_t duration_us = 0;
   std::vector<TimedShot> shots;
   std::vector<ShotBoundary> boundaries;
+  std::vector<std::string> warnings;  // with allow_truncated: what the input is missing
 };
 
 using FrameProgress = std::function<void(int64_t frames, int64_t position_us)>;
 
+// A truncated input throws unless `allow_truncated` (DecodeOptions).
 ShotList detect_shots(const std::filesystem::path& input, const ShotDetectorOptions& options = {},
-                      const FrameProgress& progress = {});
+                      const FrameProgress& progress = {}, bool allow_truncated = false);
 
 std::string shots_csv(
     const ShotList& shots);  // index,start_seconds,end_seconds,start_frame,end_frame

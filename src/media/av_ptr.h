@@ -72,6 +72,8 @@ class Dict {
   ~Dict() { av_dict_free(&dict_); }
   Dict(const Dict&) = delete;
   Dict& operator=(const Dict&) = delete;
+  Dict(Dict&& other) noexcept : dict_(other.dict_) { other.dict_ = nullptr; }
+  Dict& operator=(Dict&&) = delete;
   void set(const char* key, const char* value) { av_dict_set(&dict_, key, value, 0); }
   AVDictionary** get_address() { return &dict_; }
   AVDictionary* get() const { return dict_; }

@@ -114,6 +114,38 @@ Encoder Encoder::video(const VideoEncoderSettings& s, bool global_header, const 
   return e;
 }
 
+Encoder Encoder::h264_matching(const MatchedH264Settings& s, const std::string& file) {
+  const AVCodec* codec = find_encoder("libx264", file);
+  Encoder e = with_context(codec, file);
+  AVCodecContext* c = e.ctx_.get();
+  c->width = s.width_px;
+  c->height = s.height_px;
+  c->pix_fmt = s.pix_fmt;
+  c->sample_aspect_ratio = s.sar;
+  c->framerate = s.frame_rate;
+  c->time_base = s.time_base;
+  c->gop_size = s.gop_frames;
+  c->max_b_frames = 0;
+  c->flags |= AV_CODEC_FLAG_CLOSED_GOP | AV_CODEC_FLAG_GLOBAL_HEADER;
+  c->color_primaries = s.color_primaries;
+  c->color_trc = s.color_trc;
+  c->colorspace = s.colorspace;
+  c->color_range = s.color_range;
+  c->chroma_sample_location = s.chroma_location;
+  set_private(c, "preset", s.preset, file);
+  set_private(c, "profile", s.profile, file);
+  if (s.level_idc > 0) set_private(c, "level", std::to_string(s.level_idc), file);
+  set_private(c, "crf", std::to_string(s.crf), file);
+  // x264 picks the profile it writes from the tools it uses: keep the ones that make a
+  // Main or High stream Main or High whatever the preset.
+  std::string params = "sps-id=" + std::to_string(s.parameter_set_id);
+  if (s.profile != "baseline") params += ":cabac=1";
+  if (s.profile.rfind("high", 0) == 0) params += ":8x8dct=1";
+  set_private(c, "x264-params", params, file);
+  av::check(avcodec_open2(c, codec, nullptr), "open the libx264 encoder", file);
+  return e;
+}
+
 Encoder Encoder::audio(const AudioEncoderSettings& s, bool global_header, const std::string& file) {
   const AVCodec* codec = find_encoder(s.codec, file);
   Encoder e = with_context(codec, file);

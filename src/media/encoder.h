@@ -39,6 +39,29 @@ struct VideoEncoderSettings {
   double max_cll_nits = 0, max_fall_nits = 0;
 };
 
+// An H.264 encode that continues a source stream (the frames a copy cut re-encodes): the
+// source's size, pixel format, aspect, colour tags, profile and level; parameter sets under
+// an id of their own; closed GOPs without B-frames, so its frames are never reordered.
+struct MatchedH264Settings {
+  int width_px = 0;
+  int height_px = 0;
+  AVPixelFormat pix_fmt = AV_PIX_FMT_YUV420P;
+  AVRational sar{1, 1};
+  AVRational time_base{1, 25};  // the source stream's: frames keep their timestamps
+  AVRational frame_rate{25, 1};
+  AVColorPrimaries color_primaries = AVCOL_PRI_UNSPECIFIED;
+  AVColorTransferCharacteristic color_trc = AVCOL_TRC_UNSPECIFIED;
+  AVColorSpace colorspace = AVCOL_SPC_UNSPECIFIED;
+  AVColorRange color_range = AVCOL_RANGE_UNSPECIFIED;
+  AVChromaLocation chroma_location = AVCHROMA_LOC_UNSPECIFIED;
+  std::string profile = "high";  // x264's names: baseline, main, high, high10, high422, high444
+  int level_idc = 0;             // 40 for level 4.0; 0: x264's choice
+  int parameter_set_id = 1;      // of the SPS and the PPS (x264 gives both the same id)
+  std::string preset = "faster";
+  double crf = 16;
+  int gop_frames = 250;
+};
+
 struct AudioEncoderSettings {
   std::string codec = "aac";
   int64_t bitrate_bps = 128'000;
@@ -53,6 +76,8 @@ class Encoder {
   // Both throw ProcessingError naming `file` when the encoder is missing or refuses the settings.
   static Encoder video(const VideoEncoderSettings& s, bool global_header, const std::string& file);
   static Encoder audio(const AudioEncoderSettings& s, bool global_header, const std::string& file);
+  // libx264 with its parameter sets in extradata (Annex B), none in the packets.
+  static Encoder h264_matching(const MatchedH264Settings& s, const std::string& file);
 
   Encoder(Encoder&&) noexcept = default;
   Encoder& operator=(Encoder&&) noexcept = default;

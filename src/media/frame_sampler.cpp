@@ -12,7 +12,9 @@ namespace reelpack {
 
 SampleSummary sample_frames(const std::filesystem::path& path, const SamplerOptions& options,
                             const std::function<void(const AnalysisFrame&)>& callback) {
-  InputFile input(path, DecodeOptions{true, false, options.fast_decode});
+  DecodeOptions decode{true, false, options.fast_decode};
+  decode.allow_truncated = options.allow_truncated;
+  InputFile input(path, decode);
   const MediaInfo& info = input.info();
   if (!info.video) throw UsageError(path.string() + ": has no video stream to analyse");
   const AVRational tb = input.video_time_base();
@@ -36,6 +38,7 @@ SampleSummary sample_frames(const std::filesystem::path& path, const SamplerOpti
     callback(af);
     summary.duration_us = std::max(summary.duration_us, af.pts_us);
   });
+  summary.truncation = input.truncation();
   if (summary.frames > 0 && summary.fps > 0) {
     summary.duration_us += static_cast<int64_t>(1e6 / summary.fps);
   }

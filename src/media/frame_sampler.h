@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <opencv2/core.hpp>
+#include <string>
 
 #include "media/input.h"
 
@@ -25,13 +26,15 @@ struct AnalysisFrame {
 
 struct SamplerOptions {
   int width_px = 256;
-  bool fast_decode = true;  // skip the loop filter (see DecodeOptions)
+  bool fast_decode = true;       // skip the loop filter (see DecodeOptions)
+  bool allow_truncated = false;  // see DecodeOptions
 };
 
 struct SampleSummary {
   int64_t frames = 0;
   int64_t duration_us = 0;
   double fps = 0;
+  std::string truncation;  // with allow_truncated: what the file is missing (InputFile)
 };
 
 SampleSummary sample_frames(const std::filesystem::path& input, const SamplerOptions& options,

@@ -9,12 +9,15 @@ extern "C" {
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <system_error>
 
 #include "core/atomic_file.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "media/av_error.h"
+#include "media/frame_end.h"
+#include "media/local_file.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -25,6 +28,7 @@ struct InputFile::Decoder {
   av::FramePtr frame = av::make_frame();
   int64_t offset = 0;    // start offset in the stream's time base
   int64_t last_end = 0;  // end of the last decoded frame, stream time base
+  FrameEndClock end_clock;
   int64_t frames = 0;
   int64_t bad_packets = 0;
 };
@@ -45,6 +49,29 @@ int rotation_of(const AVStream* st) {
   theta = std::fmod(theta, 360.0);
   if (theta < 0) theta += 360.0;
   return static_cast<int>(std::lround(theta / 90.0)) * 90 % 360;
+}
+
+// Where `st` ends by its own account, on the container's clock (AV_TIME_BASE), or
+// AV_NOPTS_VALUE when it does not say.
+int64_t declared_end_us(const AVStream* st) {
+  if (st->duration > 0 && st->start_time != AV_NOPTS_VALUE) {
+    return av_rescale_q(st->start_time + st->duration, st->time_base, AV_TIME_BASE_Q);
+  }
+  // Matroska keeps a track's end in a DURATION tag (HH:MM:SS.fraction, the segment's clock).
+  if (const AVDictionaryEntry* tag = av_dict_get(st->metadata, "DURATION", nullptr, 0)) {
+    int h = 0, m = 0;
+    double sec = 0;
+    if (std::sscanf(tag->value, "%d:%d:%lf", &h, &m, &sec) == 3 && h >= 0 && m >= 0 && sec >= 0) {
+      return std::llround(((h * 60.0 + m) * 60.0 + sec) * 1e6);
+    }
+  }
+  return AV_NOPTS_VALUE;
+}
+
+std::string seconds_text(int64_t us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f s", us / 1e6);
+  return buf;
 }
 
 std::string language_of(const AVStream* st) {
@@ -188,24 +215,14 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
   if (fs::is_directory(status)) {
     throw UsageError(path_text_ + ": is a folder, not a media file");
   }
+  require_regular_file(path, "media file");
   protect_input(path);  // no output of this process may replace it (core/atomic_file.h)
   info_.size_bytes = static_cast<int64_t>(fs::file_size(path, ec));
   if (!ec && info_.size_bytes == 0) {
     throw ProcessingError(path_text_ + ": the file is empty; re-export or re-copy it");
   }
 
-  AVFormatContext* raw = nullptr;
-  const int ret = avformat_open_input(&raw, path_text_.c_str(), nullptr, nullptr);
-  if (ret < 0) {
-    throw ProcessingError(path_text_ + ": not a media file FFmpeg can read (" +
-                          av::error_text(ret) + "); check that it is complete and not damaged");
-  }
-  fmt_.reset(raw);
-  const int info_ret = avformat_find_stream_info(fmt_.get(), nullptr);
-  if (info_ret < 0) {
-    throw ProcessingError(path_text_ + ": cannot read stream information (" +
-                          av::error_text(info_ret) + "); the file may be damaged");
-  }
+  fmt_ = open_demuxer();
 
   info_.path = path;
   info_.format_name = str_or(fmt_->iformat->name);
@@ -286,6 +303,7 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
   if (!info_.video && !info_.audio) {
     throw ProcessingError(path_text_ + ": has no video or audio stream; nothing to package");
   }
+  track_ends();
 
   if (options.video && info_.video) {
     video_ = std::make_unique<Decoder>();
@@ -301,29 +319,145 @@ InputFile::~InputFile() = default;
 
 // HDR10 from cameras and encoders often carries its mastering display and light levels
 // only in the bitstream (HEVC SEI), not in the container: decode the first frame for
-// them, then go back to the start.
-void InputFile::peek_hdr_metadata(int stream_index, VideoInfo& vi) {
-  Decoder d;
+// them, through a demuxer of its own so this one stays at the start.
+void InputFile::peek_hdr_metadata(int stream_index, VideoInfo& vi) const {
+  av::InputFormatPtr fmt;
+  av::CodecContextPtr ctx;
   try {
-    open_decoder(d, stream_index, false);
+    fmt = open_demuxer();
+    const AVStream* st = fmt->streams[stream_index];
+    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (!codec) return;  // the real open says so
+    ctx.reset(avcodec_alloc_context3(codec));
+    if (!ctx || avcodec_parameters_to_context(ctx.get(), st->codecpar) < 0 ||
+        avcodec_open2(ctx.get(), codec, nullptr) < 0)
+      return;
   } catch (const Error&) {
-    return;  // no decoder: the real open says so
+    return;
   }
   av::PacketPtr pkt = av::make_packet();
+  av::FramePtr frame = av::make_frame();
   bool got = false;
-  for (int packets = 0; !got && packets < 500 && av_read_frame(fmt_.get(), pkt.get()) >= 0;) {
+  for (int packets = 0; !got && packets < 500 && av_read_frame(fmt.get(), pkt.get()) >= 0;) {
     if (pkt->stream_index == stream_index) {
       ++packets;
-      if (avcodec_send_packet(d.ctx.get(), pkt.get()) >= 0 &&
-          avcodec_receive_frame(d.ctx.get(), d.frame.get()) >= 0) {
-        read_frame_hdr_metadata(d.frame.get(), vi);
+      if (avcodec_send_packet(ctx.get(), pkt.get()) >= 0 &&
+          avcodec_receive_frame(ctx.get(), frame.get()) >= 0) {
+        read_frame_hdr_metadata(frame.get(), vi);
         got = true;
       }
     }
     av_packet_unref(pkt.get());
   }
-  avformat_seek_file(fmt_.get(), -1, INT64_MIN,
-                     fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time, INT64_MAX, 0);
+}
+
+av::InputFormatPtr InputFile::open_demuxer() const {
+  AVFormatContext* raw = nullptr;
+  av::Dict open_options = local_file_options();
+  const int ret =
+      avformat_open_input(&raw, file_url(path_).c_str(), nullptr, open_options.get_address());
+  if (ret < 0) {
+    const std::string refused = refused_container(path_);
+    if (!refused.empty()) throw UsageError(path_text_ + ": " + refused);
+    throw ProcessingError(path_text_ + ": not a media file FFmpeg can read (" +
+                          av::error_text(ret) + "); check that it is complete and not damaged");
+  }
+  av::InputFormatPtr fmt(raw);
+  const int info_ret = avformat_find_stream_info(fmt.get(), nullptr);
+  if (info_ret < 0) {
+    throw ProcessingError(path_text_ + ": cannot read stream information (" +
+                          av::error_text(info_ret) + "); the file may be damaged");
+  }
+  return fmt;
+}
+
+// Where the video and audio streams say they end, and how close a read must come: two
+// frames, plus a tick of the time base (Matroska rounds to the millisecond).
+void InputFile::track_ends() {
+  // A duration guessed from the bit rate (MPEG-TS without timestamps) promises nothing.
+  const bool guessed = fmt_->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
+  const Rational fps = info_.video ? info_.video->nominal_frame_rate() : Rational{0, 1};
+  const int64_t video_frame_us =
+      fps.num > 0 ? av_rescale(1'000'000, fps.den, fps.num) : int64_t{40'000};
+  int64_t latest_us = AV_NOPTS_VALUE;
+  bool all_declared = true;
+  for (const int index :
+       {info_.video ? info_.video->index : -1, info_.audio ? info_.audio->index : -1}) {
+    if (index < 0) continue;
+    const AVStream* st = fmt_->streams[index];
+    StreamEnd e;
+    e.index = index;
+    int64_t frame_us = video_frame_us;
+    if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
+      e.kind = "audio";
+      const int samples = st->codecpar->frame_size > 0 ? st->codecpar->frame_size : 1024;
+      if (st->codecpar->sample_rate > 0) {
+        frame_us = std::max(frame_us, av_rescale(samples, 1'000'000, st->codecpar->sample_rate));
+      }
+    }
+    e.tolerance_us = 2 * frame_us + av_rescale_q(1, st->time_base, AV_TIME_BASE_Q);
+    const int64_t end_us = guessed ? AV_NOPTS_VALUE : declared_end_us(st);
+    if (end_us == AV_NOPTS_VALUE) {
+      all_declared = false;
+    } else {
+      e.declared_us = end_us - info_.start_us;
+      latest_us = std::max(latest_us, e.declared_us);
+    }
+    ends_.push_back(e);
+  }
+  // The streams' own ends measure the file from its start; the container's duration may
+  // count from zero instead (an MP4 whose first frame is at 100000 s).
+  if (all_declared && latest_us > 0) info_.duration_us = latest_us;
+  if (!guessed && info_.duration_us > 0) {
+    declared_us_ = info_.duration_us - std::max<int64_t>(0, all_declared ? 0 : info_.start_us);
+  }
+}
+
+void InputFile::note_packet_end(const AVPacket* packet) {
+  for (StreamEnd& e : ends_) {
+    if (packet->stream_index != e.index) continue;
+    const int64_t ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+    if (ts == AV_NOPTS_VALUE) return;
+    const AVRational tb = fmt_->streams[e.index]->time_base;
+    const int64_t end_us =
+        av_rescale_q(ts + std::max<int64_t>(0, packet->duration), tb, AV_TIME_BASE_Q) -
+        info_.start_us;
+    e.read_us = e.read_us == AV_NOPTS_VALUE ? end_us : std::max(e.read_us, end_us);
+    return;
+  }
+}
+
+void InputFile::truncated(const std::string& what) {
+  if (!options_.allow_truncated) {
+    throw ProcessingError(path_text_ + ": " + what +
+                          "; copy the file again, or add --allow-truncated to use what there is");
+  }
+  if (truncation_.empty()) truncation_ = what;
+}
+
+// At the end of the file: every stream read must have come to where it says it ends.
+void InputFile::check_ends() {
+  if (ends_checked_) return;
+  ends_checked_ = true;
+  int64_t latest_us = AV_NOPTS_VALUE, tolerance_us = 0;
+  for (const StreamEnd& e : ends_) {
+    // Nothing read of it since the last seek (a range past the end of a shorter audio).
+    if (e.read_us == AV_NOPTS_VALUE) continue;
+    latest_us = std::max(latest_us, e.read_us);
+    tolerance_us = std::max(tolerance_us, e.tolerance_us);
+    if (e.declared_us != AV_NOPTS_VALUE && e.declared_us - e.read_us > e.tolerance_us) {
+      truncated("truncated: the " + std::string(e.kind) + " ends at " + seconds_text(e.read_us) +
+                " of the " + seconds_text(e.declared_us) + " it declares (" +
+                seconds_text(e.declared_us - e.read_us) + " missing)");
+      return;
+    }
+  }
+  if (declared_us_ != AV_NOPTS_VALUE && latest_us != AV_NOPTS_VALUE &&
+      declared_us_ - latest_us > tolerance_us) {
+    truncated("truncated: the file ends at " + seconds_text(latest_us) + " of the " +
+              seconds_text(declared_us_) + " it declares (" +
+              seconds_text(declared_us_ - latest_us) + " missing)");
+  }
 }
 
 void InputFile::open_decoder(Decoder& d, int stream_index, bool fast) {
@@ -352,6 +486,17 @@ void InputFile::open_decoder(Decoder& d, int stream_index, bool fast) {
   }
   av::check(avcodec_open2(d.ctx.get(), codec, nullptr), "open the decoder", path_text_);
   d.offset = av_rescale_q(info_.start_us, AV_TIME_BASE_Q, st->time_base);
+  d.end_clock = FrameEndClock(st->time_base);
+}
+
+int64_t InputFile::first_keyframe_us() const {
+  if (!info_.video) return 0;
+  if (first_keyframe_pts_ == AV_NOPTS_VALUE) return info_.video->start_us;
+  return av_rescale_q(first_keyframe_pts_, video_time_base(), AV_TIME_BASE_Q) - info_.start_us;
+}
+
+int64_t InputFile::decoded_video_end_us() const {
+  return video_ ? av_rescale_q(video_->last_end, video_time_base(), AV_TIME_BASE_Q) : 0;
 }
 
 AVRational InputFile::video_time_base() const {
@@ -375,8 +520,7 @@ void InputFile::drain(Decoder& d, StreamKind kind, const FrameSink& sink) {
     if (pts == AV_NOPTS_VALUE) pts = f->pts;
     if (pts == AV_NOPTS_VALUE) pts = d.last_end + d.offset;  // no timestamp: assume contiguous
     f->pts = pts - d.offset;
-    const int64_t dur = f->pkt_duration > 0 ? f->pkt_duration : 0;
-    d.last_end = std::max(d.last_end, f->pts + dur);
+    d.last_end = std::max(d.last_end, d.end_clock.end_of(f));
     ++d.frames;
     sink(kind, f);
     av_frame_unref(f);
@@ -413,6 +557,7 @@ bool InputFile::read_some(const FrameSink& sink) {
 bool InputFile::skip_video_packet(const AVPacket* pkt) {
   if (!options_.keyframes_only) return false;
   if (!(pkt->flags & AV_PKT_FLAG_KEY)) return true;
+  ++keyframe_packets_;
   const int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
   if (ts != AV_NOPTS_VALUE && last_keyframe_sent_ != AV_NOPTS_VALUE &&
       options_.keyframe_spacing_us > 0) {
@@ -436,32 +581,125 @@ void InputFile::flush_decoders(const FrameSink& sink) {
   }
 }
 
+namespace {
+// Reads the next packet without the bookkeeping of read_packet(); false at the end or on
+// an error (seeking only looks).
+bool peek_packet(AVFormatContext* fmt, AVPacket* packet) {
+  return av_read_frame(fmt, packet) >= 0;
+}
+
+int64_t packet_time(const AVPacket* packet) {
+  return packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+}
+}  // namespace
+
+// Back to the first packet of the file: the first timestamp where the demuxer lands on a
+// keyframe there (MP4, Matroska), else byte 0 (MPEG-TS lands past its first keyframe);
+// a demuxer that can do neither (Matroska without cues, with negative timestamps) is
+// opened again.
+void InputFile::rewind() {
+  av::PacketPtr pkt = av::make_packet();
+  // What comes first after a seek: a video keyframe (or any packet, without video).
+  const auto lands_on_keyframe = [&] {
+    while (peek_packet(fmt_.get(), pkt.get())) {
+      const bool video = info_.video && pkt->stream_index == info_.video->index;
+      const bool key = pkt->flags & AV_PKT_FLAG_KEY;
+      av_packet_unref(pkt.get());
+      if (!info_.video || video) return key || !info_.video;
+    }
+    return false;
+  };
+  const auto readable = [&] {
+    const bool ok = peek_packet(fmt_.get(), pkt.get());
+    av_packet_unref(pkt.get());
+    return ok;
+  };
+  const int64_t start = fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time;
+  const auto to_start = [&] {
+    return av_seek_frame(fmt_.get(), -1, start, AVSEEK_FLAG_BACKWARD) >= 0;
+  };
+  const auto to_byte_0 = [&] {
+    return !(fmt_->iformat->flags & AVFMT_NO_BYTE_SEEK) &&
+           av_seek_frame(fmt_.get(), -1, 0, AVSEEK_FLAG_BYTE) >= 0;
+  };
+  if (to_start() && lands_on_keyframe() && to_start()) return;
+  if (to_byte_0() && readable() && to_byte_0()) return;
+  av::InputFormatPtr again = open_demuxer();
+  if (again->nb_streams != fmt_->nb_streams) {
+    throw ProcessingError(path_text_ + ": cannot seek, and the file changed when opened again");
+  }
+  fmt_ = std::move(again);
+}
+
+// The first video keyframe read from here (zero-based), or AV_NOPTS_VALUE when the file
+// ends first.
+int64_t InputFile::next_keyframe_us() {
+  const int index = info_.video->index;
+  const AVRational tb = fmt_->streams[index]->time_base;
+  av::PacketPtr pkt = av::make_packet();
+  while (peek_packet(fmt_.get(), pkt.get())) {
+    const bool key = pkt->stream_index == index && (pkt->flags & AV_PKT_FLAG_KEY);
+    const int64_t ts = packet_time(pkt.get());
+    av_packet_unref(pkt.get());
+    if (key && ts != AV_NOPTS_VALUE) return av_rescale_q(ts, tb, AV_TIME_BASE_Q) - info_.start_us;
+  }
+  return AV_NOPTS_VALUE;
+}
+
 void InputFile::seek_to(int64_t time_us) {
   const int index = info_.video ? info_.video->index : info_.audio->index;
   const AVRational tb = fmt_->streams[index]->time_base;
-  const int64_t ts = av_rescale_q(time_us + info_.start_us, AV_TIME_BASE_Q, tb);
-  const int ret = av_seek_frame(fmt_.get(), index, ts, AVSEEK_FLAG_BACKWARD);
-  if (ret < 0) {
-    // Some streams cannot seek backward to a keyframe; the start of the file always works.
-    av::check(
-        avformat_seek_file(fmt_.get(), -1, INT64_MIN,
-                           fmt_->start_time == AV_NOPTS_VALUE ? 0 : fmt_->start_time, INT64_MAX, 0),
-        "seek", path_text_);
+  const int64_t tolerance_us = av_rescale_q(1, tb, AV_TIME_BASE_Q) / 2;  // container rounding
+  const int64_t first_us = info_.video ? info_.video->start_us : 0;
+  const auto seek = [&](int64_t target_us) {
+    const int64_t ts = av_rescale_q(target_us + info_.start_us, AV_TIME_BASE_Q, tb);
+    return av_seek_frame(fmt_.get(), index, ts, AVSEEK_FLAG_BACKWARD) >= 0;
+  };
+  // Demuxers without an index (MPEG-TS) land on any packet, often past the keyframe
+  // needed: the decoder would start at the next one, after time_us. So look at the first
+  // keyframe after landing and step back (1 s, 2 s, 4 s...) until it is at or before
+  // time_us; then seek there again (the same seek lands on the same packet).
+  bool rewound = true;
+  for (int64_t back_us = 0;; back_us = back_us == 0 ? 1'000'000 : back_us * 2) {
+    const int64_t target_us = time_us - back_us;
+    if (target_us <= first_us || !seek(target_us)) break;  // the start always works
+    if (!info_.video) {
+      rewound = false;
+      break;
+    }
+    const int64_t key_us = next_keyframe_us();
+    if (key_us != AV_NOPTS_VALUE && key_us <= time_us + tolerance_us) {
+      rewound = !seek(target_us);
+      break;
+    }
   }
+  if (rewound) rewind();
   for (Decoder* dec : {video_.get(), audio_.get()}) {
-    if (dec) avcodec_flush_buffers(dec->ctx.get());
+    if (!dec) continue;
+    avcodec_flush_buffers(dec->ctx.get());
+    dec->end_clock = FrameEndClock(fmt_->streams[dec->stream_index]->time_base);
   }
   last_keyframe_sent_ = AV_NOPTS_VALUE;
+  reading_from_start_ = rewound;
 }
 
 bool InputFile::read_packet(AVPacket* packet) {
   throw_if_cancelled();
   const int ret = av_read_frame(fmt_.get(), packet);
-  if (ret == AVERROR_EOF) return false;
+  if (ret == AVERROR_EOF) {
+    reached_end_ = true;
+    check_ends();
+    return false;
+  }
   if (ret < 0) {
     throw ProcessingError(path_text_ + ": read error (" + av::error_text(ret) +
                           "); the file is damaged or was cut short");
   }
+  if (reading_from_start_ && first_keyframe_pts_ == AV_NOPTS_VALUE && info_.video &&
+      packet->stream_index == info_.video->index && (packet->flags & AV_PKT_FLAG_KEY)) {
+    first_keyframe_pts_ = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+  }
+  note_packet_end(packet);
   return true;
 }
 
@@ -475,15 +713,16 @@ void InputFile::decode(const FrameSink& sink) {
   if (video_ && video_->frames == 0) {
     throw ProcessingError(path_text_ + ": no video frame could be decoded; the file is damaged");
   }
-  // A container that promises more than the streams deliver was cut short (a copy that did
-  // not finish). Tolerate the usual rounding; refuse to silently package half an episode.
-  if (video_ && info_.duration_us > 0 && !options_.keyframes_only) {
-    const AVRational tb = fmt_->streams[video_->stream_index]->time_base;
-    const int64_t got_us = av_rescale_q(video_->last_end, tb, AV_TIME_BASE_Q);
-    if (got_us + 500'000 < info_.duration_us * 9 / 10) {
-      throw ProcessingError(
-          path_text_ + ": truncated: video ends at " + std::to_string(got_us / 1000) + " ms of " +
-          std::to_string(info_.duration_us / 1000) + " ms the file declares; copy the file again");
+  // Every packet was there (read_packet() checked), but the last pictures may not decode.
+  if (video_ && !options_.keyframes_only) {
+    for (const StreamEnd& e : ends_) {
+      if (e.index != video_->stream_index || e.declared_us == AV_NOPTS_VALUE) continue;
+      const int64_t got_us = decoded_video_end_us();
+      if (e.declared_us - got_us > e.tolerance_us) {
+        truncated("truncated: the video decodes to " + seconds_text(got_us) + " of the " +
+                  seconds_text(e.declared_us) + " it declares (" +
+                  seconds_text(e.declared_us - got_us) + " missing)");
+      }
     }
   }
 }

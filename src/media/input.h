@@ -88,8 +88,11 @@ struct StreamSummary {
 struct MediaInfo {
   std::filesystem::path path;
   std::string format_name;
-  int64_t duration_us = 0;  // container duration, 0 when unknown
-  int64_t start_us = 0;     // container start time
+  // How long the file is from its start: the end of its longest stream (video, audio) as
+  // the streams declare it, else the container's duration; 0 when unknown. (An MP4 that
+  // starts at 100000 s declares 100003 s in its header: this is 3 s.)
+  int64_t duration_us = 0;
+  int64_t start_us = 0;  // container start time
   int64_t bit_rate = 0;
   int64_t size_bytes = 0;
   std::optional<VideoInfo> video;
@@ -113,6 +116,9 @@ struct DecodeOptions {
   // For sampling a stretch of frames: frames no other frame refers to (most B-frames)
   // are not decoded (skip_frame = AVDISCARD_NONREF); every frame that is comes out whole.
   bool skip_nonref = false;
+  // A file that ends before the end its container declares (a copy that did not finish)
+  // is read as far as it goes instead of failing; truncation() then says what is missing.
+  bool allow_truncated = false;
   // Which audio stream: "" (the first flagged default, else FFmpeg's best), "N" (the
   // Nth audio stream, from 0, as ffmpeg's -map 0:a:N) or a language tag ("eng"; the
   // first stream tagged so). No match is a UsageError listing the audio streams.
@@ -133,24 +139,47 @@ class InputFile {
   const std::filesystem::path& path() const { return path_; }
   // DecodeOptions::keyframe_spacing_us, once the duration is known (from info()).
   void set_keyframe_spacing_us(int64_t spacing_us) { options_.keyframe_spacing_us = spacing_us; }
+  // With keyframes_only: the video keyframe packets read so far, decoded or skipped for
+  // keyframe_spacing_us (how many keyframes the stream has where it was read).
+  int64_t keyframe_packets() const { return keyframe_packets_; }
   bool decodes_video() const { return video_ != nullptr; }
   bool decodes_audio() const { return audio_ != nullptr; }
 
   using FrameSink = std::function<void(StreamKind, AVFrame*)>;
   // Reads the whole file, decodes, and calls sink for each frame; sink(kind, nullptr) once per
-  // stream at the end. Throws ProcessingError on read errors or when the file is truncated.
+  // stream at the end. Throws ProcessingError on read errors, and when the file is truncated
+  // (unless DecodeOptions::allow_truncated): its video decodes to less than it declares.
   void decode(const FrameSink& sink);
 
-  // Piecewise reading, for cutting ranges: seek_to() lands on the keyframe at or before
-  // time_us (source timeline, zero-based) and resets the decoders; read_some() reads one
+  // Piecewise reading, for cutting ranges: seek_to() lands on the video keyframe at or
+  // before time_us (source timeline, zero-based), whatever the container (MPEG-TS without
+  // an index, Matroska with negative timestamps: from the file's start when nothing else
+  // works), and resets the decoders; read_some() reads one
   // packet and hands out what it decodes, returning false at end of file (after draining
   // the decoders, without the nullptr end calls).
   void seek_to(int64_t time_us);
   bool read_some(const FrameSink& sink);
   // Raw packets, for cutting without re-encoding; false at end of file. Timestamps are
-  // the container's (not shifted to zero).
+  // the container's (not shifted to zero). At the end of the file, each stream must have
+  // reached the end its container declares (its own duration, else the file's), within
+  // two frames: else the file is truncated and this throws ProcessingError naming it and
+  // what is missing (unless DecodeOptions::allow_truncated). Every reader gets the check.
   bool read_packet(AVPacket* packet);
+  // With DecodeOptions::allow_truncated, once the end was reached: what is missing
+  // ("truncated: the video ends at 00:00:18.400 of the 00:00:20.000 it declares"), or
+  // empty when the file is whole.
+  const std::string& truncation() const { return truncation_; }
   const AVFormatContext* format() const { return fmt_.get(); }
+
+  // Whether a read has reached the end of the file since it was opened, and where the
+  // decoded video ended (the end of its last frame, source timeline, zero-based): once
+  // the end was reached, the real end of the video.
+  bool reached_end() const { return reached_end_; }
+  int64_t decoded_video_end_us() const;
+  // Where the video's first keyframe is (source timeline, zero-based), once the file was
+  // read from its start; before that, where the video starts. Frames before it (a
+  // recording that began mid-GOP) never decode.
+  int64_t first_keyframe_us() const;
 
   // The video decoder's time base for the frames decode() hands out.
   AVRational video_time_base() const;
@@ -158,11 +187,27 @@ class InputFile {
 
  private:
   struct Decoder;
+  av::InputFormatPtr open_demuxer() const;
+  void rewind();
+  int64_t next_keyframe_us();
   void open_decoder(Decoder& d, int stream_index, bool fast);
-  void peek_hdr_metadata(int stream_index, VideoInfo& vi);
+  void peek_hdr_metadata(int stream_index, VideoInfo& vi) const;
   bool skip_video_packet(const AVPacket* pkt);  // keyframes_only filtering
   void drain(Decoder& d, StreamKind kind, const FrameSink& sink);
   void flush_decoders(const FrameSink& sink);
+  // Where each stream read ends against where it says it ends.
+  struct StreamEnd {
+    int index = -1;
+    const char* kind = "video";
+    int64_t declared_us = AV_NOPTS_VALUE;  // zero-based; NOPTS: the stream does not say
+    int64_t read_us = AV_NOPTS_VALUE;      // end of the last packet read, zero-based
+    int64_t tolerance_us = 0;              // two frames
+  };
+  void track_ends();
+  void note_packet_end(const AVPacket* packet);
+  // `what` is missing: throws, or keeps it in truncation_ when allowed.
+  void truncated(const std::string& what);
+  void check_ends();
   av::PacketPtr packet_ = av::make_packet();
 
   std::filesystem::path path_;
@@ -173,6 +218,14 @@ class InputFile {
   std::unique_ptr<Decoder> audio_;
   DecodeOptions options_;
   int64_t last_keyframe_sent_ = AV_NOPTS_VALUE;  // stream time base
+  int64_t keyframe_packets_ = 0;
+  bool reached_end_ = false;
+  std::vector<StreamEnd> ends_;
+  int64_t declared_us_ = AV_NOPTS_VALUE;  // the container's span, when it can be trusted
+  bool ends_checked_ = false;
+  std::string truncation_;
+  bool reading_from_start_ = true;               // no seek since the start of the file
+  int64_t first_keyframe_pts_ = AV_NOPTS_VALUE;  // video time base, not shifted
 };
 
 // Opens the file, reads its headers and returns what it holds (no decoding), with the

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "media/av_error.h"
+#include "media/local_file.h"
 
 namespace reelpack {
 
@@ -11,10 +12,15 @@ Muxer::Muxer(const std::filesystem::path& path, const std::string& format,
              const std::string& display_name)
     : name_(display_name) {
   AVFormatContext* raw = nullptr;
-  av::check(avformat_alloc_output_context2(&raw, nullptr, format.c_str(), path.c_str()),
+  // The url is a file: url too, for the muxer's own second opens (MP4's faststart pass).
+  av::check(avformat_alloc_output_context2(&raw, nullptr, format.c_str(), file_url(path).c_str()),
             "create the output container", name_);
   ctx_.reset(raw);
-  const int ret = avio_open(&ctx_->pb, path.c_str(), AVIO_FLAG_WRITE);
+  ctx_->protocol_whitelist = av_strdup("file");
+  if (!ctx_->protocol_whitelist) throw std::bad_alloc();
+  av::Dict options = local_file_options();
+  const int ret = avio_open2(&ctx_->pb, file_url(path).c_str(), AVIO_FLAG_WRITE, nullptr,
+                             options.get_address());
   if (ret < 0) {
     throw ProcessingError(name_ + ": cannot write the output (" + av::error_text(ret) +
                           "); check that the folder exists and is writable");
@@ -60,6 +66,17 @@ int Muxer::add_stream(const AVStream* in) {
     std::memcpy(dst, sd.data, sd.size);
   }
   return st->index;
+}
+
+void Muxer::set_extradata(int stream, const std::vector<uint8_t>& extradata) {
+  if (started_) throw std::logic_error("Muxer::set_extradata after start()");
+  AVCodecParameters* par = ctx_->streams[stream]->codecpar;
+  auto* data = static_cast<uint8_t*>(av_mallocz(extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+  if (!data) throw std::bad_alloc();
+  std::memcpy(data, extradata.data(), extradata.size());
+  av_freep(&par->extradata);
+  par->extradata = data;
+  par->extradata_size = static_cast<int>(extradata.size());
 }
 
 void Muxer::start(const std::map<std::string, std::string>& metadata) {

@@ -35,6 +35,9 @@ class Muxer {
   int add_stream(const AVCodecContext* encoder, const std::string& language = {});
   // A stream copied as is from an input (no re-encoding).
   int add_stream(const AVStream* input_stream);
+  // Replaces a stream's codec extradata (before start()): a copied H.264 stream whose
+  // avcC gains the parameter sets of frames re-encoded into it.
+  void set_extradata(int stream, const std::vector<uint8_t>& extradata);
   void start(const std::map<std::string, std::string>& metadata = {});
   // Rescales from the encoder time base to the stream's and writes, interleaved.
   void write(AVPacket* packet, int stream, AVRational encoder_time_base);

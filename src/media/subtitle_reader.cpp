@@ -8,6 +8,7 @@ extern "C" {
 #include "core/error.h"
 #include "media/av_error.h"
 #include "media/av_ptr.h"
+#include "media/local_file.h"
 
 namespace reelpack {
 
@@ -16,7 +17,9 @@ namespace {
 // The file opened by libavformat; UsageError unless it is one SRT or WebVTT stream.
 av::InputFormatPtr open_subtitles(const std::string& name) {
   AVFormatContext* raw = nullptr;
-  int ret = avformat_open_input(&raw, name.c_str(), nullptr, nullptr);
+  require_regular_file(name, "subtitles file");
+  av::Dict options = local_file_options();
+  int ret = avformat_open_input(&raw, file_url(name).c_str(), nullptr, options.get_address());
   if (ret < 0) {
     throw UsageError(name + ": not a readable SRT or WebVTT subtitles file (" +
                      av::error_text(ret) + "); check its format and UTF-8 encoding");

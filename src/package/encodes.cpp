@@ -156,11 +156,11 @@ void Encodes::abort() {
   }
 }
 
-std::vector<OutputReport> Encodes::finish() {
+std::vector<OutputReport> Encodes::finish(const FrameCheck& check) {
   std::vector<std::optional<OutputReport>> done(plans_.size());
   for (size_t i = 0; i < plans_.size(); ++i) {
     if (!branches_[i]) continue;
-    std::vector<OutputReport> reps = branches_[i]->finish();
+    std::vector<OutputReport> reps = branches_[i]->finish(check);
     size_t n = 0;
     for (size_t k = i; k < plans_.size(); ++k) {
       if (encoded_by_[k] == k && video_by_[k] == i) done[k] = std::move(reps.at(n++));

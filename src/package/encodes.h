@@ -43,9 +43,9 @@ class Encodes {
   void close_input();
   // The input is bad or we were interrupted: stop every worker now.
   void abort();
-  // Joins the workers and commits what is complete; outputs that share an encode are
-  // then made from its file. One report per plan, in order.
-  std::vector<OutputReport> finish();
+  // Joins the workers and commits what is complete and passes `check`; outputs that share
+  // an encode are then made from its file. One report per plan, in order.
+  std::vector<OutputReport> finish(const FrameCheck& check = {});
 
  private:
   void add_branch(size_t i, const InputFile& input, const PackageJob& job,

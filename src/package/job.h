@@ -63,6 +63,9 @@ struct PackageJob {
   // burn_subtitles the first is also drawn into the picture after reframing.
   std::vector<SubtitleSpec> subtitles;
   bool burn_subtitles = false;
+  // A truncated input (it ends before the end its container declares) is packaged as far
+  // as it goes, with a warning saying what is missing, instead of failing.
+  bool allow_truncated = false;
   // The audio stream used (media/input.h DecodeOptions::audio_stream): "" the first
   // flagged default, "N" the Nth audio stream, or a language tag such as "eng".
   std::string audio_stream;

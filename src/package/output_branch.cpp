@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <new>
 
+#include "core/error.h"
+
 namespace reelpack {
 
 OutputBranch::OutputBranch(const std::vector<OutputPlan>& plans, const InputFile& input,
@@ -74,7 +76,7 @@ void OutputBranch::crop_with(std::shared_ptr<const FrameWindows> windows) {
   video_->crop_with(std::move(windows));
 }
 
-std::vector<OutputReport> OutputBranch::finish() {
+std::vector<OutputReport> OutputBranch::finish(const FrameCheck& check) {
   if (worker_.joinable()) worker_.join();
   std::string upstream;
   {
@@ -83,7 +85,12 @@ std::vector<OutputReport> OutputBranch::finish() {
   }
   std::vector<OutputReport> reports;
   for (auto& o : outputs_) {
-    OutputReport r = o->close(error_, upstream);
+    std::exception_ptr error = error_;
+    if (!error && upstream.empty() && check && !o->failed()) {
+      const std::string too_few = check(o->plan(), video_->frames());
+      if (!too_few.empty()) error = std::make_exception_ptr(ProcessingError(too_few));
+    }
+    OutputReport r = o->close(error, upstream);
     r.video_frames = video_->frames();
     if (r.path != video_path_) r.video_shared_from = video_path_;
     reports.push_back(std::move(r));

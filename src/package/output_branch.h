@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,10 @@
 #include "package/video_encode.h"
 
 namespace reelpack {
+
+// Why an output of `frames` video frames must not be committed (it holds fewer than the
+// input gave for it, or none), or "" when it may be.
+using FrameCheck = std::function<std::string(const OutputPlan& plan, int64_t frames)>;
 
 class OutputBranch {
  public:
@@ -58,9 +63,9 @@ class OutputBranch {
   // --reframe smart: each frame is cropped to its own window before the filter graph.
   void crop_with(std::shared_ptr<const FrameWindows> windows);
 
-  // Joins the worker; commits each complete output (renames its temporary into place).
-  // One report per output, in the order of the plans given.
-  std::vector<OutputReport> finish();
+  // Joins the worker; commits each complete output that `check` passes (renames its
+  // temporary into place). One report per output, in the order of the plans given.
+  std::vector<OutputReport> finish(const FrameCheck& check = {});
 
  private:
   struct Item {

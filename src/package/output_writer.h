@@ -43,6 +43,7 @@ class OutputWriter {
   OutputWriter(const OutputWriter&) = delete;
   OutputWriter& operator=(const OutputWriter&) = delete;
 
+  const OutputPlan& plan() const { return plan_; }
   bool failed() const { return error_ != nullptr; }
   const std::exception_ptr& error() const { return error_; }
   // Whether the container wants codec headers in extradata. Not when failed().

@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "edit/ranges.h"
 #include "package/encodes.h"
@@ -32,11 +33,16 @@ class Stopwatch {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+const std::string kAssPrefix = "reelpack-tmp-";
+
 // A file in the temporary folder, removed when this goes (the ASS scripts libass reads).
 class TempFile {
  public:
   TempFile(const std::string& suffix, const std::string& text) {
-    std::string pattern = (fs::temp_directory_path() / ("reelpack-XXXXXX" + suffix)).string();
+    // Named for its owner like every temporary, so a run after a SIGKILL removes it.
+    const fs::path dir = fs::temp_directory_path();
+    sweep_stale_temporaries(dir, kAssPrefix);
+    std::string pattern = (dir / (kAssPrefix + temp_owner_tag() + "-XXXXXX" + suffix)).string();
     const int fd = mkstemps(pattern.data(), static_cast<int>(suffix.size()));
     if (fd < 0) {
       throw ProcessingError(pattern +
@@ -231,6 +237,52 @@ class FanOut {
   SmartReframe::Deliver deliver_;  // the frames SmartReframe::take() lets go
 };
 
+// The frames each output must hold: the video the job asks for (its ranges, or the whole
+// input) as far as the input's video goes, at the output's rate, less one frame of
+// rounding per range. Fewer means frames that did not decode (a damaged input) or a range
+// that started late; none at all is never an episode. Such an output is not committed.
+FrameCheck frame_check(const PackageJob& job, const std::vector<TimeRange>& ranges,
+                       const InputFile& input) {
+  // Frames before the first keyframe never decode (a recording begun mid-GOP).
+  const int64_t first_us = input.first_keyframe_us();
+  // Past the end of the video (a range into a longer audio track) nothing is asked.
+  const int64_t end_us = input.reached_end() ? input.decoded_video_end_us() : INT64_MAX;
+  int64_t span_us = 0;
+  std::string asked = "the file";
+  if (ranges.empty()) {
+    span_us = input.reached_end() ? std::max<int64_t>(0, end_us - first_us) : 0;
+  } else {
+    asked = "--range";
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      const TimeRange& r = ranges[i];
+      span_us += std::max<int64_t>(0, std::min(r.end_us, end_us) - std::max(r.start_us, first_us));
+      asked += (i ? ", " : " ") + job.ranges[i].text;
+    }
+  }
+  const std::string in = job.input.string();
+  const int64_t slack = std::max<int64_t>(1, static_cast<int64_t>(ranges.size()));
+  // A variable-rate source has fewer frames than its nominal rate says (a phone drops
+  // some): what it holds is its average rate's worth.
+  const VideoInfo* video = input.info().video ? &*input.info().video : nullptr;
+  const AVRational average =
+      video && video->variable_frame_rate ? video->avg_frame_rate : AVRational{0, 1};
+  return [=](const OutputPlan& plan, int64_t frames) -> std::string {
+    AVRational fps = plan.video.frame_rate;
+    if (average.num > 0 && av_cmp_q(average, fps) < 0) fps = average;
+    const int64_t asked_frames =
+        fps.num > 0 ? av_rescale(span_us, fps.num, int64_t{fps.den} * 1'000'000) : 0;
+    if (frames > 0 && frames + slack >= asked_frames) return "";
+    const std::string out = plan.path.string() + ": not written: ";
+    if (frames == 0) {
+      return out + "no video frame of " + in + " decodes in " + asked +
+             "; the file is damaged there (or that part is missing)";
+    }
+    return out + "only " + std::to_string(frames) + " of the " + std::to_string(asked_frames) +
+           " frames of " + asked + " decode from " + in +
+           "; the file is damaged there (frames that do not decode)";
+  };
+}
+
 }  // namespace
 
 PackageReport package(const PackageJob& job, const ProgressFn& progress) {
@@ -238,6 +290,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     throw UsageError("no preset given; add -p NAME (see `reelpack presets list`)");
   const Stopwatch clock;
   DecodeOptions decode;
+  decode.allow_truncated = job.allow_truncated;
   decode.audio_stream = job.audio_stream;
   InputFile input(job.input, decode);
   PackageReport report;
@@ -256,10 +309,14 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   encodes.start();
   FanOut fan_out(input, ranges, encodes, smart.get(), encoding, report);
   fan_out.run();
-  report.outputs = encodes.finish();
+  report.outputs = encodes.finish(frame_check(job, ranges, input));
   for (size_t i = 0; i < plans.size() && i < report.outputs.size(); ++i) {
     report.outputs[i].frame_rate = plans[i].frame_rate.rate;
     report.outputs[i].frame_rate_reason = plans[i].frame_rate.reason;
+  }
+  if (!input.truncation().empty()) {
+    report.warnings.push_back(job.input.string() + ": " + input.truncation() +
+                              "; used what there is (--allow-truncated)");
   }
 
   // A signal that arrives once every output is complete changes nothing: keep them.

@@ -16,6 +16,7 @@ std::vector<CoverFile> write_package_covers(const PackageJob& job) {
   o.count = 1;
   o.ranges = resolve_ranges(info, job);
   o.reframe = job.reframe;
+  o.allow_truncated = job.allow_truncated;
   std::vector<CoverSpec> specs;
   std::map<std::string, fs::path> paths;
   for (const OutputRequest& out : job.outputs) {

@@ -165,6 +165,7 @@ nlohmann::json to_json(const PackageReport& r) {
                       {"analysis", analysis},
                       {"ranges", ranges},
                       {"frames_decoded", r.frames_decoded},
+                      {"warnings", r.warnings},
                       {"elapsed_seconds", r.elapsed_s},
                       {"outputs", outs}};
   if (!r.face_detector.empty()) j["face_detector"] = r.face_detector;

@@ -3,7 +3,7 @@
 //
 //   PackageReport r = package(job);
 //   for (const OutputReport& o : r.outputs) if (!o.ok) std::cerr << o.error << "\n";
-//   std::cout << to_json(r).dump(2);
+//   std::cout << json_text(to_json(r), 2);   // core/json_text.h
 #pragma once
 
 #include <cstdint>
@@ -79,6 +79,7 @@ struct PackageReport {
   // --reframe smart: "blazeface" or "haar" (the face model is not installed); empty when
   // no face detection ran.
   std::string face_detector;
+  std::vector<std::string> warnings;  // about the input: with allow_truncated, what it misses
   bool ok() const;
 };
 

@@ -59,6 +59,7 @@ std::unique_ptr<SmartReframe> SmartReframe::prepare(const PackageJob& job, const
   check_crop_paths(job);
   auto smart = std::unique_ptr<SmartReframe>(new SmartReframe());
   SmartAnalysisOptions options;
+  options.allow_truncated = job.allow_truncated;
   // A path read in needs only the timestamps; so does a window as large as the picture
   // (an output of the source's own aspect), which cannot move.
   const bool can_move = std::any_of(plans.begin(), plans.end(), [](const OutputPlan& p) {

@@ -1,5 +1,6 @@
 #include "package/split.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -22,14 +23,17 @@ void warn(SplitReport& report, const SplitProgress& progress, const std::string&
 }
 
 ShotList detect(const SplitJob& job, const SplitProgress& progress) {
-  if (!progress.shots) return detect_shots(job.input, job.shots);
+  if (!progress.shots) return detect_shots(job.input, job.shots, {}, job.allow_truncated);
   const int64_t duration_us = probe(job.input).duration_us;
   const auto t0 = std::chrono::steady_clock::now();
-  return detect_shots(job.input, job.shots, [&](int64_t frames, int64_t position_us) {
-    const double elapsed_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    progress.shots({ProgressPhase::Analysing, position_us, duration_us, frames, elapsed_s});
-  });
+  return detect_shots(
+      job.input, job.shots,
+      [&](int64_t frames, int64_t position_us) {
+        const double elapsed_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        progress.shots({ProgressPhase::Analysing, position_us, duration_us, frames, elapsed_s});
+      },
+      job.allow_truncated);
 }
 
 // The shot list from the cache when it holds one for this content and these settings.
@@ -55,7 +59,7 @@ void find_shots(const SplitJob& job, const SplitProgress& progress, SplitReport&
 
 // Encodes one episode for every preset; the failed outputs' errors, joined.
 std::string package_episode(const SplitJob& job, const RangeSpec& range, int index,
-                            std::vector<std::string>& files) {
+                            std::vector<std::string>& files, std::vector<std::string>& warnings) {
   PackageJob pj;
   pj.input = job.input;
   pj.reframe = job.reframe;
@@ -64,6 +68,7 @@ std::string package_episode(const SplitJob& job, const RangeSpec& range, int ind
   pj.metadata["episode_id"] = std::to_string(index);
   pj.analysis_cache_dir = job.cache_dir;
   pj.analysis_cache_max_bytes = job.cache_max_bytes;
+  pj.allow_truncated = job.allow_truncated;
   const std::string name = episode_name(index);
   for (const Preset& p : job.presets) {
     const fs::path out = package_output_path(job.outdir, name, p);
@@ -71,13 +76,16 @@ std::string package_episode(const SplitJob& job, const RangeSpec& range, int ind
     files.push_back(out.filename().string());
   }
   std::string error;
-  for (const OutputReport& o : package(pj).outputs) {
+  const PackageReport report = package(pj);
+  warnings.insert(warnings.end(), report.warnings.begin(), report.warnings.end());
+  for (const OutputReport& o : report.outputs) {
     if (!o.ok) error += (error.empty() ? "" : "; ") + o.path.filename().string() + ": " + o.error;
   }
   return error;
 }
 
-void write_episode(const SplitJob& job, EpisodeResult& row) {
+// `warnings`: what the input is missing, when allowed (SplitJob::allow_truncated).
+void write_episode(const SplitJob& job, EpisodeResult& row, std::vector<std::string>& warnings) {
   const Episode& ep = row.episode;
   const RangeSpec range{{false, ep.start_us, 0},
                         {false, ep.end_us, 0},
@@ -85,10 +93,14 @@ void write_episode(const SplitJob& job, EpisodeResult& row) {
   try {
     if (job.presets.empty()) {
       const fs::path out = job.outdir / (episode_name(ep.index) + ".mp4");
-      row.written = copy_cut(job.input, {range}, out).ranges.front().snapped;
+      CopyCutOptions copy;
+      copy.allow_truncated = job.allow_truncated;
+      const CopyCutReport copied = copy_cut(job.input, {range}, out, copy);
+      row.written = copied.ranges.front().snapped;
+      warnings.insert(warnings.end(), copied.warnings.begin(), copied.warnings.end());
       row.files.push_back(out.filename().string());
     } else {
-      row.error = package_episode(job, range, ep.index, row.files);
+      row.error = package_episode(job, range, ep.index, row.files, warnings);
     }
   } catch (const Interrupted&) {
     throw;
@@ -116,6 +128,7 @@ SplitReport split(const SplitJob& job, const SplitProgress& progress) {
   SplitReport report;
   report.input = job.input;
   find_shots(job, progress, report);
+  for (const std::string& w : report.shots.warnings) warn(report, progress, w);
   if (progress.shots_ready) progress.shots_ready(report);
   for (const Episode& ep : plan_split(report.shots, job.options)) {
     report.episodes.push_back({ep, {ep.start_us, ep.end_us}, {}, {}});
@@ -129,7 +142,12 @@ SplitReport split(const SplitJob& job, const SplitProgress& progress) {
       warn(report, progress, w.str());
     }
     if (job.dry_run) continue;
-    write_episode(job, row);
+    std::vector<std::string> warnings;
+    write_episode(job, row, warnings);
+    for (const std::string& w : warnings) {
+      if (std::find(report.warnings.begin(), report.warnings.end(), w) == report.warnings.end())
+        warn(report, progress, w);
+    }
     if (progress.episode) progress.episode(row);
   }
   if (!job.dry_run) {

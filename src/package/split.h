@@ -37,7 +37,10 @@ struct SplitJob {
   // it for the same input and settings. Empty: no cache.
   std::filesystem::path cache_dir;
   int64_t cache_max_bytes = kDefaultCacheMaxBytes;
-  bool dry_run = false;      // plan the episodes; write nothing
+  bool dry_run = false;  // plan the episodes; write nothing
+  // A truncated input is split as far as it goes (PackageJob::allow_truncated); the
+  // report's warnings say what is missing.
+  bool allow_truncated = false;
   std::string audio_stream;  // PackageJob::audio_stream of each episode
 };
 

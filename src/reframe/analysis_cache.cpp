@@ -15,6 +15,7 @@
 #include "core/atomic_file.h"
 #include "core/content_hash.h"
 #include "core/error.h"
+#include "core/json_text.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -306,7 +307,7 @@ std::optional<json> AnalysisCache::read_entry(const fs::path& file, const Analys
   try {
     const std::optional<std::string> text = read_if_present(file);
     if (!text) return std::nullopt;  // pruned by another process since the look above
-    json j = json::parse(*text);
+    json j = parse_json_text(*text);
     if (j.at("key").get<std::string>() != key.text) {
       warnings.push_back(file.string() +
                          ": analysis cache entry of another input or settings (hash collision); "
@@ -335,7 +336,7 @@ CachePruneResult AnalysisCache::write_entry(const fs::path& file, const Analysis
                             ")");
     }
     const json j = {{"key", key.text}, {"analysis", value}};
-    write_file_atomically(file, j.dump() + "\n");
+    write_file_atomically(file, json_text(j) + "\n");
   } catch (const Error& e) {
     warnings.push_back(std::string("analysis not cached: ") + e.what() +
                        "; choose a writable --cache-dir or pass --no-cache");

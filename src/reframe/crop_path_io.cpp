@@ -178,8 +178,10 @@ class RowReader {
   mutable int line_ = 0;
 };
 
+// Clamped before rounding: a coordinate of 6e20 in an edited file must not overflow.
 int clamp_even(double v, int max_even) {
-  return std::clamp(2 * static_cast<int>(std::lround(v / 2.0)), 0, max_even);
+  const double c = std::isnan(v) ? 0.0 : std::clamp(v, 0.0, static_cast<double>(max_even));
+  return std::clamp(2 * static_cast<int>(std::lround(c / 2.0)), 0, max_even);
 }
 
 }  // namespace

@@ -173,7 +173,9 @@ int64_t render_reframe_preview(const SmartAnalysis& a, const SmartPath& path,
     throw std::invalid_argument("render_reframe_preview: the path is not the analysis's");
   }
   const std::string name = output.string();
-  InputFile input(a.input, DecodeOptions{true, false, false});
+  DecodeOptions decode{true, false, false};
+  decode.allow_truncated = opt.allow_truncated;
+  InputFile input(a.input, decode);
   const VideoInfo& v = *input.info().video;
   // Drawn in display orientation, as the analysis and the windows are.
   const int rotation = v.rotation_deg;

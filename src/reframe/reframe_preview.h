@@ -26,6 +26,7 @@ struct PreviewOptions {
   double box_hold_seconds = 0.25;  // how long a detection's box stays after its sample
   double crf = 24;
   std::string encoder_preset = "veryfast";
+  bool allow_truncated = false;  // read a truncated input as far as it goes (DecodeOptions)
 };
 
 // Returns the number of frames written. Throws ProcessingError naming `output` when it

@@ -22,7 +22,9 @@ SmartAnalysis analyse_for_reframe(const fs::path& path, const std::vector<TimeRa
                                   const AnalysisProgress& progress) {
   // The frames as package() decodes them for the encode (loop filter and all), so that
   // one pass and two give the same analysis.
-  InputFile input(path, DecodeOptions{true, false, false});
+  DecodeOptions decode{true, false, false};
+  decode.allow_truncated = opt.allow_truncated;
+  InputFile input(path, decode);
   FrameAnalyser analyser(path, input.info(), input.video_time_base(), opt);
   const InputFile::FrameSink sink = [&](StreamKind kind, AVFrame* f) {
     if (kind != StreamKind::Video || !f) return;

@@ -53,6 +53,7 @@ struct SmartAnalysisOptions {
   double profile_interval_seconds = 1.2;
   // false: only the frames' timestamps (enough to apply a crop path read from a file).
   bool detect = true;
+  bool allow_truncated = false;  // read a truncated input as far as it goes (DecodeOptions)
   SubjectDetectorOptions faces;
   ShotDetectorOptions shots;
 };

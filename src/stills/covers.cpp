@@ -5,7 +5,9 @@
 #include <map>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 
+#include "analysis/shot_detector.h"
 #include "core/error.h"
 #include "media/bgr_converter.h"
 #include "media/filter_chains.h"
@@ -22,6 +24,8 @@ constexpr int kWindowWidthPx = 128;
 // Covers wanted up to which the checked frames are held at full size between find() and
 // render() (a 1080p frame is 6 MiB).
 constexpr int kMaxHeldFrames = 8;
+// Small frames dense sampling keeps at most (the best by quality; 0.4 MiB each at 480 px).
+constexpr size_t kMaxDenseFrames = 64;
 
 int64_t frame_time_us(const AVFrame* f, AVRational tb) {
   return av_rescale_q(f->pts, tb, AV_TIME_BASE_Q);
@@ -55,6 +59,7 @@ struct CandidateSet {
     c.keyframe = keyframe;
     c.score = score_frame(small, so);
     c.histogram = colour_histogram(small);
+    c.layout = layout_signature(small);
     candidates.push_back(std::move(c));
     frames.push_back(small.clone());
     if (++with_frames > cap) {
@@ -140,18 +145,26 @@ void read_video(InputFile& in, const std::vector<TimeRange>& ranges, int64_t& fr
   }
 }
 
-// The time grid of dense sampling: about `grid` points over the input or its ranges.
-std::vector<int64_t> dense_grid_us(const CoverSearchOptions& o, int64_t span_us) {
-  const int grid = std::max(o.min_keyframe_candidates * 2, std::min(o.max_candidates, 12));
+// Fewer keyframes than this switch to dense sampling: 3 x count, and in a span short
+// enough to decode in full, one per dense_density_us.
+int wanted_candidates(const CoverSearchOptions& o, int64_t span_us) {
+  int64_t wanted = 3 * static_cast<int64_t>(o.count);
+  if (span_us > 0 && span_us <= o.dense_max_span_us && o.dense_density_us > 0) {
+    wanted = std::max(wanted, (span_us + o.dense_density_us - 1) / o.dense_density_us);
+  }
+  return static_cast<int>(std::min<int64_t>(wanted, 100'000));
+}
+
+// The time grid of dense sampling, `step` apart over the input or its ranges (every
+// min_spacing_us when the duration is unknown).
+std::vector<int64_t> dense_grid_us(const CoverSearchOptions& o, int64_t span_us, int64_t step) {
   std::vector<int64_t> times;
   if (o.ranges.empty() && span_us > 0) {
-    const int64_t step = span_us / grid;
-    for (int k = 0; k < grid; ++k) times.push_back(step / 2 + k * step);
-  } else if (o.ranges.empty()) {  // duration unknown: every min_spacing_us
-    const int64_t step = std::max<int64_t>(o.min_spacing_us, 100'000);
+    for (int64_t t = step / 2; t < span_us; t += step) times.push_back(t);
+  } else if (o.ranges.empty()) {
+    step = std::max<int64_t>(o.min_spacing_us, 100'000);
     for (int k = 0; k < 10'000; ++k) times.push_back(k * step);
   } else {
-    const int64_t step = std::max<int64_t>(1, span_us / grid);
     for (const TimeRange& r : o.ranges) {
       for (int64_t t = r.start_us + step / 2; t < r.end_us; t += step) times.push_back(t);
     }
@@ -184,29 +197,138 @@ void sample_keyframes(const Sampling& s, InputFile& key_input, CandidateSet& set
   });
 }
 
-// Every frame decoded, the candidates taken on a time grid; the windows' small frames
-// are sampled in the same pass.
+// Shot detection over the frames of a dense pass: every frame at 256 px to ShotDetector,
+// the frames' times kept (8 bytes a frame: the span is short) to place its cuts.
+class DenseShots {
+ public:
+  explicit DenseShots(const Sampling& s)
+      : detector_(rate(s.v)),
+        size_(display_size_at_width(s.v, kShotAnalysisWidthPx)),
+        to_small_(s.v.rotation_deg, BgrConverter::Scaling::Fast, s.path.string()) {
+    // Where one range joins the next: a cut of the cover's timeline.
+    for (size_t r = 1; r < s.o.ranges.size(); ++r) joins_.push_back(s.o.ranges[r].start_us);
+  }
+
+  void push(int64_t t_us, const AVFrame* f) {
+    detector_.push(to_small_.convert(f, size_));
+    frame_us_.push_back(t_us);
+  }
+
+  // The cuts on the source timeline, sorted: the detector's, and each join of two ranges
+  // (the frame indices of the detector count the frames pushed, range after range).
+  std::vector<CoverCut> finish() {
+    std::vector<CoverCut> cuts;
+    if (frame_us_.empty()) return cuts;
+    const auto at = [&](int64_t frame) {
+      return frame_us_[static_cast<size_t>(
+          std::clamp<int64_t>(frame, 0, static_cast<int64_t>(frame_us_.size()) - 1))];
+    };
+    for (const ShotBoundary& b : detector_.finish()) {
+      cuts.push_back({at(b.frame), at(b.span_start), at(b.span_end)});
+    }
+    for (int64_t t : joins_) cuts.push_back({t, t, t});
+    std::sort(cuts.begin(), cuts.end(),
+              [](const CoverCut& a, const CoverCut& b) { return a.time_us < b.time_us; });
+    return cuts;
+  }
+
+ private:
+  static Rational rate(const VideoInfo& v) {
+    const Rational r = v.nominal_frame_rate();
+    return r.num > 0 && r.den > 0 ? r : Rational{30, 1};
+  }
+  ShotDetector detector_;
+  cv::Size size_;
+  BgrConverter to_small_;
+  std::vector<int64_t> frame_us_;
+  std::vector<int64_t> joins_;
+};
+
+// Cuts between two consecutive window samples (a fifth of a second apart): colours or
+// layouts that jump as window_verdict() judges a cut. ShotDetector's frame-to-frame
+// measure, made for pictures of ordinary brightness, can miss a cut between two shots of
+// one dim set (mostly dark pixels on both sides), or take a cut between two close-ups at
+// about the same place for a camera move.
+std::vector<CoverCut> sample_jumps(const std::vector<WindowSample>& w, const CoverPickOptions& o) {
+  std::vector<CoverCut> cuts;
+  for (size_t i = 1; i < w.size(); ++i) {
+    if (w[i].time_us - w[i - 1].time_us > 2 * o.window_step_us) continue;  // a range's join
+    if (window_verdict({w[i - 1], w[i]}, o) == "cut") {
+      cuts.push_back({w[i].time_us, w[i - 1].time_us, w[i].time_us});
+    }
+  }
+  return cuts;
+}
+
+// The detector's cuts, and those of `more` that are not within half a second of one.
+std::vector<CoverCut> merge_cuts(std::vector<CoverCut> cuts, const std::vector<CoverCut>& more) {
+  const size_t detected = cuts.size();
+  for (const CoverCut& m : more) {
+    const bool known = std::any_of(cuts.begin(), cuts.begin() + static_cast<long>(detected),
+                                   [&](const CoverCut& k) {
+                                     return m.span_end_us >= k.span_start_us - 500'000 &&
+                                            m.span_start_us <= k.span_end_us + 500'000;
+                                   });
+    if (!known) cuts.push_back(m);
+  }
+  std::sort(cuts.begin(), cuts.end(),
+            [](const CoverCut& a, const CoverCut& b) { return a.time_us < b.time_us; });
+  return cuts;
+}
+
+// The span decoded again (no loop filter), the candidates taken on a time grid; the
+// windows' small frames are sampled in the same pass. A span of up to dense_max_span_us
+// is decoded frame by frame for ShotDetector (search.cuts); a longer one only its
+// reference frames, on a coarser grid.
 void sample_dense(const Sampling& s, CandidateSet& set, std::vector<WindowSample>& window_samples,
-                  int64_t& frames_decoded) {
-  const std::vector<int64_t> times = dense_grid_us(s.o, s.span_us);
+                  CoverSearch& search) {
+  const CoverSearchOptions& o = s.o;
+  const bool every_frame = s.span_us > 0 && s.span_us <= o.dense_max_span_us;
+  search.reference_only = !every_frame;
+  const int64_t step =
+      every_frame
+          ? o.dense_step_us
+          : std::max(o.dense_step_us,
+                     s.span_us / (2 * std::max(o.max_candidates, search.wanted_candidates)));
+  const std::vector<int64_t> times = dense_grid_us(o, s.span_us, std::max<int64_t>(step, 1));
+  // Small frames (for the faces of the shortlist) for every candidate of a short span;
+  // bounded for an input of unknown length.
+  set.cap = std::max(set.cap, std::min(set.candidates.size() + times.size(), kMaxDenseFrames));
   DecodeOptions d;
   d.audio = false;
   d.fast_video = true;
+  d.skip_nonref = !every_frame;
+  d.allow_truncated = s.o.allow_truncated;
   InputFile in(s.path, d);
   BgrConverter to_bgr = s.converter(), to_window = s.converter();
+  std::optional<DenseShots> shots;
+  if (every_frame) shots.emplace(s);
   size_t next = 0;
   int64_t next_window_us = INT64_MIN;
-  read_video(in, s.o.ranges, frames_decoded, [&](int64_t t_us, const AVFrame* f) {
-    if (t_us >= next_window_us) {  // every frame is decoded anyway: sample the windows now
-      window_samples.push_back(window_sample(t_us, to_window.convert(f, s.window_size)));
-      next_window_us = t_us + s.o.pick.window_step_us;
-    }
+  read_video(in, o.ranges, search.frames_decoded, [&](int64_t t_us, const AVFrame* f) {
+    if (!inside(o.ranges, t_us)) return;
+    if (shots) shots->push(t_us, f);
     while (next < times.size() && times[next] < t_us - 500'000) ++next;  // a range skipped ahead
-    if (next < times.size() && t_us >= times[next] && inside(s.o.ranges, t_us)) {
+    const bool candidate = next < times.size() && t_us >= times[next];
+    // Every frame is decoded anyway: sample the windows now (again after a range's start),
+    // and at each candidate and keyframe (a keyframe candidate of the first pass), so a
+    // window starts at its candidate's own frame, seen at the windows' size.
+    if (candidate || f->key_frame || t_us >= next_window_us ||
+        t_us < next_window_us - o.pick.window_step_us) {
+      window_samples.push_back(window_sample(t_us, to_window.convert(f, s.window_size)));
+      next_window_us = t_us + o.pick.window_step_us;
+    }
+    if (candidate) {
       set.add(t_us, f->key_frame != 0, to_bgr.convert(f, s.small_size), s.score_options);
       while (next < times.size() && times[next] <= t_us) ++next;
     }
   });
+  std::sort(window_samples.begin(), window_samples.end(),
+            [](const WindowSample& a, const WindowSample& b) { return a.time_us < b.time_us; });
+  if (shots) {
+    search.cuts = merge_cuts(shots->finish(), sample_jumps(window_samples, o.pick));
+    search.shots_detected = true;
+  }
 }
 
 // Faces, looked for only in the shortlist (on the frames still held).
@@ -217,7 +339,7 @@ void add_shortlist_faces(std::vector<CoverCandidate>& candidates,
   for (size_t i : shortlist(candidates, wanted)) {
     const cv::Mat& frame = frames[i];
     if (frame.empty()) continue;
-    add_faces(candidates[i].score, detector.detect(frame, s.o.profile_faces), frame.size(),
+    add_faces(candidates[i].score, detector.detect(frame, s.o.profile_faces), frame,
               s.score_options);
   }
 }
@@ -248,11 +370,13 @@ class WindowChecker {
     const int64_t middle_us = c.time_us + (end_us - c.time_us) / 2;
     std::vector<WindowSample> w;
     if (dense_) {
-      // The candidate itself first: the pass sampled on its own grid, which may start
-      // after a cut that follows the candidate closely.
-      w.push_back({c.time_us, c.score.luma_mean, c.histogram});
+      // From the candidate's own frame (the pass sampled it too, at the windows' size: a
+      // cut that follows the candidate closely is seen).
       for (const WindowSample& sample : dense_samples_) {
-        if (sample.time_us > c.time_us && sample.time_us <= end_us) w.push_back(sample);
+        if (sample.time_us >= c.time_us && sample.time_us <= end_us) w.push_back(sample);
+      }
+      if (w.empty() || w.front().time_us != c.time_us) {
+        w.insert(w.begin(), {c.time_us, c.score.luma_mean, c.histogram, c.layout});
       }
     } else {
       decode_window(c, end_us, middle_us, w);
@@ -279,6 +403,7 @@ class WindowChecker {
       d.audio = false;
       d.fast_video = !keep_frames_;  // a kept frame is a cover: full quality
       d.skip_nonref = true;          // five samples a second need no B-frames
+      d.allow_truncated = s_.o.allow_truncated;
       input_ = std::make_unique<InputFile>(s_.path, d);
     }
     const AVRational tb = input_->video_time_base();
@@ -317,6 +442,12 @@ class WindowChecker {
   const bool keep_frames_;
 };
 
+// Shots, transitions and totals: from the detected cuts when there are any.
+void rank(CoverSearch& search, const Sampling& s) {
+  rank_candidates(search.candidates, s.score_options, s.o.pick,
+                  search.shots_detected ? &search.cuts : nullptr);
+}
+
 // Picks the covers, checking each pick's window; picks that fail are replaced and
 // checked in turn, within a budget.
 void pick_checked(CoverSearch& search, const Sampling& s, WindowChecker& windows) {
@@ -339,7 +470,7 @@ void pick_checked(CoverSearch& search, const Sampling& s, WindowChecker& windows
       replaced = replaced || !c.window.empty();
     }
     if (!replaced) break;
-    rank_candidates(search.candidates, s.score_options, s.o.pick);  // the verdicts count now
+    rank(search, s);  // the verdicts count now
   }
   if (unchecked) {
     search.warnings.push_back(
@@ -382,8 +513,9 @@ int64_t cover_frame_us(const CoverCandidate& c) {
 class CoverFrames {
  public:
   CoverFrames(const fs::path& path, const VideoInfo& v,
-              const std::map<int64_t, cv::Mat>& held_frames)
+              const std::map<int64_t, cv::Mat>& held_frames, bool allow_truncated)
       : path_(path),
+        allow_truncated_(allow_truncated),
         held_frames_(held_frames),
         to_bgr_(v.rotation_deg, BgrConverter::Scaling::Quality, path.string()) {}
 
@@ -396,6 +528,7 @@ class CoverFrames {
     if (!in_) {
       DecodeOptions d;
       d.audio = false;
+      d.allow_truncated = allow_truncated_;
       in_ = std::make_unique<InputFile>(path_, d);
     }
     in_->seek_to(target_us);
@@ -421,6 +554,7 @@ class CoverFrames {
 
  private:
   const fs::path& path_;
+  const bool allow_truncated_;
   const std::map<int64_t, cv::Mat>& held_frames_;
   std::unique_ptr<InputFile> in_;  // opened when a frame must be decoded again
   BgrConverter to_bgr_;
@@ -532,6 +666,7 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   keyframes.audio = false;
   keyframes.fast_video = true;
   keyframes.keyframes_only = true;
+  keyframes.allow_truncated = o.allow_truncated;
   InputFile key_input(path, keyframes);
   search.info = key_input.info();
   if (!search.info.video)
@@ -547,6 +682,7 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   key_input.set_keyframe_spacing_us(
       std::max(o.min_spacing_us, s.span_us > 0 ? s.span_us / o.max_candidates : int64_t{0}));
   search.cover_region = s.score_options.cover_region;
+  search.score_options = s.score_options;
 
   CandidateSet set;
   set.cap = static_cast<size_t>(o.max_candidates) * 2;
@@ -554,10 +690,15 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   // is one, else decoded for each candidate worth a cover (WindowChecker).
   std::vector<WindowSample> window_samples;
   sample_keyframes(s, key_input, set, search.frames_decoded);
-  // Too few keyframes (a long GOP, a short clip): decode everything, sample a time grid.
-  if (set.candidates.size() < static_cast<size_t>(o.min_keyframe_candidates)) {
+  if (!key_input.truncation().empty()) {
+    search.warnings.push_back(key_input.truncation() + "; used what there is (--allow-truncated)");
+  }
+  search.keyframes = key_input.keyframe_packets();
+  search.wanted_candidates = wanted_candidates(o, s.span_us);
+  // Too few keyframes (a long GOP, a short scene): sample the span densely.
+  if (search.keyframes < search.wanted_candidates) {
     search.dense = true;
-    sample_dense(s, set, window_samples, search.frames_decoded);
+    sample_dense(s, set, window_samples, search);
   }
   set.sort_and_dedupe();
   if (set.candidates.empty()) {
@@ -565,10 +706,10 @@ CoverSearch CoverFinder::find(const fs::path& path) {
   }
 
   search.candidates = std::move(set.candidates);
-  rank_candidates(search.candidates, s.score_options, o.pick);
+  rank(search, s);
   if (o.faces) {
     add_shortlist_faces(search.candidates, set.frames, s, faces());
-    rank_candidates(search.candidates, s.score_options, o.pick);
+    rank(search, s);
   }
   held_frames_.clear();
   WindowChecker windows(s, search, std::move(window_samples), held_frames_, search.frames_decoded);
@@ -592,7 +733,7 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
   std::sort(by_time.begin(), by_time.end(), [&](size_t a, size_t b) {
     return cover_frame_us(all[search.picked[a]]) < cover_frame_us(all[search.picked[b]]);
   });
-  CoverFrames frames(path, v, held_frames_);
+  CoverFrames frames(path, v, held_frames_, options_.allow_truncated);
   std::vector<CoverFile> files;
   for (size_t rank_index : by_time) {
     const CoverCandidate& c = all[search.picked[rank_index]];

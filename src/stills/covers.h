@@ -1,5 +1,5 @@
-// Covers: the frames a viewer would click on, found without decoding every frame, and
-// written at each preset's [cover] size, reframed as package reframes video.
+// Covers: the frames a viewer would click on, found without decoding every frame of a long
+// input, and written at each preset's [cover] size, reframed as package reframes video.
 //
 //   CoverFinder finder({.count = 3});
 //   CoverSearch s = finder.find("ep01.mp4");
@@ -15,11 +15,16 @@
 // packet is read from disk but only those keyframes are decoded: for 1080p H.264 with a
 // 2-second GOP, about one frame in sixty. x264 also puts a keyframe at each scene cut, so
 // every shot has at least one candidate. Faces are looked for only in a shortlist (the best
-// candidate of each shot first, max(3, 2 x count) in all). Inputs with fewer than
-// min_keyframe_candidates keyframes (very long GOPs, short clips) are decoded in full
-// instead and sampled on a time grid.
-// Then shots and transitions are estimated from the candidates' colours
-// (analysis/cover_picker.h) and the best `count` picked, one per shot first.
+// candidate of each shot first, max(3, 2 x count) in all).
+// Too few keyframes (fewer than 3 x count, or, in a span of up to dense_max_span_us, fewer
+// than one per dense_density_us: a long GOP, a short scene) switch to dense sampling: the
+// span is decoded once more (no loop filter), every frame goes to ShotDetector at 256 px,
+// so shots and transitions come from its cuts (analysis/shot_detector.h), and candidates
+// are taken every dense_step_us at score_width_px. A longer span is never decoded frame by
+// frame: only its reference frames are (most B-frames skipped), candidates on a coarser
+// grid, and shots estimated as for keyframes.
+// Otherwise shots and transitions are estimated from the candidates' colours and layouts
+// (analysis/cover_picker.h), and the best `count` picked, one per shot first.
 // A candidate becomes a cover only once the picture is seen to hold for a moment after it
 // (CoverPickOptions::window_us, sampled five times a second: no cut, fade or dissolve,
 // window_verdict()); those that fail are replaced by the next best and checked in turn.
@@ -56,7 +61,12 @@ struct CoverSearchOptions {
   int score_width_px = 480;  // width of the frames scored and searched for faces
   int max_candidates = 12;
   int64_t min_spacing_us = 1'000'000;
-  int min_keyframe_candidates = 4;
+  // Dense sampling (see above) when there are fewer keyframes than 3 x count, or, in a span
+  // of up to dense_max_span_us, fewer than one per dense_density_us; its candidates are
+  // dense_step_us apart.
+  int64_t dense_density_us = 2'000'000;
+  int64_t dense_max_span_us = 20'000'000;
+  int64_t dense_step_us = 500'000;
   bool faces = true;
   // Also look for faces in profile (the profile cascade, facing either way) where no
   // frontal or three-quarter face is found. Off: a profile makes a weak cover (it weighs
@@ -72,6 +82,7 @@ struct CoverSearchOptions {
   ReframeMode reframe = ReframeMode::Center;
   CoverPickOptions pick;
   std::vector<TimeRange> ranges;  // empty: the whole input; else only frames inside these
+  bool allow_truncated = false;   // read a truncated input as far as it goes (DecodeOptions)
 };
 
 struct CoverSearch {
@@ -81,9 +92,17 @@ struct CoverSearch {
   // For each picked candidate, the frame render() used (its settled_us once checked);
   // filled by render().
   std::vector<int64_t> cover_time_us;
-  bool fallback = false;  // no candidate passed the floors; picked holds the best there was
-  bool dense = false;     // sampled from a full decode (too few keyframes)
+  bool fallback = false;        // no candidate passed the floors; picked holds the best there was
+  int64_t keyframes = 0;        // keyframes of the sampled span
+  int wanted_candidates = 0;    // fewer keyframes than this: dense sampling
+  bool dense = false;           // sampled from a decode of the span (too few keyframes)
+  bool reference_only = false;  // dense, a long span: only its reference frames decoded
+  // Shots from ShotDetector's cuts (dense sampling of a span up to dense_max_span_us),
+  // on the source timeline; else estimated from the candidates (cover_picker.h).
+  bool shots_detected = false;
+  std::vector<CoverCut> cuts;
   cv::Rect2d cover_region{0, 0, 1, 1};  // the score option used (see cover_sizes)
+  FrameScoreOptions score_options;      // the options scores were taken with
   int64_t frames_decoded = 0;
   std::vector<std::string> warnings;
 };

@@ -37,8 +37,10 @@ std::string sheet_name(const SpriteOptions& o, size_t sheet) {
 
 // The largest presentation time of the video stream's packets, for inputs whose container
 // does not say how long they are (raw streams, some MPEG-TS).
-int64_t scan_duration_us(const fs::path& path) {
-  InputFile in(path, DecodeOptions::none());
+int64_t scan_duration_us(const fs::path& path, bool allow_truncated) {
+  DecodeOptions d = DecodeOptions::none();
+  d.allow_truncated = allow_truncated;
+  InputFile in(path, d);
   const int index = in.info().video->index;
   const AVRational tb = in.format()->streams[index]->time_base;
   const int64_t start = in.info().start_us;
@@ -95,13 +97,15 @@ SpriteReport write_sprite(const fs::path& path, const fs::path& dir, const Sprit
   DecodeOptions d;
   d.audio = false;
   d.fast_video = true;  // tiles are 160 px: the loop filter's work would not show
+  d.allow_truncated = o.allow_truncated;
   InputFile in(path, d);
   const MediaInfo& info = in.info();
   if (!info.video) throw UsageError(path.string() + ": has no video stream for a sprite");
   const VideoInfo& v = *info.video;
 
   SpriteReport report;
-  report.duration_us = info.duration_us > 0 ? info.duration_us : scan_duration_us(path);
+  report.duration_us =
+      info.duration_us > 0 ? info.duration_us : scan_duration_us(path, o.allow_truncated);
   const cv::Size tile = display_size_at_width(v, even(o.tile_width_px));
   report.tile = {tile.width, tile.height};
   const std::vector<SpriteCue> cues = plan_sprite(report.duration_us, report.tile, o);

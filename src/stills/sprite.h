@@ -34,6 +34,7 @@ struct SpriteOptions {
   std::string format = "jpg";
   std::string name = "sprite";  // sheet and track file names (sprite.jpg, sprite.vtt)
   int64_t seek_ahead_us = 5'000'000;
+  bool allow_truncated = false;  // read a truncated input as far as it goes (DecodeOptions)
 };
 
 struct SpriteCue {

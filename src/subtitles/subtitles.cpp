@@ -10,14 +10,20 @@
 namespace reelpack {
 namespace fs = std::filesystem;
 
+// FILE:LANG takes LANG only when it is three letters (ISO 639-2) and FILE is not the whole
+// text's own name: `Ep 1: The Contract.srt` and `a:b.srt` are paths. Letters of another
+// length after the last colon (`ep01.srt:english`) are a mistyped language, said so.
 SubtitleSpec parse_subtitle_spec(const std::string& text) {
   SubtitleSpec spec;
   const size_t colon = text.rfind(':');
-  if (colon != std::string::npos && colon > 0 && text.find('/', colon) == std::string::npos) {
-    std::string lang = text.substr(colon + 1);
-    const bool letters =
-        std::all_of(lang.begin(), lang.end(), [](unsigned char c) { return std::isalpha(c) != 0; });
-    if (!letters || lang.size() != 3) {
+  std::string lang = colon == std::string::npos ? "" : text.substr(colon + 1);
+  const bool letters = !lang.empty() && std::all_of(lang.begin(), lang.end(), [](unsigned char c) {
+    return std::isalpha(c) != 0;
+  });
+  std::error_code ec;
+  const bool whole_is_file = fs::is_regular_file(text, ec);
+  if (colon != std::string::npos && colon > 0 && letters && !whole_is_file) {
+    if (lang.size() != 3) {
       throw UsageError("--subtitles " + text +
                        ": the language after ':' must be a three-letter "
                        "ISO 639-2 code such as eng, zho or spa");

@@ -1,6 +1,6 @@
 // `reelpack cut` and `package --range` end to end: frame-accurate re-encoded cuts checked
 // frame by frame against the source, joins, time formats, audio at the joins, A/V sync,
-// seeking, lossless --copy cuts and bad ranges.
+// seeking, lossless --copy cuts, frame-exact --copy --exact cuts and bad ranges.
 //
 // Sources are testsrc2 (a frame counter and moving shapes, so neighbouring frames differ
 // clearly) with a key frame every 2 s at 30 fps and B-frames, tagged BT.709 so outputs need
@@ -11,7 +11,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
+#include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "edit/ranges.h"
@@ -606,7 +609,8 @@ TEST_CASE("cut --copy keeps the packets, snapped to key frames, and says where",
     const auto out_packets = video_packets(out);
     REQUIRE(out_packets.size() == times.size());
     size_t o = 0;
-    for (const auto& [start, end] : snapped) {
+    for (const auto& [start_s, end_s] : snapped) {
+      const double start = start_s;  // a lambda cannot capture a structured binding (clang 14)
       INFO("GOP from " << start << " s");
       const auto key = std::find_if(
           src_packets.begin(), src_packets.end(),
@@ -618,7 +622,7 @@ TEST_CASE("cut --copy keeps the packets, snapped to key frames, and says where",
         REQUIRE(first + k < src_packets.size());
         CHECK(out_packets[o + k].md5 == src_packets[first + k].md5);
       }
-      o += static_cast<size_t>(std::lround((end - start) * kFps));
+      o += static_cast<size_t>(std::lround((end_s - start) * kFps));
     }
   }
 }
@@ -745,6 +749,136 @@ Sunk read_ranges(const fs::path& in, const std::vector<std::string>& texts) {
     }
   });
   return got;
+}
+
+}  // namespace
+
+// --- cut --copy --exact ---------------------------------------------------------------
+//
+// Long-GOP x264 sources (keyframes only where forced, B-pyramid) at 23.976, 25 and 29.97
+// fps. A range holds exactly the frames with START <= t < END. Copied frames must decode to
+// the source's pictures exactly and be its packets byte for byte; re-encoded ones must be
+// within 40 dB of the source; every SPS of the output must say what the source's does.
+
+namespace {
+
+struct LongGop {
+  std::string rate;   // as ffmpeg takes it
+  double fps;         // the same as a number
+  std::string extra;  // encoder options: profile, aspect, colour tags
+};
+
+const std::vector<LongGop> kLongGops = {
+    {"24000/1001", 24000.0 / 1001, " -colorspace bt709 -color_primaries bt709 -color_trc bt709"},
+    {"25", 25,
+     " -profile:v main -vf setsar=4/3 -colorspace bt470bg -color_primaries bt470bg"
+     " -color_trc gamma28"},
+    {"30000/1001", 30000.0 / 1001,
+     " -colorspace bt709 -color_primaries bt709 -color_trc bt709 -color_range pc"},
+};
+
+// 12 s with IDRs only at 0, about 4.1 and about 8.3 s (x264 puts a forced keyframe on the
+// first frame at or after the time), a 440 Hz tone beside.
+fs::path long_gop_source(const TempDir& dir, const LongGop& g, const std::string& name) {
+  return make_clip(dir / name, "-f lavfi -i testsrc2=s=320x180:r=" + g.rate +
+                                   ":d=12 -f lavfi -i sine=f=440:r=48000:d=12 -c:v libx264 "
+                                   "-preset veryfast -g 250 -keyint_min 250 -sc_threshold 0 "
+                                   "-bf 3 -force_key_frames 0,4.1,8.3 -pix_fmt yuv420p" +
+                                   g.extra + " -c:a aac -shortest");
+}
+
+json exact_cut(const fs::path& in, const fs::path& out, const std::vector<std::string>& ranges) {
+  std::vector<std::string> args = {"cut",    in.string(), "-o",    out.string(),
+                                   "--copy", "--exact",   "--json"};
+  for (const auto& r : ranges) args.insert(args.end(), {"--range", r});
+  const json j = json::parse(reelpack_ok(args).out);
+  REQUIRE(fs::is_regular_file(out));
+  return j;
+}
+
+// Indices of the frames a range holds: [first, end) with START <= t < END.
+std::pair<int, int> frames_in(const std::vector<double>& times, double start_s, double end_s) {
+  int first = static_cast<int>(times.size()), end = first;
+  for (size_t i = 0; i < times.size(); ++i) {
+    if (times[i] >= start_s - kTimeSlack && first == static_cast<int>(times.size()))
+      first = static_cast<int>(i);
+    if (times[i] >= end_s - kTimeSlack) {
+      end = static_cast<int>(i);
+      break;
+    }
+  }
+  return {first, std::max(first, end)};
+}
+
+// The output's frame `j` of a range (presentation order) as source frame first + j: its
+// packet identical when copied, its picture identical when copied and >= 40 dB when
+// re-encoded.
+void check_exact_pictures(const fs::path& in, const fs::path& out, const json& range, int first,
+                          int out_first = 0) {
+  const int frames = range["frames"].get<int>();
+  const std::vector<double> psnrs = frame_psnrs(out, out_first, in, first, frames);
+  REQUIRE(static_cast<int>(psnrs.size()) == frames);
+  auto by_pts = [](std::vector<PacketFact> p) {
+    std::sort(p.begin(), p.end(),
+              [](const PacketFact& a, const PacketFact& b) { return a.pts_s < b.pts_s; });
+    return p;
+  };
+  const auto src_packets = by_pts(video_packets(in));
+  const auto out_packets = by_pts(video_packets(out));
+  int at = 0;  // frame index within the range
+  for (const json& part : range["parts"]) {
+    const bool copied = part["kind"] == "copied";
+    const int n = part["frames"].get<int>();
+    CHECK(part["start_frame"].get<int>() == first + at);
+    double worst = 100;
+    int same_packets = 0;
+    for (int k = at; k < at + n; ++k) {
+      worst = std::min(worst, psnrs[k]);
+      same_packets += out_packets.at(out_first + k).md5 == src_packets.at(first + k).md5;
+    }
+    INFO("part " << part.dump() << ": worst PSNR " << worst << " dB, " << same_packets << " of "
+                 << n << " packets as in the source");
+    if (copied) {
+      CHECK(worst == 100);
+      CHECK(same_packets == n);
+    } else {
+      CHECK(worst >= 40);
+      CHECK(same_packets == 0);
+    }
+    at += n;
+  }
+  CHECK(at == frames);
+}
+
+// Every SPS in `out` (the copied stream's and the re-encoded frames') describes the stream
+// as the source's does, and ffprobe reads the same stream properties.
+void check_same_stream(const fs::path& in, const fs::path& out) {
+  const auto src = h264_sps_fields(in);
+  const auto got = h264_sps_fields(out);
+  REQUIRE(!src.empty());
+  REQUIRE(got.size() >= 2);  // the source's and the re-encoded frames' SPS
+  std::set<int64_t> ids;
+  for (const auto& sps : got) {
+    ids.insert(sps.at("seq_parameter_set_id"));
+    for (const char* key :
+         {"profile_idc", "level_idc", "chroma_format_idc", "bit_depth_luma_minus8",
+          "pic_width_in_mbs_minus1", "pic_height_in_map_units_minus1", "frame_mbs_only_flag",
+          "frame_crop_right_offset", "frame_crop_bottom_offset", "aspect_ratio_idc", "sar_width",
+          "sar_height", "video_full_range_flag", "colour_primaries", "transfer_characteristics",
+          "matrix_coefficients"}) {
+      INFO("SPS " << sps.at("seq_parameter_set_id") << " " << key);
+      CHECK(sps.count(key) == src[0].count(key));
+      if (sps.count(key) && src[0].count(key)) CHECK(sps.at(key) == src[0].at(key));
+    }
+  }
+  CHECK(ids.size() >= 2);  // one id each
+  const json a = first_stream(ffprobe(in), "video"), b = first_stream(ffprobe(out), "video");
+  for (const char* key :
+       {"codec_name", "profile", "level", "width", "height", "sample_aspect_ratio", "pix_fmt",
+        "color_range", "color_space", "color_primaries", "color_transfer"}) {
+    INFO(key);
+    CHECK(b.value(key, json()) == a.value(key, json()));
+  }
 }
 
 }  // namespace
@@ -885,4 +1019,273 @@ TEST_CASE("split's episodes joined are exactly the master's frames", "[cut][part
   const std::vector<std::string> master = frame_md5s(in);
   CHECK(joined.size() == master.size());
   CHECK(joined == master);
+}
+
+TEST_CASE("cut --copy --exact keeps exactly the frames of a range at 23.976, 25 and 29.97 fps",
+          "[cut][exact]") {
+  for (const LongGop& g : kLongGops) {
+    INFO("source at " << g.rate << " fps");
+    TempDir dir;
+    const fs::path in = long_gop_source(dir, g, "master.mp4");
+    const auto times = frame_times(in);
+    std::vector<int> idr;
+    const auto src_frames = video_frames(in);
+    for (size_t i = 0; i < src_frames.size(); ++i) {
+      if (src_frames[i].key) idr.push_back(static_cast<int>(i));
+    }
+    REQUIRE(idr.size() == 3);
+    const std::string f1 = "f" + std::to_string(idr[1]), f2 = "f" + std::to_string(idr[2]);
+    struct Case {
+      std::string range;
+      double start_s, end_s;
+      bool frame_aligned;  // both ends on frames: the accurate cut's rule agrees on any version
+    };
+    const double t1 = times[idr[1]], t2 = times[idr[2]];
+    const std::vector<Case> cases = {
+        {"1.3-5.02", 1.3, 5.02, false},               // off frames, off keyframes
+        {"f30-f150", 30 / g.fps, 150 / g.fps, true},  // on frames, off keyframes
+        {f1 + "-" + f2, t1, t2, true},                // IDR to IDR: nothing re-encoded
+        {f1 + "-f" + std::to_string(idr[1] + 30), t1, (idr[1] + 30) / g.fps, true},  // from one
+        {"0.2-0.6", 0.2, 0.6, false},  // inside one GOP
+        {"9-20", 9, 20, false},        // END past the end of the input
+    };
+    int n = 0;
+    bool checked_stream = false;
+    for (const Case& c : cases) {
+      INFO("--range " << c.range);
+      const fs::path out = dir / ("exact" + std::to_string(n++) + ".mp4");
+      const json j = exact_cut(in, out, {c.range});
+      const auto [first, end] = frames_in(times, c.start_s, c.end_s);
+      const int expected = end - first;
+      const double end_s = std::min(c.end_s, times.back() + 1 / g.fps);
+      CHECK(std::abs(expected - std::lround((end_s - c.start_s) * g.fps)) <= 1);
+      CHECK(decode_errors(out).empty());
+      CHECK(static_cast<int>(video_frames(out).size()) == expected);
+      REQUIRE(j["ranges"].size() == 1);
+      const json& r = j["ranges"][0];
+      CHECK(r["frames"] == expected);
+      CHECK(j["frames"] == expected);
+      check_exact_pictures(in, out, r, first);
+      check_audio_length(out);
+      if (c.range == f1 + "-" + f2) CHECK(j["reencoded_frames"] == 0);
+      if (c.range == "1.3-5.02") CHECK(r["parts"][1]["start_frame"] == idr[1]);  // copy from IDR
+      if (c.frame_aligned) {
+        const fs::path accurate =
+            cut(in, dir / ("accurate" + std::to_string(n) + ".mp4"), {c.range});
+        CHECK(static_cast<int>(video_frames(accurate).size()) == expected);
+      }
+      if (!checked_stream && j["reencoded_frames"].get<int>() > 0) {
+        check_same_stream(in, out);
+        checked_stream = true;
+      }
+    }
+    CHECK(checked_stream);
+  }
+}
+
+TEST_CASE("cut --copy --exact: A-B and B-C hold the frames of A-C between them",
+          "[cut][exact][partition]") {
+  TempDir dir;
+  const LongGop& g = kLongGops[2];
+  const fs::path in = long_gop_source(dir, g, "master.mp4");
+  for (const auto& [a, b, c] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"1.3", "5.02", "9.71"}, {"f20", "f131", "f250"}, {"0.1", "4.1", "8.3"}}) {
+    INFO(a << " " << b << " " << c);
+    const json ab = exact_cut(in, dir / "ab.mp4", {a + "-" + b});
+    const json bc = exact_cut(in, dir / "bc.mp4", {b + "-" + c});
+    const json ac = exact_cut(in, dir / "ac.mp4", {a + "-" + c});
+    const size_t n_ab = video_frames(dir / "ab.mp4").size();
+    const size_t n_bc = video_frames(dir / "bc.mp4").size();
+    CHECK(n_ab + n_bc == video_frames(dir / "ac.mp4").size());
+    CHECK(ab["frames"].get<int>() + bc["frames"].get<int>() == ac["frames"].get<int>());
+    // B-C starts with the frame after A-B's last.
+    CHECK(ab["ranges"][0]["parts"].back()["end_frame"] ==
+          bc["ranges"][0]["parts"][0]["start_frame"]);
+  }
+}
+
+TEST_CASE("cut --copy --exact joins ranges on one timeline with the audio in sync",
+          "[cut][exact][sync]") {
+  TempDir dir;
+  // A white frame and a 1 kHz beep together for 0.1 s at 0.5, 1.5, 2.5... s; IDRs at 0, 3
+  // and 6 s only.
+  const fs::path in =
+      make_clip(dir / "sync.mp4",
+                "-f lavfi -i \"color=c=black:s=320x180:r=30:d=8,"
+                "drawbox=c=white:t=fill:enable='lt(mod(n+15\\,30)\\,3)'\" "
+                "-f lavfi -i "
+                "\"aevalsrc='if(lt(mod(t+0.5\\,1)\\,0.1)\\,0.5*sin(2*PI*1000*t)\\,0)':s=48000:d=8\""
+                " -c:v libx264 -preset veryfast -g 250 -sc_threshold 0 -force_key_frames 0,3,6"
+                " -pix_fmt yuv420p -c:a aac -shortest");
+  const fs::path out = dir / "out.mp4";
+  const json j = exact_cut(in, out, {"1.2-2.7", "4.3-5.8", "f200-f230"});
+  CHECK(decode_errors(out).empty());
+  const auto times = frame_times(out);
+  REQUIRE(times.size() == 45 + 45 + 30);
+  CHECK(j["frames"] == 120);
+  check_continuous(times);
+  check_audio_length(out);
+  const auto luma = frame_luma_means(out);
+  REQUIRE(luma.size() == times.size());
+  std::vector<double> flashes;
+  for (size_t i = 0; i < luma.size(); ++i) {
+    if (luma[i] > 128 && (i == 0 || luma[i - 1] <= 128)) flashes.push_back(times[i]);
+  }
+  const auto beeps = onsets(decode_audio_mono(out), 48000);
+  INFO("flashes at " << Catch::Detail::stringify(flashes) << ", beeps at "
+                     << Catch::Detail::stringify(beeps));
+  // 1.5 and 2.5 from the first range, 4.5 and 5.5 from the second, 6.5 (f195) is before the
+  // third and 7.5 (f225) inside it.
+  REQUIRE(flashes.size() == 5);
+  CHECK(flashes[0] == Approx(0.3).margin(1e-3));
+  CHECK(flashes[2] == Approx(1.5 + 0.2).margin(1e-3));
+  CHECK(flashes[4] == Approx(3.0 + 25 / 30.0).margin(1e-3));
+  REQUIRE(beeps.size() == flashes.size());
+  for (size_t i = 0; i < beeps.size(); ++i) {
+    INFO("beep " << i << ": audio minus video " << (beeps[i] - flashes[i]) * 1000 << " ms");
+    CHECK(std::abs(beeps[i] - flashes[i]) <= 0.025);
+  }
+}
+
+TEST_CASE("cut --copy --exact re-encodes open GOPs through to an IDR", "[cut][exact][open_gop]") {
+  TempDir dir;
+  // Keyframes every 3 s are recovery points, not IDRs, with B-frames before them that are
+  // decoded after them.
+  const fs::path in = make_clip(dir / "open.mp4",
+                                "-f lavfi -i testsrc2=s=320x180:r=25:d=10 -c:v libx264 -preset "
+                                "veryfast -g 75 -bf 3 -x264-params open-gop=1 -sc_threshold 0 "
+                                "-pix_fmt yuv420p");
+  const fs::path out = dir / "out.mp4";
+  const json j = exact_cut(in, out, {"2.5-7.3"});
+  CHECK(decode_errors(out).empty());
+  const auto [first, end] = frames_in(frame_times(in), 2.5, 7.3);
+  CHECK(j["frames"] == end - first);
+  CHECK(static_cast<int>(video_frames(out).size()) == end - first);
+  CHECK(j["copied_frames"] == 0);  // the only IDR is the first frame
+  check_exact_pictures(in, out, j["ranges"][0], first);
+}
+
+TEST_CASE("cut --copy --exact from MPEG-TS, and into Matroska and MPEG-TS",
+          "[cut][exact][containers]") {
+  TempDir dir;
+  const fs::path mp4 = long_gop_source(dir, kLongGops[1], "master.mp4");
+  const fs::path ts = make_clip(dir / "master.ts", "-i " + shell_quote(mp4.string()) + " -c copy");
+  struct Case {
+    fs::path in;
+    std::string out;
+  };
+  for (const Case& c :
+       std::vector<Case>{{ts, "from-ts.mp4"}, {mp4, "to.mkv"}, {mp4, "to.ts"}, {ts, "ts-to.ts"}}) {
+    INFO(c.in.filename().string() << " -> " << c.out);
+    const fs::path out = dir / c.out;
+    const json j = exact_cut(c.in, out, {"2-6.5"});
+    CHECK(decode_errors(out).empty());
+    // 25 fps: frames 50..162 of the MP4; the MPEG-TS's timeline starts 21 ms before its
+    // video (with the audio), which puts frame 162 at 6.501 s, past END.
+    const auto [first, end] = frames_in(frame_times(c.in), 2, 6.5);
+    CHECK(first == 50);
+    CHECK(end == (c.in == ts ? 162 : 163));
+    CHECK(j["frames"] == end - first);
+    CHECK(static_cast<int>(video_frames(out).size()) == end - first);
+    CHECK(j["reencoded_frames"].get<int>() > 0);
+    CHECK(j["copied_frames"].get<int>() > 0);
+    const std::vector<double> psnrs = frame_psnrs(out, 0, c.in, first, end - first);
+    REQUIRE(static_cast<int>(psnrs.size()) == end - first);
+    CHECK(*std::min_element(psnrs.begin(), psnrs.end()) >= 40);
+  }
+}
+
+TEST_CASE("cut --copy --exact refuses what it cannot continue, naming the file",
+          "[cut][exact][errors]") {
+  TempDir dir;
+  const std::string src = "-f lavfi -i testsrc2=s=320x180:r=25:d=2 -pix_fmt yuv420p";
+  struct Refused {
+    std::string name, args, why;
+  };
+  const std::vector<Refused> refused = {
+      {"mpeg4.mp4", src + " -c:v mpeg4", "this video is mpeg4"},
+      {"hevc.mp4", src + " -c:v libx265 -x265-params log-level=error", "this video is hevc"},
+      {"interlaced.mp4", src + " -c:v libx264 -flags +ildct+ilme -top 1", "interlaced"},
+  };
+  const fs::path outdir = dir / "out";
+  for (const Refused& r : refused) {
+    INFO(r.name);
+    const fs::path in = make_clip(dir / r.name, r.args);
+    const RunResult res = run_reelpack({"cut", in.string(), "-o", (outdir / "cut.mp4").string(),
+                                        "--range", "0.5-1.5", "--copy", "--exact"});
+    INFO(res.err);
+    CHECK(res.exit_code == 2);
+    CHECK_THAT(res.err, Catch::Contains(in.string()) && Catch::Contains(r.why) &&
+                            Catch::Contains("use cut without --copy"));
+    CHECK(std::count(res.err.begin(), res.err.end(), '\n') == 1);
+    CHECK(list_dir(outdir).empty());
+  }
+  const fs::path in = long_gop_source(dir, kLongGops[1], "master.mp4");
+  SECTION("--exact needs --copy") {
+    const RunResult res = run_reelpack(
+        {"cut", in.string(), "-o", (outdir / "cut.mp4").string(), "--range", "1-2", "--exact"});
+    CHECK(res.exit_code == 2);
+    CHECK_THAT(res.err, Catch::Contains("--exact refines --copy"));
+  }
+  SECTION("a range that holds no frame") {
+    // 25 fps: frames at 2.48 and 2.52 s; none starts in [2.50, 2.52).
+    const RunResult res = run_reelpack({"cut", in.string(), "-o", (outdir / "cut.mp4").string(),
+                                        "--range", "2.5-2.52", "--copy", "--exact"});
+    CHECK(res.exit_code == 2);
+    CHECK_THAT(res.err, Catch::Contains("--range 2.5-2.52") && Catch::Contains("no frame"));
+    CHECK(list_dir(outdir).empty());
+  }
+}
+
+TEST_CASE("cut --copy --exact --dry-run prints the plan and writes nothing", "[cut][exact][plan]") {
+  TempDir dir;
+  const fs::path in = long_gop_source(dir, kLongGops[1], "master.mp4");
+  const fs::path out = dir / "out" / "cut.mp4";
+  const RunResult text = reelpack_ok(
+      {"cut", in.string(), "-o", out.string(), "--range", "f50-f150", "--copy", "--exact", "-n"});
+  // 25 fps: the IDR forced at 4.1 s is frame 103 (4.12 s).
+  CHECK_THAT(text.out, Catch::Contains("re-encoded f50-f103") && Catch::Contains("copied") &&
+                           Catch::Contains("IDR pictures read: 00:00:00.000 00:00:04.120") &&
+                           Catch::Contains("would write"));
+  const json j = json::parse(reelpack_ok({"cut", in.string(), "-o", out.string(), "--range",
+                                          "f50-f150", "--copy", "--exact", "-n", "--json"})
+                                 .out);
+  CHECK(j["dry_run"] == true);
+  CHECK(j["frames"] == 100);
+  CHECK(j["ranges"][0]["parts"][0]["kind"] == "reencoded");
+  CHECK(j["ranges"][0]["parts"][0]["frames"] == 53);
+  CHECK(!fs::exists(out));
+  CHECK(!fs::exists(out.parent_path()));
+}
+
+TEST_CASE("an interrupted cut --copy --exact leaves no partial output", "[cut][exact][signals]") {
+  TempDir dir;
+  // One IDR only: the whole range is re-encoded, slowly enough at x264 medium to be caught.
+  const fs::path in = make_clip(dir / "long.mp4",
+                                "-f lavfi -i testsrc2=s=640x360:r=30:d=20 -f lavfi -i sine=d=20 "
+                                "-c:v libx264 -preset ultrafast -g 1000 -pix_fmt yuv420p -c:a aac "
+                                "-shortest");
+  const fs::path outdir = dir / "out";
+  const std::string cmd =
+      reelpack_command({"cut", in.string(), "-o", (outdir / "cut.mp4").string(), "--range", "1-19",
+                        "--copy", "--exact", "--video.encoder-preset", "medium"}) +
+      " 2>" + shell_quote((dir / "stderr").string()) + " & pid=$!\n" +
+      "seen=no; i=0\n"
+      "while [ $i -lt 200 ]; do\n"
+      "  if ls -A " +
+      shell_quote(outdir.string()) +
+      " 2>/dev/null | grep -q '^\\.reelpack-tmp-'; then seen=yes; break; fi\n"
+      "  sleep 0.05; i=$((i+1))\n"
+      "done\n"
+      "sleep 0.3\n"
+      "kill -INT $pid; wait $pid; echo \"$? $seen\"\n";
+  const RunResult r = run(cmd);
+  REQUIRE(r.exit_code == 0);
+  int rc = -1;
+  std::string seen;
+  std::istringstream(r.out) >> rc >> seen;
+  INFO("script output: " << r.out);
+  CHECK(seen == "yes");  // the temporary output existed before the signal
+  CHECK(rc == 130);
+  CHECK(list_dir(outdir).empty());
 }

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/json_text.h"
 #include "support/media.h"
 
 namespace fs = std::filesystem;
@@ -288,5 +290,210 @@ TEST_CASE("an output never replaces its own input, a device or a symlink", "[err
   CHECK(shots.exit_code == 0);
   CHECK(fs::is_symlink(fs::symlink_status(dir / "link.csv")));
   CHECK(fs::file_size(dir / "real.csv") > 4);
+  CHECK(temporaries(dir.path()).empty());
+}
+
+TEST_CASE("an output with no frames, or fewer than its ranges ask, fails and writes nothing",
+          "[errors][frames]") {
+  TempDir dir;
+  // A key frame every second, no B-frames: damage that starts on a key frame ends on one.
+  const fs::path whole =
+      make_clip(dir / "whole.mp4",
+                "-f lavfi -i testsrc2=s=320x180:r=25:d=4 -f lavfi -i sine=d=4 -c:v libx264 "
+                "-preset ultrafast -g 25 -bf 0 -pix_fmt yuv420p -c:a aac -shortest "
+                "-movflags +faststart");
+  const fs::path outdir = dir / "out";
+  const std::vector<std::string> fast = {"--video.encoder-preset", "ultrafast"};
+  const auto cut = [&](const fs::path& in, const std::string& range) {
+    std::vector<std::string> args = {"cut",     in.string(), "-o", (outdir / "cut.mp4").string(),
+                                     "--range", range};
+    args.insert(args.end(), fast.begin(), fast.end());
+    return run_reelpack(args);
+  };
+  SECTION("no frame decodes at all") {
+    const fs::path in = damage_video(whole, 0, 10, dir / "blank.mp4");
+    check_failure(cut(in, "1-2"), 1, {in.string(), "no video frame", "--range 1-2"}, outdir);
+    std::vector<std::string> extra = kSmall;
+    extra.insert(extra.end(), {"--range", "1-2"});
+    check_failure(package(in, "tiktok", outdir, extra), 1, {in.string(), "no video frame"}, outdir);
+    check_failure(package(in, "tiktok", outdir), 1, {in.string(), "no video frame"}, outdir);
+  }
+  SECTION("the third second does not decode") {
+    const fs::path in = damage_video(whole, 2, 3, dir / "holed.mp4");
+    // The last good frame is held at most three frames into the hole (ranges.cpp): 27.
+    check_failure(cut(in, "1-3"), 1, {in.string(), "only 27 of the 50 frames", "--range 1-3"},
+                  outdir);
+    std::vector<std::string> extra = kSmall;
+    extra.insert(extra.end(), {"--range", "1-3"});
+    check_failure(package(in, "tiktok", outdir, extra), 1,
+                  {in.string(), "of the 50 frames"},  // 25 fps kept
+                  outdir);
+    // Where nothing is missing the cut is fine.
+    const RunResult ok = cut(in, "0.5-1.9");
+    INFO(ok.err);
+    CHECK(ok.exit_code == 0);
+    CHECK(list_dir(outdir) == std::vector<std::string>{"cut.mp4"});
+  }
+  CHECK(temporaries(dir.path()).empty());
+}
+
+namespace {
+
+// The first `fraction` of `whole`'s bytes at `out`: a copy that did not finish.
+fs::path cut_short(const fs::path& whole, double fraction, const fs::path& out) {
+  std::ifstream in(whole, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  bytes.resize(static_cast<size_t>(static_cast<double>(bytes.size()) * fraction));
+  write_file(out, bytes);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a truncated input fails every verb unless --allow-truncated, which says what is missing",
+          "[errors][truncated]") {
+  TempDir dir;
+  const std::string ext = GENERATE(std::string(".mp4"), std::string(".mkv"));
+  INFO(ext);
+  const fs::path whole =
+      make_clip(dir / ("whole" + ext),
+                "-f lavfi -i testsrc2=s=320x180:r=25:d=10 -f lavfi -i sine=d=10 -c:v libx264 "
+                "-preset ultrafast -pix_fmt yuv420p -c:a aac -shortest" +
+                    std::string(ext == ".mp4" ? " -movflags +faststart" : ""));
+  // 92% of the bytes: the last second or so is gone, the header still declares 10 s.
+  const fs::path in = cut_short(whole, 0.92, dir / ("short" + ext));
+  const fs::path outdir = dir / "out";
+  const std::vector<std::string> mentions = {in.string(), "truncated", "s missing",
+                                             "--allow-truncated"};
+  check_failure(package(in, "tiktok", outdir), 1, mentions, outdir);
+  const auto cut = [&](const std::string& range, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"cut",
+                                     in.string(),
+                                     "-o",
+                                     (outdir / "cut.mp4").string(),
+                                     "--range",
+                                     range,
+                                     "--video.encoder-preset",
+                                     "ultrafast"};
+    if (!extra.empty() && extra.front() == "--copy") args.resize(6);
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_reelpack(args);
+  };
+  check_failure(cut("8-10", {}), 1, mentions, outdir);
+  check_failure(cut("8-10", {"--copy"}), 1, mentions, outdir);
+  check_failure(run_reelpack({"shots", in.string()}), 1, mentions, outdir);
+  // A range the file still holds is cut as asked.
+  const RunResult early = cut("2-3", {});
+  INFO(early.err);
+  CHECK(early.exit_code == 0);
+  fs::remove_all(outdir);
+
+  // --allow-truncated: what there is, and a warning saying what is missing.
+  std::vector<std::string> allow = kSmall;
+  allow.push_back("--allow-truncated");
+  const RunResult r = package(in, "tiktok", outdir, allow);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("warning: " + in.string() + ": truncated"));
+  CHECK_THAT(r.err, Catch::Contains("s missing"));
+  const double got = number_field(ffprobe(outdir / ("short.tiktok.mp4"))["format"], "duration");
+  CHECK(got > 8.0);
+  CHECK(got < 9.9);
+  const RunResult copied = cut("8-10", {"--copy", "--allow-truncated"});
+  INFO(copied.err);
+  CHECK(copied.exit_code == 0);
+  CHECK_THAT(copied.err, Catch::Contains("s missing"));
+  CHECK(temporaries(dir.path()).empty());
+}
+
+TEST_CASE("ordinary files are not truncated: late starts, long audio, rounded durations, VFR",
+          "[errors][truncated]") {
+  TempDir dir;
+  const std::string src = "-f lavfi -i testsrc2=s=320x180:r=";
+  const std::string x264 = " -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac";
+  std::vector<fs::path> files;
+  for (const std::string rate : {"24000/1001", "25", "30000/1001"}) {
+    for (const std::string ext : {".mp4", ".mkv", ".ts", ".mov"}) {
+      const std::string name = "r" + std::to_string(files.size()) + ext;
+      files.push_back(make_clip(
+          dir / name, src + rate + ":d=3 -f lavfi -i sine=d=3" + x264 + " -bf 2 -g 24 -shortest"));
+    }
+  }
+  for (const std::string ext : {".mp4", ".mkv", ".ts"}) {  // the audio runs 1 s past the video
+    files.push_back(
+        make_clip(dir / ("long-audio" + ext), src + "25:d=2 -f lavfi -i sine=d=3" + x264));
+  }
+  for (const std::string offset : {"1", "100000"}) {  // an MP4 whose first frame is late
+    files.push_back(make_clip(
+        dir / ("from-" + offset + ".mp4"),
+        src + "25:d=3 -f lavfi -i sine=d=3" + x264 + " -shortest -output_ts_offset " + offset));
+  }
+  // Negative timestamps: audio before zero and B-frames, kept as they are.
+  files.push_back(make_clip(dir / "negative.mkv", src + "25:d=3 -f lavfi -i sine=d=3" + x264 +
+                                                      " -bf 2 -shortest -output_ts_offset -1 "
+                                                      "-avoid_negative_ts disabled"));
+  // Variable frame rate: every fifth frame dropped, the others keep their times.
+  files.push_back(make_clip(dir / "vfr.mp4", src + "25:d=3 -f lavfi -i sine=d=3" + x264 +
+                                                 " -vf select='not(eq(mod(n\\,5)\\,4))' "
+                                                 "-fps_mode vfr -shortest"));
+  for (const fs::path& f : files) {
+    INFO(f.filename().string());
+    const RunResult r = package(f, "tiktok", dir / "out");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, !Catch::Contains("truncated"));
+  }
+  // The MP4 from 100000 s lasts 3 s, not the 100003 s its header counts from zero.
+  const RunResult probe = run_reelpack({"probe", (dir / "from-100000.mp4").string(), "--json"});
+  REQUIRE(probe.exit_code == 0);
+  CHECK(nlohmann::json::parse(probe.out)["duration_seconds"].get<double>() ==
+        Approx(3.0).margin(0.1));
+}
+
+TEST_CASE("names that are not UTF-8 reach JSON losslessly, and such a batch row runs like any",
+          "[errors][json]") {
+  TempDir dir;
+  const std::string latin1 = "caf\xE9";  // ISO 8859-1, as old cameras and Windows shares name
+  const fs::path in = valid_clip(dir, latin1 + ".mp4");
+  const RunResult probe = run_reelpack({"probe", in.string(), "--json"});
+  INFO(probe.err);
+  REQUIRE(probe.exit_code == 0);
+  CHECK_THAT(probe.out, Catch::Contains("caf\\udce9.mp4"));
+  CHECK(reelpack::parse_json_text(probe.out)["path"].get<std::string>() == in.string());
+  // Python reads the escapes back to the bytes (surrogateescape).
+  const RunResult py = run(reelpack_command({"probe", in.string(), "--json"}) +
+                           " | python3 -c 'import json,os,sys; "
+                           "sys.stdout.buffer.write(os.fsencode(json.load(sys.stdin)[\"path\"]))'");
+  if (py.exit_code == 0) CHECK(py.out == in.string());
+
+  // A batch: that row, a good one and a missing input that fails alone.
+  valid_clip(dir, "plain.mp4");
+  write_file(dir / "season.csv",
+             "input,presets\n" + latin1 + ".mp4,tiktok\nplain.mp4,tiktok\nmissing.mp4,tiktok\n");
+  std::vector<std::string> args = {"batch", (dir / "season.csv").string(), "-o",
+                                   (dir / "out").string(), "--no-cache"};
+  args.insert(args.end(), kSmall.begin(), kSmall.end());
+  const RunResult first = run_reelpack(args);
+  INFO(first.err);
+  CHECK(first.exit_code == 1);                            // the missing row
+  CHECK_THAT(first.out, Catch::Contains("missing.mp4"));  // the table is printed
+  REQUIRE(fs::exists(dir / "out" / "report.json"));
+  std::ifstream report_file(dir / "out" / "report.json");
+  const std::string report_text((std::istreambuf_iterator<char>(report_file)), {});
+  const nlohmann::json report = reelpack::parse_json_text(report_text);
+  std::map<std::string, std::string> status;
+  for (const auto& row : report["rows"]) status[row["name"]] = row["status"];
+  CHECK(status[latin1] == "ok");
+  CHECK(status["plain"] == "ok");
+  CHECK(status["missing"] == "failed");
+  CHECK(fs::exists(dir / "out" / (latin1 + ".tiktok.mp4")));
+  // Its state was kept: a rerun skips it.
+  const RunResult again = run_reelpack(args);
+  INFO(again.err);
+  std::ifstream again_file(dir / "out" / "report.json");
+  const std::string again_text((std::istreambuf_iterator<char>(again_file)), {});
+  for (const auto& row : reelpack::parse_json_text(again_text)["rows"]) {
+    if (row["name"] == latin1) CHECK(row["status"] == "skipped");
+  }
   CHECK(temporaries(dir.path()).empty());
 }

@@ -5,16 +5,21 @@
 // duration, and the errors.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "analysis/face_detector.h"
 #include "support/drawn_clip.h"
 #include "support/drawn_face.h"
 #include "support/media.h"
+#include "support/skip.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -108,7 +113,233 @@ void check_picks(const json& report, int wanted_min) {
   }
 }
 
+// --- a low-key dialogue scene (issue 13) ---------------------------------------------------
+
+// A picture decoded by the ffmpeg command line (any format it reads) as 8-bit BGR.
+cv::Mat decode_picture(const fs::path& file) {
+  const json s = first_stream(ffprobe(file), "video");
+  const int w = s["width"], h = s["height"];
+  const RunResult raw =
+      run("ffmpeg -v error -i " + shell_quote(file.string()) + " -f rawvideo -pix_fmt bgr24 -");
+  REQUIRE(raw.exit_code == 0);
+  REQUIRE(raw.out.size() == static_cast<size_t>(w) * h * 3);
+  cv::Mat img(h, w, CV_8UC3);
+  std::memcpy(img.data, raw.out.data(), raw.out.size());
+  return img;
+}
+
+// The folder of the real photos the low-key test can use (scripts/setup.sh unpacks them
+// there from Debian's python3-skimage): $REELPACK_TEST_PHOTOS, else
+// /usr/local/share/reelpack/test-photos.
+fs::path photo_dir() {
+  const char* env = std::getenv("REELPACK_TEST_PHOTOS");
+  return env && *env ? fs::path(env) : fs::path("/usr/local/share/reelpack/test-photos");
+}
+
+// One speaker: a drawn face (support/drawn_face.h), or the head of a photo cut out with a
+// feathered oval and pasted over the set, the face `height` px tall centred on `centre`.
+struct Speaker {
+  DrawnFace drawn;
+  cv::Mat photo;        // BGR head and shoulders; empty: drawn
+  cv::Rect photo_face;  // the face in `photo`
+  void draw(cv::Mat& img, cv::Point centre, int height) const {
+    if (photo.empty()) {
+      draw_face(img, centre, height, drawn);
+      return;
+    }
+    const double k = static_cast<double>(height) / photo_face.height;
+    cv::Mat scaled;
+    cv::resize(photo, scaled, {}, k, k, k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    const cv::Point2d face_centre((photo_face.x + photo_face.width / 2.0) * k,
+                                  (photo_face.y + photo_face.height / 2.0) * k);
+    cv::Mat mask(scaled.size(), CV_32F, cv::Scalar(0));
+    // The head and hair, not the studio backdrop around them.
+    cv::ellipse(mask, cv::Point(cvRound(face_centre.x), cvRound(face_centre.y - 0.05 * height)),
+                cv::Size(cvRound(0.55 * height), cvRound(0.7 * height)), 0, 0, 360, cv::Scalar(1),
+                cv::FILLED);
+    cv::GaussianBlur(mask, mask, {0, 0}, 0.04 * height);
+    const cv::Point origin(cvRound(centre.x - face_centre.x), cvRound(centre.y - face_centre.y));
+    const cv::Rect where = cv::Rect(origin, scaled.size()) & cv::Rect({0, 0}, img.size());
+    for (int y = where.y; y < where.y + where.height; ++y) {
+      for (int x = where.x; x < where.x + where.width; ++x) {
+        const float a = mask.at<float>(y - origin.y, x - origin.x);
+        if (a <= 0) continue;
+        cv::Vec3b& d = img.at<cv::Vec3b>(y, x);
+        const cv::Vec3b& p = scaled.at<cv::Vec3b>(y - origin.y, x - origin.x);
+        for (int c = 0; c < 3; ++c) d[c] = cv::saturate_cast<uchar>(d[c] + a * (p[c] - d[c]));
+      }
+    }
+  }
+};
+
+// A restaurant at night, lit low-key: where the practical lights reach, walls, panelling
+// and tables at luma 20-40; the ceiling and the far corners black; the speakers' faces
+// well lit by their key light.
+constexpr int kLowW = 640, kLowH = 360;
+constexpr const char* kLowRate = "24000/1001";  // 23.976 fps
+constexpr int kLowFrames = 264;                 // 11.01 s
+// Four shots: a two-shot (4 s), A's close-up (1.75 s), B's from the reverse angle (2.25 s),
+// a wider two-shot (3 s).
+constexpr int kLowCuts[] = {0, 96, 138, 192, kLowFrames};
+
+void restaurant(cv::Mat& img, int side, int frame) {
+  // Side 0 looks at the wall behind A (panelling, a framed print, a wall lamp); side 1 at
+  // the bar behind B (shelves of bottles, a dark window). Both are the same warm dark.
+  img.setTo(cv::Scalar(4, 5, 7));
+  const cv::Rect lit(60, 70, kLowW - 120, kLowH - 70);
+  img(lit).setTo(cv::Scalar(side == 0 ? 17 : 21, side == 0 ? 22 : 21, side == 0 ? 32 : 27));
+  for (int y = lit.y; y < lit.y + 40; ++y) {  // the light fades towards the ceiling
+    img(cv::Rect(lit.x, y, lit.width, 1)) *= (y - lit.y + 10) / 50.0;
+  }
+  if (side == 0) {
+    for (int x = 20; x < kLowW; x += 70) {
+      cv::line(img, {x, 0}, {x, 250}, {16, 20, 30}, 3);
+    }
+    cv::rectangle(img, cv::Rect(430, 60, 120, 90), {40, 48, 58}, cv::FILLED);
+    cv::rectangle(img, cv::Rect(440, 70, 100, 70), {30, 42, 36}, cv::FILLED);
+    cv::circle(img, {110, 90}, 7, {150, 210, 250}, cv::FILLED, cv::LINE_AA);
+    cv::circle(img, {110, 90}, 18, {45, 60, 80}, 2, cv::LINE_AA);
+  } else {
+    cv::rectangle(img, cv::Rect(40, 40, 170, 150), {34, 26, 22}, cv::FILLED);  // window
+    for (int shelf = 0; shelf < 3; ++shelf) {
+      const int y = 70 + shelf * 55;
+      cv::line(img, {380, y}, {630, y}, {20, 26, 34}, 4);
+      for (int k = 0; k < 9; ++k) {
+        cv::rectangle(img, cv::Rect(390 + k * 26, y - 30, 12, 30),
+                      {30.0 + 6 * (k % 3), 40.0 + 5 * (k % 4), 50.0 + 4 * (k % 2)}, cv::FILLED);
+      }
+    }
+    cv::circle(img, {560, 30}, 6, {150, 210, 250}, cv::FILLED, cv::LINE_AA);
+  }
+  cv::rectangle(img, cv::Rect(0, 300, kLowW, 60), {30, 36, 44}, cv::FILLED);  // the table
+  cv::circle(img, {side == 0 ? 330 : 300, 296}, 4, {170, 225, 255}, cv::FILLED, cv::LINE_AA);
+  cv::Mat grain(img.size(), CV_8UC3);
+  cv::theRNG().state = static_cast<uint64_t>(frame) * 7919 + 11;
+  cv::randn(grain, 0, 2);
+  img += grain;
+}
+
+// The frame of the scene: people who barely move (a slow sway of a pixel or two).
+void low_key_frame(int i, cv::Mat& img, const Speaker& a, const Speaker& b) {
+  const double t = i / 23.976;
+  const cv::Point sway(cvRound(1.5 * std::sin(t * 2.1)), cvRound(std::sin(t * 1.3)));
+  const cv::Point sway_b(cvRound(1.5 * std::sin(t * 1.7 + 1)), cvRound(std::sin(t * 1.1 + 2)));
+  if (i < kLowCuts[1]) {  // two-shot across the table
+    restaurant(img, 0, i);
+    a.draw(img, cv::Point(262, 150) + sway, 92);
+    b.draw(img, cv::Point(392, 156) + sway_b, 88);
+  } else if (i < kLowCuts[2]) {  // A's close-up
+    restaurant(img, 0, i);
+    a.draw(img, cv::Point(286, 168) + sway, 160);
+  } else if (i < kLowCuts[3]) {  // B's close-up, the reverse angle
+    restaurant(img, 1, i);
+    b.draw(img, cv::Point(362, 170) + sway_b, 156);
+  } else {  // a wider two-shot from the bar's side
+    restaurant(img, 1, i);
+    a.draw(img, cv::Point(250, 172) + sway, 76);
+    b.draw(img, cv::Point(400, 166) + sway_b, 80);
+  }
+}
+
+// Runs thumbs -n 3 -p tiktok on the scene and checks what issue 13 asks: three covers, one
+// from each of three shots, none from a cut, each showing a face, no face-lit frame
+// rejected as dark, and the exposure figures and shots in the report.
+void check_low_key_scene(const fs::path& clip, const fs::path& out) {
+  // As x264 with its default GOP (-g 250) encodes a scene: keyframes only at the cuts.
+  std::vector<int> keyframes;
+  const std::vector<FrameFact> frames = video_frames(clip);
+  REQUIRE(frames.size() == static_cast<size_t>(kLowFrames));
+  for (size_t k = 0; k < frames.size(); ++k) {
+    if (frames[k].key) keyframes.push_back(static_cast<int>(k));
+  }
+  REQUIRE(keyframes == std::vector<int>(std::begin(kLowCuts), std::end(kLowCuts) - 1));
+  const double frame_s = 1001.0 / 24000.0;
+  const auto shot_of = [&](double t) {
+    for (int k = 0; k < 4; ++k) {
+      if (t < kLowCuts[k + 1] * frame_s - 1e-6) return k;
+    }
+    return 3;
+  };
+
+  const RunResult r = run_reelpack(
+      {"thumbs", clip.string(), "-o", out.string(), "-n", "3", "-p", "tiktok", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json report = json::parse(r.out);
+  const json& search = report["search"];
+  INFO("scores.csv:\n" << read_file(out / "scores.csv"));
+  INFO("warnings: " << search["warnings"].dump());
+  for (const json& c : search["candidates"]) {
+    INFO("candidate at " << c["time_seconds"] << ": " << c.dump());
+    CHECK(c["rejected"] != "dark");  // every frame of the scene shows a lit face
+    REQUIRE(c.contains("exposure_figures"));
+    CHECK(c["exposure_figures"]["frame_luma"].get<double>() < 0.3);
+  }
+  const json& picked = search["picked"];
+  REQUIRE(picked.size() == 3);
+  std::vector<int> shots;
+  reelpack::FaceDetector faces;
+  for (const json& p : picked) {
+    const double t = p["cover_seconds"].get<double>();
+    INFO("cover " << p.dump());
+    const int shot = shot_of(t);
+    shots.push_back(shot);
+    // Not a transition: at least three frames from either cut of its shot.
+    CHECK(t >= kLowCuts[shot] * frame_s + 3 * frame_s - 1e-6);
+    CHECK(t <= kLowCuts[shot + 1] * frame_s - 3 * frame_s + 1e-6);
+    CHECK(p["shot"].is_number_integer());
+  }
+  std::sort(shots.begin(), shots.end());
+  CHECK(std::unique(shots.begin(), shots.end()) == shots.end());  // three different shots
+  const json& covers = report["covers"];
+  REQUIRE(covers.size() == 3);
+  for (const json& c : covers) {
+    const cv::Mat cover = decode_picture(c["path"].get<std::string>());
+    CHECK(cover.cols == 1080);
+    CHECK(cover.rows == 1920);
+    cv::Mat small;
+    cv::resize(cover, small, {540, 960}, 0, 0, cv::INTER_AREA);
+    INFO("cover " << c["path"]);
+    CHECK(!faces.detect(small).empty());
+  }
+}
+
 }  // namespace
+
+TEST_CASE(
+    "thumbs: a low-key dialogue scene, keyframes only at its four cuts, gives a cover "
+    "from each of three shots, each showing a face",
+    "[thumbs][lowkey]") {
+  TempDir dir;
+  Speaker a, b;
+  b.drawn.turn = -0.3;  // B looks across the table at A
+  const fs::path clip = drawn_clip(
+      dir / "dialogue.mp4", kLowFrames, kLowW, kLowH, kLowRate,
+      [&](int i, cv::Mat& img) { low_key_frame(i, img, a, b); },
+      "-g 250 -force_key_frames 'expr:eq(n,96)+eq(n,138)+eq(n,192)'");
+  check_low_key_scene(clip, dir / "covers");
+}
+
+TEST_CASE("thumbs: the low-key dialogue scene with real faces (photos from python3-skimage)",
+          "[thumbs][lowkey][photos]") {
+  const fs::path photo = photo_dir() / "astronaut.png";
+  REELPACK_SKIP_IF(
+      !fs::exists(photo),
+      photo.string() + " is missing (scripts/setup.sh unpacks it from python3-skimage)");
+  TempDir dir;
+  Speaker a, b;
+  a.photo = decode_picture(photo);
+  a.photo_face = {175, 70, 100, 120};
+  // B: the same face mirrored, in cooler light, across the table.
+  cv::flip(a.photo, b.photo, 1);
+  b.photo = b.photo * 0.9 + cv::Scalar(12, 0, -10);
+  b.photo_face = {a.photo.cols - 175 - 100, 70, 100, 120};
+  const fs::path clip = drawn_clip(
+      dir / "dialogue.mp4", kLowFrames, kLowW, kLowH, kLowRate,
+      [&](int i, cv::Mat& img) { low_key_frame(i, img, a, b); },
+      "-g 250 -force_key_frames 'expr:eq(n,96)+eq(n,138)+eq(n,192)'");
+  check_low_key_scene(clip, dir / "covers");
+}
 
 TEST_CASE("thumbs: the sharp face wins, and no black, blurred or transition frame is chosen",
           "[thumbs]") {
@@ -157,6 +388,29 @@ TEST_CASE("thumbs: the sharp face wins, and no black, blurred or transition fram
       fs::remove_all(out);
     }
   }
+}
+
+TEST_CASE(
+    "thumbs: a long span with too few keyframes is sampled densely without decoding "
+    "every frame",
+    "[thumbs][dense]") {
+  TempDir dir;
+  // 24 s (longer than the 20 s decoded frame by frame), one keyframe, B-frames.
+  const fs::path clip = make_clip(dir / "take.mp4",
+                                  "-f lavfi -i testsrc2=s=320x180:r=25:d=24 -c:v libx264 "
+                                  "-preset veryfast -bf 3 -g 1000 -sc_threshold 0");
+  const RunResult r = run_reelpack(
+      {"thumbs", clip.string(), "-o", (dir / "out").string(), "-n", "1", "--no-faces", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json search = json::parse(r.out)["search"];
+  CHECK(search["keyframes"] == 1);
+  CHECK(search["wanted_candidates"] == 3);
+  CHECK(search["sampling"] == "dense, reference frames only");
+  CHECK(search["shots"]["source"] == "estimated from the candidates");
+  CHECK(search["frames_decoded"].get<int>() < 24 * 25 * 3 / 4);
+  CHECK(search["candidates"].size() >= 12);
+  CHECK(fs::exists(dir / "out" / "take.1.jpg"));
 }
 
 TEST_CASE("thumbs: covers at each preset's size and in the asked format", "[thumbs]") {

@@ -10,9 +10,16 @@ namespace reelpack::test {
 std::filesystem::path drawn_clip(const std::filesystem::path& out, int frames, int w, int h,
                                  int fps, const std::function<void(int, cv::Mat&)>& draw,
                                  const std::string& extra) {
+  return drawn_clip(out, frames, w, h, std::to_string(fps), draw, extra);
+}
+
+std::filesystem::path drawn_clip(const std::filesystem::path& out, int frames, int w, int h,
+                                 const std::string& rate,
+                                 const std::function<void(int, cv::Mat&)>& draw,
+                                 const std::string& extra) {
   const std::string cmd = "ffmpeg -nostdin -y -v error -f rawvideo -pix_fmt bgr24 -s " +
-                          std::to_string(w) + "x" + std::to_string(h) + " -r " +
-                          std::to_string(fps) + " -i - " + extra +
+                          std::to_string(w) + "x" + std::to_string(h) + " -r " + rate + " -i - " +
+                          extra +
                           " -c:v libx264 -preset ultrafast -crf 16 -pix_fmt yuv420p"
                           " -colorspace bt709 -color_primaries bt709 -color_trc bt709 " +
                           shell_quote(out.string());

@@ -18,5 +18,10 @@ namespace reelpack::test {
 std::filesystem::path drawn_clip(const std::filesystem::path& out, int frames, int w, int h,
                                  int fps, const std::function<void(int, cv::Mat&)>& draw,
                                  const std::string& extra = "");
+// The same at a rate ffmpeg's -r takes ("24000/1001" for 23.976 fps).
+std::filesystem::path drawn_clip(const std::filesystem::path& out, int frames, int w, int h,
+                                 const std::string& rate,
+                                 const std::function<void(int, cv::Mat&)>& draw,
+                                 const std::string& extra = "");
 
 }  // namespace reelpack::test

@@ -127,6 +127,30 @@ std::vector<std::string> frame_md5s(const fs::path& file) {
   return sums;
 }
 
+fs::path damage_video(const fs::path& file, double from_s, double to_s, const fs::path& out) {
+  const RunResult r =
+      run("ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,pos,size "
+          "-of csv=p=0 " +
+          shell_quote(file.string()));
+  REQUIRE(r.exit_code == 0);
+  std::string bytes = slurp(file);
+  const double start = start_time_s(file);
+  std::istringstream lines(r.out);
+  int damaged = 0;
+  for (std::string line; std::getline(lines, line);) {
+    double pts = 0;
+    long size = 0, pos = 0;
+    if (std::sscanf(line.c_str(), "%lf,%ld,%ld", &pts, &size, &pos) != 3) continue;
+    if (pts - start < from_s || pts - start >= to_s) continue;
+    REQUIRE(pos + size <= static_cast<long>(bytes.size()));
+    std::fill_n(bytes.begin() + pos, size, '\0');
+    ++damaged;
+  }
+  REQUIRE(damaged > 0);
+  write_file(out, bytes);
+  return out;
+}
+
 std::pair<long, long> moov_mdat_offsets(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   long moov = -1, mdat = -1;
@@ -212,7 +236,7 @@ fs::path extract_frame(const fs::path& file, int index, const fs::path& out) {
 
 std::vector<PacketFact> video_packets(const fs::path& file) {
   const RunResult r =
-      run("ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags "
+      run("ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags,data_hash "
           "-show_data_hash md5 -print_format json " +
           shell_quote(file.string()));
   INFO("ffprobe packets " << file << "\n" << r.err);
@@ -251,6 +275,62 @@ std::vector<double> frame_luma_means(const fs::path& file) {
     if (line.rfind(key, 0) == 0) means.push_back(std::stod(line.substr(key.size())));
   }
   return means;
+}
+
+std::string decode_errors(const fs::path& file) {
+  const RunResult r =
+      run("ffmpeg -nostdin -v error -i " + shell_quote(file.string()) + " -f null -");
+  return r.exit_code == 0 ? r.err : "exit " + std::to_string(r.exit_code) + ": " + r.err;
+}
+
+std::vector<double> frame_psnrs(const fs::path& a, int a_first, const fs::path& b, int b_first,
+                                int count) {
+  auto trim = [&](int input, int first, const char* label) {
+    return "[" + std::to_string(input) + ":v]trim=start_frame=" + std::to_string(first) +
+           ":end_frame=" + std::to_string(first + count) + ",setpts=N/TB[" + label + "]";
+  };
+  const std::string graph =
+      trim(0, a_first, "a") + ";" + trim(1, b_first, "b") + ";[a][b]psnr=stats_file=-";
+  const RunResult r = run("ffmpeg -nostdin -v error -i " + shell_quote(a.string()) + " -i " +
+                          shell_quote(b.string()) + " -lavfi " + shell_quote(graph) + " -f null -");
+  INFO("frame_psnrs " << a << " " << b << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::vector<double> values;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto at = line.find("psnr_avg:");
+    if (at == std::string::npos) continue;
+    const std::string v = line.substr(at + 9, line.find(' ', at) - at - 9);
+    values.push_back(v == "inf" ? 100.0 : std::stod(v));
+  }
+  return values;
+}
+
+std::vector<std::map<std::string, int64_t>> h264_sps_fields(const fs::path& file) {
+  const RunResult r = run("ffmpeg -nostdin -v info -i " + shell_quote(file.string()) +
+                          " -map 0:v:0 -c copy -bsf:v trace_headers -f null - 2>&1");
+  INFO("trace_headers " << file);
+  REQUIRE(r.exit_code == 0);
+  std::vector<std::map<std::string, int64_t>> sets;
+  bool in_sps = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("[trace_headers") == std::string::npos) continue;
+    const std::string text = line.substr(line.find(']') + 1);
+    // A unit starts with its name alone; its syntax elements read "<bit> <name> <bits> = <v>".
+    const auto eq = text.rfind(" = ");
+    if (eq == std::string::npos) {
+      in_sps = text.find("Sequence Parameter Set") != std::string::npos;
+      if (in_sps) sets.emplace_back();
+      continue;
+    }
+    if (!in_sps) continue;
+    std::istringstream fields(text.substr(0, eq));
+    std::string bit, name;
+    fields >> bit >> name;
+    sets.back()[name] = std::stoll(text.substr(eq + 3));
+  }
+  return sets;
 }
 
 std::optional<long long> bytes_read_by(const std::string& command) {

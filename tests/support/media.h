@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -53,6 +54,11 @@ std::vector<FrameFact> video_frames(const std::filesystem::path& file);
 // The MD5 of every decoded picture of the first video stream, in presentation order
 // (ffmpeg's framemd5): equal lists mean bit-identical frames.
 std::vector<std::string> frame_md5s(const std::filesystem::path& file);
+// A copy of `file` at `out` whose video packets shown in [from_s, to_s) (on the file's own
+// timeline) are overwritten with zeros: damage that no decoder gets a picture from, in a
+// container that still opens and declares every packet.
+std::filesystem::path damage_video(const std::filesystem::path& file, double from_s, double to_s,
+                                   const std::filesystem::path& out);
 // Byte offsets of the top-level "moov" and "mdat" atoms (-1 when absent).
 std::pair<long, long> moov_mdat_offsets(const std::filesystem::path& file);
 // PSNR (dB, average over frames) of `b` against `a` after scaling b to a's size.
@@ -90,6 +96,16 @@ std::vector<PacketFact> video_packets(const std::filesystem::path& file);
 std::vector<int16_t> decode_audio_mono(const std::filesystem::path& file, int rate_hz = 48000);
 // Mean luma (signalstats YAVG) of each frame of the first video stream, in order.
 std::vector<double> frame_luma_means(const std::filesystem::path& file);
+// What `ffmpeg -v error -i file -f null -` prints while decoding every stream: empty when the
+// file decodes end to end without an error.
+std::string decode_errors(const std::filesystem::path& file);
+// PSNR (dB; 100 for identical frames) of `count` frames of `a` from frame `a_first` against
+// as many of `b` from `b_first` (0-based, presentation order), one value per frame pair.
+std::vector<double> frame_psnrs(const std::filesystem::path& a, int a_first,
+                                const std::filesystem::path& b, int b_first, int count);
+// Every H.264 sequence parameter set of the first video stream (the extradata's and those
+// in band), as FFmpeg's trace_headers reads them: syntax element name -> value.
+std::vector<std::map<std::string, int64_t>> h264_sps_fields(const std::filesystem::path& file);
 // Bytes that `command` (and its children) read with read(2)/pread64(2), counted by
 // strace; nullopt when strace is missing or not permitted here.
 std::optional<long long> bytes_read_by(const std::string& command);

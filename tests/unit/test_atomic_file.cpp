@@ -4,8 +4,12 @@
 // refuses to replace a device, a FIFO, a folder or an input, and writes through symlinks.
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -150,4 +154,95 @@ TEST_CASE("an output never replaces an input of the process, by name or by hard 
   CHECK(read_all(dir / "source.mp4") == "the master\n");
   write_file_atomically(dir / "other.mp4", std::string("replaced\n"));  // not an input
   CHECK(read_all(dir / "other.mp4") == "replaced\n");
+}
+
+namespace {
+// A pid that no process has: a child that has exited and been reaped.
+pid_t dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return child;
+}
+
+void set_age(const fs::path& file, std::chrono::hours age) {
+  fs::last_write_time(file, fs::file_time_type::clock::now() - age);
+}
+}  // namespace
+
+TEST_CASE("temporaries of runs that were killed are swept, those of live runs kept",
+          "[atomic][sweep]") {
+  test::TempDir dir;
+  const std::string host = temp_owner_tag().substr(0, temp_owner_tag().rfind('-'));
+  const std::string dead = std::to_string(dead_pid());
+  const std::string live = std::to_string(::getppid());
+  const std::string pre = kTempPrefix;
+  const std::vector<std::string> gone = {
+      pre + host + "-" + dead + "-0-ep01.tiktok.mp4",  // this host, its process gone
+      pre + dead + "-3-ep02.tiktok.mp4",               // named by an older version
+      pre + "render9-" + live + "-0-ep03.mp4",         // another host's, untouched for 7 h
+  };
+  const std::vector<std::string> kept = {
+      pre + host + "-" + live + "-0-ep04.mp4",   // this host, still running
+      pre + "render9-" + dead + "-0-ep05.mp4",   // another host's, recent: may be running
+      pre + host + "-" + dead + "x-0-ep06.mp4",  // not a name reelpack writes
+      "ep07.tiktok.mp4",                         // an output
+  };
+  for (const auto& n : gone) test::write_file(dir / n, "x");
+  for (const auto& n : kept) test::write_file(dir / n, "x");
+  set_age(dir / gone[2], std::chrono::hours(7));
+  fs::create_directory(dir / (pre + host + "-" + dead + "-9-folder"));  // only files go
+
+  const auto removed = sweep_stale_temporaries(dir.path());
+  CHECK(removed.size() == gone.size());
+  for (const auto& n : gone) CHECK(!fs::exists(dir / n));
+  for (const auto& n : kept) CHECK(fs::exists(dir / n));
+  CHECK(fs::is_directory(dir / (pre + host + "-" + dead + "-9-folder")));
+  const auto all = swept_temporaries();
+  CHECK(std::count(all.begin(), all.end(), dir / gone[0]) == 1);
+
+  // Once per folder per process: a second stale file appearing later stays.
+  test::write_file(dir / gone[0], "x");
+  CHECK(sweep_stale_temporaries(dir.path()).empty());
+  CHECK(fs::exists(dir / gone[0]));
+}
+
+TEST_CASE("an output folder is swept when an output is written there", "[atomic][sweep]") {
+  test::TempDir dir;
+  const std::string stale = std::string(kTempPrefix) +
+                            temp_owner_tag().substr(0, temp_owner_tag().rfind('-')) + "-" +
+                            std::to_string(dead_pid()) + "-0-ep01.mp4";
+  test::write_file(dir / stale, "partial");
+  write_file_atomically(dir / "cutlist.csv", "start,end\n");
+  CHECK(!fs::exists(dir / stale));
+  CHECK(read_all(dir / "cutlist.csv") == "start,end\n");
+}
+
+TEST_CASE("a temporary's name fits in 255 bytes however long the output's", "[atomic]") {
+  test::TempDir dir;
+  // 240 bytes of stem (80 three-byte characters), as a long episode title makes.
+  std::string stem;
+  for (int i = 0; i < 80; ++i) stem += "\xE5\x8A\x87";  // 劇
+  const fs::path out = dir / (stem + ".tiktok.mp4");
+  REQUIRE(out.filename().string().size() == 251);
+  AtomicFile file(out);
+  const std::string temp = file.temp_path().filename().string();
+  CHECK(temp.size() <= 255);
+  CHECK(temp.rfind(kTempPrefix, 0) == 0);
+  CHECK(file.temp_path().extension() == ".mp4");
+  {
+    std::ofstream o(file.temp_path());
+    o << "data";
+    REQUIRE(o.good());
+  }
+  file.commit();
+  CHECK(read_all(out) == "data");
+  CHECK(test::temporaries(dir.path()).empty());
+  // Cut on a character boundary: every 劇 kept whole, so the name is still valid UTF-8.
+  const auto leads = std::count(temp.begin(), temp.end(), '\xE5');
+  const auto high = std::count_if(
+      temp.begin(), temp.end(), [](char c) { return (static_cast<unsigned char>(c) & 0x80) != 0; });
+  CHECK(leads > 60);
+  CHECK(high == 3 * leads);
 }

@@ -536,6 +536,23 @@ std::vector<Rect> read_text(const std::string& text, const FrameTimes& times,
   return read_crop_path(in, "edit.csv", g, times);
 }
 
+}  // namespace
+
+// Found by fuzz_crop_path: a coordinate of 6e20 overflowed an int while being clamped.
+TEST_CASE("a crop path's huge coordinates are clamped into the picture", "[crop_path]") {
+  const auto times = FrameTimes::constant_rate({30, 1}, 10);
+  const auto w = read_text(
+      "frame,pts_seconds,x,y,width,height\n0,0,6e20,0,608,1080\n"
+      "5,,-6e20,-1e300,608,1080\n",
+      times);
+  REQUIRE(w.size() == 10);
+  CHECK(w[0].x_px == 1920 - 608);
+  CHECK(w[9].x_px == 0);
+  CHECK(w[9].y_px == 0);
+}
+
+namespace {
+
 std::string error_of(const std::string& text, const FrameTimes& times) {
   try {
     read_text(text, times);

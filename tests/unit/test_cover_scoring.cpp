@@ -58,7 +58,37 @@ CoverCandidate candidate(int64_t t_us, const cv::Mat& img) {
   c.keyframe = true;
   c.score = score_frame(img);
   c.histogram = colour_histogram(img);
+  c.layout = layout_signature(img);
   return c;
+}
+
+// A restaurant at night, lit low-key (walls and tables at luma 20-40, the ceiling black):
+// side 0 behind one speaker (panelling, a lamp), side 1 behind the other (shelves).
+cv::Mat dim_room(int side, int frame = 0, cv::Size size = {480, 270}) {
+  cv::Mat img(size, CV_8UC3, cv::Scalar(4, 5, 7));
+  const double s = size.width / 480.0;
+  img(cv::Rect2d(45 * s, 50 * s, 390 * s, size.height - 50 * s))
+      .setTo(side == 0 ? cv::Scalar(17, 22, 32) : cv::Scalar(21, 21, 27));
+  if (side == 0) {
+    for (int k = 0; k < 7; ++k) {
+      cv::line(img, cv::Point2d((60 + k * 55) * s, 50 * s), cv::Point2d((60 + k * 55) * s, 190 * s),
+               {12, 15, 22}, std::max(1, static_cast<int>(2 * s)));
+    }
+    cv::circle(img, cv::Point2d(90 * s, 70 * s), static_cast<int>(5 * s), {150, 210, 250},
+               cv::FILLED);
+  } else {
+    for (int k = 0; k < 3; ++k) {
+      cv::line(img, cv::Point2d(290 * s, (60 + 40 * k) * s),
+               cv::Point2d(430 * s, (60 + 40 * k) * s), {14, 18, 24},
+               std::max(1, static_cast<int>(3 * s)));
+    }
+  }
+  cv::rectangle(img, cv::Rect2d(0, 225 * s, size.width, 45 * s), {30, 36, 44}, cv::FILLED);
+  cv::Mat grain(img.size(), CV_8UC3);
+  cv::theRNG().state = static_cast<uint64_t>(frame) + 3;
+  cv::randn(grain, 0, 2);
+  img += grain;
+  return img;
 }
 
 }  // namespace
@@ -82,6 +112,52 @@ TEST_CASE("a sharp, well exposed frame passes, but black, white, flat and blurre
   // Sharpness orders blur: the less blurred, the sharper.
   CHECK(score_frame(blurred(scene, 1)).sharpness > score_frame(blurred(scene, 3)).sharpness);
   CHECK(score_frame(scene).quality > score_frame(blurred(scene, 2)).quality);
+}
+
+TEST_CASE("a dim room with a lit face is not dark, nor a bright one with a lit face blown out",
+          "[covers][score][lowkey]") {
+  FaceDetector detector;
+  // Low-key: the frame's mean luma is about 0.1, its face well lit.
+  const cv::Mat low = with_face(dim_room(0), {240, 120}, 110);
+  FrameScore s = score_frame(low);
+  INFO("frame luma " << s.luma_mean << ", centre " << s.centre_luma << ", highlight "
+                     << s.highlight_luma);
+  CHECK(s.luma_mean < 0.15);
+  CHECK(why(s).empty());
+  CHECK(s.exposure_basis == ExposureBasis::Centre);
+  const std::vector<Face> faces = detector.detect(low);
+  REQUIRE(!faces.empty());
+  const double centre_exposure = s.exposure;
+  add_faces(s, faces, low);
+  CHECK(s.exposure_basis == ExposureBasis::Faces);
+  CHECK(s.face_luma > 0.5);
+  CHECK(s.key_luma() == s.face_luma);
+  CHECK(s.exposure > 0.7);  // judged on the face, not on the dark room around it
+  CHECK(s.exposure > centre_exposure);
+  CHECK(why(s).empty());
+  // As good a cover as the same face in a room of ordinary brightness.
+  FrameScore normal = score_frame(with_face(room({480, 270}), {240, 120}, 110));
+  add_faces(normal, detector.detect(with_face(room({480, 270}), {240, 120}, 110)),
+            with_face(room({480, 270}), {240, 120}, 110));
+  CHECK(s.exposure == Approx(normal.exposure).margin(0.15));
+
+  // High-key: white walls, the face well lit.
+  cv::Mat bright = room({480, 270}, {235, 238, 240});
+  bright.setTo(cv::Scalar(245, 246, 248), bright > 200);
+  draw_face(bright, {240, 120}, 110);
+  const FrameScore h = score_frame(bright);
+  CHECK(h.luma_mean > 0.6);
+  CHECK(why(h) != "overexposed");
+
+  // A dim room with nothing lit, or nothing dark, is still rejected; so is a fade's dark end.
+  // The dim set alone: its lamp is a point, nothing else in it reaches luma 0.2.
+  CHECK(why(score_frame(dim_room(0))) == "dark");
+  CHECK(why(score_frame(low * 0.2)) == "dark");
+  CHECK(why(score_frame(cv::Mat(270, 480, CV_8UC3, cv::Scalar(3, 3, 3)))) == "dark");
+  CHECK(why(score_frame(cv::Mat(270, 480, CV_8UC3, cv::Scalar(250, 250, 250)))) == "overexposed");
+  CHECK(rejection_detail(score_frame(low * 0.2)).find("nothing in the picture is lit") !=
+        std::string::npos);
+  CHECK(rejection_detail(s).empty());
 }
 
 TEST_CASE("a sharp face over a soft background is in focus (shallow depth of field)",
@@ -189,6 +265,82 @@ TEST_CASE("shots, transitions and distinct covers among sparse candidates", "[co
 
   std::vector<CoverCandidate> backwards = {candidate(2, a), candidate(1, a)};
   CHECK_THROWS(rank_candidates(backwards));
+}
+
+TEST_CASE("shots of one dim set with the same colours are told apart by their layout",
+          "[covers][pick][lowkey]") {
+  // A dialogue: a two-shot, A's close-up, B's from the reverse angle, the two-shot again;
+  // two samples of each a few seconds apart, the speakers barely moving.
+  const auto two_shot = [](int frame, int sway) {
+    cv::Mat img = dim_room(0, frame);
+    draw_face(img, {190 + sway, 115}, 70);
+    draw_face(img, {295 - sway, 118}, 66, {0, -0.3});
+    return img;
+  };
+  const auto close_a = [](int frame, int sway) {
+    return with_face(dim_room(0, frame), {215 + sway, 125}, 130);
+  };
+  const auto close_b = [](int frame, int sway) {
+    cv::Mat img = dim_room(1, frame);
+    draw_face(img, {272 + sway, 127}, 126, {0, -0.3});
+    return img;
+  };
+  std::vector<CoverCandidate> c = {
+      candidate(0, two_shot(0, 0)),          candidate(2'000'000, two_shot(48, 1)),
+      candidate(4'000'000, close_a(96, 0)),  candidate(5'000'000, close_a(120, 1)),
+      candidate(6'000'000, close_b(144, 0)), candidate(7'000'000, close_b(168, -1)),
+      candidate(9'000'000, two_shot(216, 0))};
+  // By colour alone the two-shot, A's close-up and B's would be one shot.
+  for (size_t i = 1; i < 5; ++i) {
+    INFO("candidates " << i - 1 << " and " << i);
+    CHECK(histogram_distance(c[i - 1].histogram, c[i].histogram) <
+          CoverPickOptions{}.new_shot_distance);
+  }
+  CHECK(layout_distance(c[0].layout, c[1].layout) < 0.05);
+  CHECK(layout_distance(c[2].layout, c[3].layout) < 0.05);
+  CHECK(layout_distance(c[1].layout, c[2].layout) >= CoverPickOptions{}.new_shot_layout);
+  CHECK(layout_distance(c[3].layout, c[4].layout) >= CoverPickOptions{}.new_shot_layout);
+  rank_candidates(c);
+  CHECK(c[0].shot == c[1].shot);
+  CHECK(c[2].shot == c[3].shot);
+  CHECK(c[4].shot == c[5].shot);
+  CHECK(c[1].shot != c[2].shot);
+  CHECK(c[3].shot != c[4].shot);
+  CHECK(c[5].shot != c[6].shot);
+  for (const CoverCandidate& k : c) CHECK(k.rejected.empty());
+  // Three covers: from three shots.
+  const std::vector<size_t> three = pick_covers(c, 3);
+  REQUIRE(three.size() == 3);
+  CHECK(c[three[0]].shot != c[three[1]].shot);
+  CHECK(c[three[1]].shot != c[three[2]].shot);
+  CHECK(c[three[0]].shot != c[three[2]].shot);
+
+  // A cut between two of them right after a candidate: the window sees it.
+  std::vector<WindowSample> w = {window_sample(0, close_a(96, 0)),
+                                 window_sample(200'000, close_a(101, 0)),
+                                 window_sample(400'000, close_b(106, 0))};
+  CHECK(window_verdict(w) == "cut");
+  w.pop_back();
+  CHECK(window_verdict(w) == "");
+  CHECK(layout_distance(cv::Mat(), c[0].layout) == 1.0);
+}
+
+TEST_CASE("known cuts give the shots, and frames next to them are transitions", "[covers][pick]") {
+  const cv::Mat a = with_face(room({480, 270}), {240, 120}, 110);
+  std::vector<CoverCandidate> c;
+  for (int k = 0; k < 10; ++k) c.push_back(candidate(k * 500'000, a));
+  // A cut at 1.5 s and a dissolve from 3.0 to 3.6 s.
+  const std::vector<CoverCut> cuts = {{1'500'000, 1'500'000, 1'500'000},
+                                      {3'300'000, 3'000'000, 3'600'000}};
+  rank_candidates(c, {}, {}, &cuts);
+  const std::vector<int> shots = {0, 0, 0, 1, 1, 1, 1, 2, 2, 2};
+  for (size_t k = 0; k < c.size(); ++k) {
+    INFO("candidate at " << c[k].time_us);
+    CHECK(c[k].shot == shots[k]);
+    // 1.5 s (the cut), 3.0 and 3.5 s (the dissolve) are transitions; the rest are not.
+    const bool transition = k == 3 || k == 6 || k == 7;
+    CHECK(c[k].rejected == (transition ? "transition" : ""));
+  }
 }
 
 TEST_CASE("a fade in from black at the start is a transition", "[covers][pick]") {

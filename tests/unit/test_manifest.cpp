@@ -138,6 +138,10 @@ TEST_CASE("malformed manifest rows name their line", "[manifest]") {
                             ManifestFormat::JsonLines),
              Catch::StartsWith(where + "1:") && Catch::Contains("colour"));
   CHECK_THAT(manifest_error("[1,2]\n", ManifestFormat::JsonLines), Catch::StartsWith(where + "1:"));
+  // Found by fuzz_manifest: a number JSON cannot hold escaped as a raw library exception.
+  CHECK_THAT(manifest_error("{\"input\":\"a\",\"presets\":\"tiktok\",\"episode\":2e20344}\n",
+                            ManifestFormat::JsonLines),
+             Catch::StartsWith(where + "1:") && Catch::Contains("not valid JSON"));
 }
 
 TEST_CASE("shards share rows by name, whatever their order", "[shard]") {
