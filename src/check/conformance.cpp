@@ -315,6 +315,26 @@ void check_frame_rate(Rules& rules, const VideoInfo& v, const VideoPreset& pv) {
   }
 }
 
+// Colour tags: BT.709 SDR, or with video.hdr = keep also BT.2020 with PQ or HLG.
+void check_colour(Rules& rules, const VideoInfo& v, const VideoPreset& pv) {
+  auto tagged = [](const std::string& t) { return !t.empty() && t != "unknown"; };
+  const std::string measured = v.color_space + "/" + v.color_primaries + "/" + v.color_transfer;
+  const bool keep = pv.hdr == "keep";
+  const std::string expected =
+      keep ? "bt709/bt709/bt709, or bt2020nc/bt2020/smpte2084 or arib-std-b67"
+           : "bt709/bt709/bt709";
+  const std::string detail = "matrix/primaries/transfer the video stream is tagged with";
+  if (!tagged(v.color_space) && !tagged(v.color_primaries) && !tagged(v.color_transfer)) {
+    rules.skip("colour", expected, "no colour tags: players guess from the size");
+    return;
+  }
+  const bool sdr =
+      v.color_space == "bt709" && v.color_primaries == "bt709" && v.color_transfer == "bt709";
+  const bool hdr = v.color_space == "bt2020nc" && v.color_primaries == "bt2020" &&
+                   (v.color_transfer == "smpte2084" || v.color_transfer == "arib-std-b67");
+  rules.check(sdr || (keep && hdr), "colour", measured, expected, detail);
+}
+
 // Keyframe interval and bitrate cap, from one scan of the video packets.
 void check_video_packets(Rules& rules, InputFile& in, const VideoPreset& pv) {
   // Half a frame of the file's own rate (the preset's when forced, 30 when unknown).
@@ -483,6 +503,7 @@ ConformanceReport check_conformance(const fs::path& file, const Preset& preset) 
   } else {
     check_picture(rules, *info.video, preset.video);
     check_frame_rate(rules, *info.video, preset.video);
+    check_colour(rules, *info.video, preset.video);
     check_video_packets(rules, in, preset.video);
   }
   check_limits(rules, info, preset.limits);

@@ -8,7 +8,7 @@
 //   //   FAIL keyframe-interval: 4.00 s > 2.00 s
 //   r.pass();
 //
-// Rules: container, size, codec, profile, pix-fmt, frame-rate, keyframe-interval,
+// Rules: container, size, codec, profile, pix-fmt, frame-rate, colour, keyframe-interval,
 // min-duration, max-duration, max-size, bitrate-cap, audio-present, audio-codec,
 // audio-sample-rate, audio-channels, loudness, faststart. A rule the preset does not ask
 // for (no limit set, no audio) is "skipped", not passed.

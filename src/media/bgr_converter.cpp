@@ -11,29 +11,25 @@ extern "C" {
 #include "core/error.h"
 #include "core/geometry.h"
 #include "media/av_error.h"
+#include "media/colour.h"
 
 namespace reelpack {
 
 namespace {
 
-// The swscale matrix for a frame's YCbCr: its tag, else what players assume (BT.709 from
-// 720 lines up, BT.601 below), as media/filter_chains.cpp's source_color_matrix().
+// The swscale matrix for a frame's YCbCr (media/colour.h's rule for untagged frames).
 int sws_colorspace(const AVFrame* f) {
-  switch (f->colorspace) {
-    case AVCOL_SPC_BT709:
-      return SWS_CS_ITU709;
+  switch (ycbcr_matrix(f->colorspace, f->height)) {
     case AVCOL_SPC_FCC:
       return SWS_CS_FCC;
     case AVCOL_SPC_BT470BG:
-    case AVCOL_SPC_SMPTE170M:
       return SWS_CS_ITU601;
     case AVCOL_SPC_SMPTE240M:
       return SWS_CS_SMPTE240M;
     case AVCOL_SPC_BT2020_NCL:
-    case AVCOL_SPC_BT2020_CL:
       return SWS_CS_BT2020;
     default:
-      return f->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
+      return SWS_CS_ITU709;
   }
 }
 

@@ -31,6 +31,28 @@ void set_private(AVCodecContext* ctx, const char* key, const std::string& value,
                           value + " (" + av::error_text(ret) + ")");
   }
 }
+// x265's HDR signalling: SEI for the mastering display (chromaticities in 0.00002,
+// luminance in 0.0001 nits) and the content light levels.
+std::string hdr_params(const VideoEncoderSettings& s) {
+  std::string p;
+  if (s.transfer == AVCOL_TRC_SMPTE2084) p += ":hdr10=1";
+  if (s.transfer == AVCOL_TRC_ARIB_STD_B67) p += ":atc-sei=18";  // HLG, for HLG-aware players
+  if (s.mastering) {
+    const MasteringDisplay& m = *s.mastering;
+    auto xy = [](double v) { return std::to_string(std::lround(v * 50000)); };
+    auto nits = [](double v) { return std::to_string(std::llround(v * 10000)); };
+    p += ":master-display=G(" + xy(m.green_x) + "," + xy(m.green_y) + ")B(" + xy(m.blue_x) + "," +
+         xy(m.blue_y) + ")R(" + xy(m.red_x) + "," + xy(m.red_y) + ")WP(" + xy(m.white_x) + "," +
+         xy(m.white_y) + ")L(" + nits(m.max_luminance_nits) + "," + nits(m.min_luminance_nits) +
+         ")";
+  }
+  if (s.max_cll_nits > 0) {
+    p += ":max-cll=" + std::to_string(std::lround(s.max_cll_nits)) + "," +
+         std::to_string(std::lround(s.max_fall_nits));
+  }
+  return p;
+}
+
 }  // namespace
 
 Encoder Encoder::with_context(const AVCodec* codec, const std::string& file) {
@@ -59,10 +81,11 @@ Encoder Encoder::video(const VideoEncoderSettings& s, bool global_header, const 
   c->rc_max_rate = s.maxrate_bps;
   c->rc_buffer_size = static_cast<int>(std::min<int64_t>(s.bufsize_bits, INT32_MAX));
   c->thread_count = s.threads;
-  // BT.709 tags: what every platform's SDR pipeline assumes for HD.
-  c->color_primaries = AVCOL_PRI_BT709;
-  c->color_trc = AVCOL_TRC_BT709;
-  c->colorspace = AVCOL_SPC_BT709;
+  // BT.709 tags (what every platform's SDR pipeline assumes for HD), or a kept HDR
+  // source's.
+  c->color_primaries = s.primaries;
+  c->color_trc = s.transfer;
+  c->colorspace = s.matrix;
   c->color_range = AVCOL_RANGE_MPEG;
 
   const std::string crf = std::to_string(s.crf);
@@ -78,6 +101,7 @@ Encoder Encoder::video(const VideoEncoderSettings& s, bool global_header, const 
     // libx265's wrapper does not map the closed-GOP flag or the B-frame count itself.
     std::string params = "open-gop=0:bframes=" + std::to_string(s.bframes) + ":log-level=error";
     if (s.level != "auto") params += ":level-idc=" + s.level;
+    params += hdr_params(s);
     set_private(c, "x265-params", params, file);
     c->codec_tag = MKTAG('h', 'v', 'c', '1');  // Apple players want hvc1, not hev1
   } else if (s.codec == "libsvtav1") {

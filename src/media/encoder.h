@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "media/av_ptr.h"
+#include "media/input.h"
 
 namespace reelpack {
 
@@ -28,6 +30,13 @@ struct VideoEncoderSettings {
   int gop_frames = 60;
   int bframes = 2;
   int threads = 0;  // 0: the encoder's own choice for this machine
+  // Colour tags: BT.709 SDR, or a kept HDR source's (BT.2020 with PQ or HLG), with its
+  // mastering display and light levels (written as HEVC SEI by libx265).
+  AVColorPrimaries primaries = AVCOL_PRI_BT709;
+  AVColorTransferCharacteristic transfer = AVCOL_TRC_BT709;
+  AVColorSpace matrix = AVCOL_SPC_BT709;
+  std::optional<MasteringDisplay> mastering;
+  double max_cll_nits = 0, max_fall_nits = 0;
 };
 
 // An H.264 encode that continues a source stream (the frames a copy cut re-encodes): the

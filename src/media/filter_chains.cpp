@@ -17,15 +17,6 @@ PixelAspect rotated_aspect(PixelAspect a, int rotation_deg) {
   return (rotation_deg == 90 || rotation_deg == 270) ? PixelAspect{a.den, a.num} : a;
 }
 
-std::string source_color_matrix(const std::string& tag, int height_px) {
-  if (tag == "bt709") return "bt709";
-  if (tag == "bt470bg" || tag == "smpte170m") return "bt601";
-  if (tag == "fcc") return "fcc";
-  if (tag == "smpte240m") return "smpte240m";
-  if (tag == "bt2020nc" || tag == "bt2020c") return "bt2020";
-  return height_px >= 720 ? "bt709" : "bt601";
-}
-
 namespace {
 
 // What every chain starts with: deinterlacing, rotation to display orientation, the
@@ -56,8 +47,18 @@ std::string source_chain(const VideoSourceTraits& traits, const Rational& fps) {
 std::string reframe_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
                           const std::string& pix_fmt, const std::string& overlay) {
   std::ostringstream f;
-  const std::string scale_opts = ":flags=bicubic:in_color_matrix=" + traits.color_matrix +
-                                 ":out_color_matrix=bt709:out_range=tv";
+  // HDR is scaled in its own matrix and at 10 bits, and tone mapped (or kept) after.
+  const bool hdr = traits.colour.hdr != Hdr::None;
+  const std::string in_matrix = scale_matrix_name(traits.colour.matrix);
+  // A matrix or range conversion needs swscale's exact arithmetic: its fast path tints
+  // greys by up to 3 code values (CIEDE2000 3.1 on a BT.601 chart, 1.3 with these flags).
+  const bool converts =
+      !hdr && (traits.colour.matrix != AVCOL_SPC_BT709 || traits.colour.full_range);
+  const std::string scale_opts =
+      std::string(":flags=bicubic") + (converts ? "+accurate_rnd+full_chroma_int" : "") +
+      ":in_color_matrix=" + in_matrix + ":in_range=" + (traits.colour.full_range ? "pc" : "tv") +
+      ":out_color_matrix=" + (hdr ? in_matrix : "bt709") + ":out_range=tv";
+  const std::string overlay_format = hdr ? ":format=yuv420p10" : "";
   const Rect& c = plan.crop;
   const Rect& fit = plan.fit;
   const Size& out = plan.output;
@@ -85,16 +86,37 @@ std::string reframe_chain(const ReframePlan& plan, const VideoSourceTraits& trai
         << c.y_px << ",scale=" << bw << ":" << bh << scale_opts << ",boxblur=" << radius
         << ":2,scale=" << out.width_px << ":" << out.height_px
         << ":flags=bilinear[bgs];[fg]scale=" << fit.width_px << ":" << fit.height_px << scale_opts
-        << "[fgs];[bgs][fgs]overlay=" << fit.x_px << ":" << fit.y_px;
+        << "[fgs];[bgs][fgs]overlay=" << fit.x_px << ":" << fit.y_px << overlay_format;
       break;
     }
   }
+  if (hdr) f << ",format=yuv420p10le";
+  if (const std::string tone_map = tone_map_chain(traits); !tone_map.empty()) f << "," << tone_map;
   if (!overlay.empty()) f << "," << overlay;
   f << ",format=" << pix_fmt << ",setsar=1";
   return f.str();
 }
 
 }  // namespace
+
+std::string tone_map_chain(const VideoSourceTraits& t) {
+  if (t.colour.hdr == Hdr::None || t.keep_hdr) return "";
+  constexpr double kReferenceWhiteNits = 203;  // ITU-R BT.2408: SDR's 100%
+  // BT.1886's gamma 2.4 on 16-bit linear light (libzimg has no BT.1886 transfer).
+  const std::string gamma = "pow(val/65535\\,1/2.4)*65535";
+  std::ostringstream f;
+  f.precision(4);
+  f << "zscale=min=" << (t.colour.matrix == AVCOL_SPC_BT2020_NCL ? "bt2020nc" : "709")
+    << ":rin=tv:pin=" << (t.colour.wide_gamut ? "bt2020" : "709")
+    << ":tin=" << (t.colour.hdr == Hdr::Pq ? "smpte2084" : "arib-std-b67")
+    << ":npl=" << kReferenceWhiteNits << ":t=linear:p=709,format=gbrpf32le"
+    << ",tonemap=mobius:param=0.6:desat=0:peak="
+    << std::max(1.0, t.colour.peak_nits / kReferenceWhiteNits)
+    << ",zscale=t=linear,format=gbrp16le,lutrgb=r=" << gamma << ":g=" << gamma << ":b=" << gamma
+    << ",zscale=tin=linear:t=linear:pin=709:p=709:min=gbr:m=709:rin=full:r=tv"
+       ":d=error_diffusion";
+  return f.str();
+}
 
 std::string video_filter_chain(const ReframePlan& plan, const VideoSourceTraits& traits,
                                const Rational& fps, const std::string& pix_fmt,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/geometry.h"
+#include "media/colour.h"
 #include "presets/preset.h"
 
 namespace reelpack {
@@ -17,7 +18,8 @@ namespace reelpack {
 struct VideoSourceTraits {
   int rotation_deg = 0;  // clockwise, as a player applies it
   bool deinterlace = false;
-  std::string color_matrix = "bt709";  // the source's YCbCr matrix, for the scaler
+  SourceColour colour;    // converted to BT.709 SDR, or kept (HDR with keep_hdr)
+  bool keep_hdr = false;  // an HDR source stays HDR (BT.2020, its transfer, 10-bit)
 };
 
 // The source size and pixel aspect after rotation, which is what geometry works on.
@@ -62,8 +64,13 @@ std::string audio_filter_chain(const AudioPreset& audio,
 std::string downmix_filter(const AudioPreset& audio,
                            const std::vector<std::string>& source_channels);
 
-// The YCbCr matrix a source uses, for scale's in_color_matrix: its tag when it has one,
-// otherwise what players assume (BT.709 from 720 lines up, BT.601 below).
-std::string source_color_matrix(const std::string& colorspace_tag, int height_px);
+// The conversion of a picture already at the output size to BT.709 SDR: none for an SDR
+// source (the scaler converted its matrix and range); for PQ and HLG a tone map
+// (libzimg's zscale and libavfilter's tonemap): light relative to the HDR reference white
+// of 203 nits (ITU-R BT.2408), BT.2020 primaries to BT.709 in linear light, mobius
+// (linear up to 60% of reference white's light, the highlights up to the source's peak
+// rolled into the rest), then BT.1886's gamma 2.4 (the SDR display), error-diffusion
+// dithered; "" for SDR sources and kept HDR.
+std::string tone_map_chain(const VideoSourceTraits& traits);
 
 }  // namespace reelpack

@@ -2,6 +2,7 @@
 
 extern "C" {
 #include <libavutil/display.h>
+#include <libavutil/mastering_display_metadata.h>
 #include <libavutil/pixdesc.h>
 }
 
@@ -121,6 +122,50 @@ int pick_audio_stream(AVFormatContext* fmt, int video, const std::string& wanted
                    (audio.empty() ? "the file has none" : "the file has " + have));
 }
 
+void read_hdr_metadata(const AVStream* st, VideoInfo& vi) {
+  if (const auto* m = reinterpret_cast<const AVMasteringDisplayMetadata*>(
+          av_stream_get_side_data(st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, nullptr));
+      m && m->has_primaries && m->has_luminance) {
+    MasteringDisplay d;
+    d.red_x = av_q2d(m->display_primaries[0][0]);
+    d.red_y = av_q2d(m->display_primaries[0][1]);
+    d.green_x = av_q2d(m->display_primaries[1][0]);
+    d.green_y = av_q2d(m->display_primaries[1][1]);
+    d.blue_x = av_q2d(m->display_primaries[2][0]);
+    d.blue_y = av_q2d(m->display_primaries[2][1]);
+    d.white_x = av_q2d(m->white_point[0]);
+    d.white_y = av_q2d(m->white_point[1]);
+    d.min_luminance_nits = av_q2d(m->min_luminance);
+    d.max_luminance_nits = av_q2d(m->max_luminance);
+    vi.mastering = d;
+  }
+  if (const auto* l = reinterpret_cast<const AVContentLightMetadata*>(
+          av_stream_get_side_data(st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, nullptr))) {
+    vi.max_cll_nits = l->MaxCLL;
+    vi.max_fall_nits = l->MaxFALL;
+  }
+}
+
+void read_frame_hdr_metadata(const AVFrame* f, VideoInfo& vi) {
+  if (const AVFrameSideData* sd =
+          av_frame_get_side_data(f, AV_FRAME_DATA_MASTERING_DISPLAY_METADATA)) {
+    const auto* m = reinterpret_cast<const AVMasteringDisplayMetadata*>(sd->data);
+    if (m->has_primaries && m->has_luminance) {
+      vi.mastering =
+          MasteringDisplay{av_q2d(m->display_primaries[0][0]), av_q2d(m->display_primaries[0][1]),
+                           av_q2d(m->display_primaries[1][0]), av_q2d(m->display_primaries[1][1]),
+                           av_q2d(m->display_primaries[2][0]), av_q2d(m->display_primaries[2][1]),
+                           av_q2d(m->white_point[0]),          av_q2d(m->white_point[1]),
+                           av_q2d(m->min_luminance),           av_q2d(m->max_luminance)};
+    }
+  }
+  if (const AVFrameSideData* sd = av_frame_get_side_data(f, AV_FRAME_DATA_CONTENT_LIGHT_LEVEL)) {
+    const auto* l = reinterpret_cast<const AVContentLightMetadata*>(sd->data);
+    vi.max_cll_nits = l->MaxCLL;
+    vi.max_fall_nits = l->MaxFALL;
+  }
+}
+
 std::vector<std::string> channel_names(const AVChannelLayout& layout) {
   AVChannelLayout named{};
   if (layout.order == AV_CHANNEL_ORDER_UNSPEC) {
@@ -225,6 +270,9 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
     vi.color_primaries = str_or(av_color_primaries_name(par->color_primaries));
     vi.color_transfer = str_or(av_color_transfer_name(par->color_trc));
     vi.color_range = str_or(av_color_range_name(par->color_range));
+    read_hdr_metadata(st, vi);
+    const bool hdr = vi.color_transfer == "smpte2084" || vi.color_transfer == "arib-std-b67";
+    if (hdr && !vi.mastering && vi.max_cll_nits == 0) peek_hdr_metadata(v, vi);
     info_.video = vi;
   }
   const int a = pick_audio_stream(fmt_.get(), v, options.audio_stream, path_text_);
@@ -268,6 +316,40 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
 }
 
 InputFile::~InputFile() = default;
+
+// HDR10 from cameras and encoders often carries its mastering display and light levels
+// only in the bitstream (HEVC SEI), not in the container: decode the first frame for
+// them, through a demuxer of its own so this one stays at the start.
+void InputFile::peek_hdr_metadata(int stream_index, VideoInfo& vi) const {
+  av::InputFormatPtr fmt;
+  av::CodecContextPtr ctx;
+  try {
+    fmt = open_demuxer();
+    const AVStream* st = fmt->streams[stream_index];
+    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (!codec) return;  // the real open says so
+    ctx.reset(avcodec_alloc_context3(codec));
+    if (!ctx || avcodec_parameters_to_context(ctx.get(), st->codecpar) < 0 ||
+        avcodec_open2(ctx.get(), codec, nullptr) < 0)
+      return;
+  } catch (const Error&) {
+    return;
+  }
+  av::PacketPtr pkt = av::make_packet();
+  av::FramePtr frame = av::make_frame();
+  bool got = false;
+  for (int packets = 0; !got && packets < 500 && av_read_frame(fmt.get(), pkt.get()) >= 0;) {
+    if (pkt->stream_index == stream_index) {
+      ++packets;
+      if (avcodec_send_packet(ctx.get(), pkt.get()) >= 0 &&
+          avcodec_receive_frame(ctx.get(), frame.get()) >= 0) {
+        read_frame_hdr_metadata(frame.get(), vi);
+        got = true;
+      }
+    }
+    av_packet_unref(pkt.get());
+  }
+}
 
 av::InputFormatPtr InputFile::open_demuxer() const {
   AVFormatContext* raw = nullptr;

@@ -24,6 +24,13 @@ namespace reelpack {
 
 enum class StreamKind { Video, Audio };
 
+// SMPTE ST 2086: the display an HDR programme was graded on (CIE 1931 xy chromaticities).
+struct MasteringDisplay {
+  double red_x = 0, red_y = 0, green_x = 0, green_y = 0, blue_x = 0, blue_y = 0;
+  double white_x = 0, white_y = 0;
+  double min_luminance_nits = 0, max_luminance_nits = 0;
+};
+
 struct VideoInfo {
   int index = -1;
   std::string codec;
@@ -42,6 +49,10 @@ struct VideoInfo {
   int64_t start_us = 0;              // first frame's time after the container's start (>= 0)
   int64_t bit_rate = 0;
   std::string color_space, color_primaries, color_transfer, color_range;
+  // HDR metadata the container carries: mastering display, and content light levels
+  // (MaxCLL, MaxFALL; 0 when absent).
+  std::optional<MasteringDisplay> mastering;
+  double max_cll_nits = 0, max_fall_nits = 0;
   // Display size after rotation and SAR, as a player shows it.
   int display_width_px() const;
   int display_height_px() const;
@@ -180,6 +191,7 @@ class InputFile {
   void rewind();
   int64_t next_keyframe_us();
   void open_decoder(Decoder& d, int stream_index, bool fast);
+  void peek_hdr_metadata(int stream_index, VideoInfo& vi) const;
   bool skip_video_packet(const AVPacket* pkt);  // keyframes_only filtering
   void drain(Decoder& d, StreamKind kind, const FrameSink& sink);
   void flush_decoders(const FrameSink& sink);

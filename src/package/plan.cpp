@@ -67,8 +67,7 @@ void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
   const Size src = rotated_size({v.width_px, v.height_px}, rot);
   const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, rot);
   plan.geometry = plan_reframe(src, sar, out, job.reframe);
-  const VideoSourceTraits traits{rot, v.interlaced,
-                                 source_color_matrix(v.color_space, v.height_px)};
+  const VideoSourceTraits traits{rot, v.interlaced, source_colour(v), p.video.hdr == "keep"};
   std::string overlay;
   if (job.burn_subtitles) {
     overlay = ass_filter(burn_script ? burn_script(out) : job.subtitles.front().file);
@@ -100,6 +99,16 @@ void plan_encoders(const MediaInfo& in, const Preset& p, OutputPlan& plan) {
   ve.bufsize_bits = p.video.bufsize_bits;
   ve.gop_frames = p.video.gop_frames(fps);  // the preset's seconds at the output's rate
   ve.bframes = p.video.bframes;
+  const VideoInfo& v = *in.video;
+  const SourceColour colour = source_colour(v);
+  if (p.video.hdr == "keep" && colour.hdr != Hdr::None) {
+    ve.primaries = AVCOL_PRI_BT2020;
+    ve.transfer = colour.hdr == Hdr::Pq ? AVCOL_TRC_SMPTE2084 : AVCOL_TRC_ARIB_STD_B67;
+    ve.matrix = AVCOL_SPC_BT2020_NCL;
+    ve.mastering = v.mastering;
+    ve.max_cll_nits = v.max_cll_nits;
+    ve.max_fall_nits = v.max_fall_nits;
+  }
 
   AudioEncoderSettings& ae = plan.audio;
   ae.codec = p.audio.codec;

@@ -68,28 +68,32 @@ nlohmann::json to_json(const MediaInfo& in) {
                       {"size_bytes", in.size_bytes}};
   if (in.video) {
     const VideoInfo& v = *in.video;
-    j["video"] = {{"index", v.index},
-                  {"codec", v.codec},
-                  {"profile", v.profile},
-                  {"pix_fmt", v.pix_fmt},
-                  {"width", v.width_px},
-                  {"height", v.height_px},
-                  {"display_width", v.display_width_px()},
-                  {"display_height", v.display_height_px()},
-                  {"sar", std::to_string(v.sar.num) + ":" + std::to_string(v.sar.den)},
-                  {"frame_rate", std::to_string(v.avg_frame_rate.num) + "/" +
-                                     std::to_string(v.avg_frame_rate.den)},
-                  {"nominal_frame_rate",
-                   std::to_string(v.r_frame_rate.num) + "/" + std::to_string(v.r_frame_rate.den)},
-                  {"variable_frame_rate", v.variable_frame_rate},
-                  {"rotation", v.rotation_deg},
-                  {"interlaced", v.interlaced},
-                  {"frames", v.frame_count},
-                  {"bit_rate", v.bit_rate},
-                  {"color_space", v.color_space},
-                  {"color_primaries", v.color_primaries},
-                  {"color_transfer", v.color_transfer},
-                  {"color_range", v.color_range}};
+    j["video"] = {
+        {"index", v.index},
+        {"codec", v.codec},
+        {"profile", v.profile},
+        {"pix_fmt", v.pix_fmt},
+        {"width", v.width_px},
+        {"height", v.height_px},
+        {"display_width", v.display_width_px()},
+        {"display_height", v.display_height_px()},
+        {"sar", std::to_string(v.sar.num) + ":" + std::to_string(v.sar.den)},
+        {"frame_rate",
+         std::to_string(v.avg_frame_rate.num) + "/" + std::to_string(v.avg_frame_rate.den)},
+        {"nominal_frame_rate",
+         std::to_string(v.r_frame_rate.num) + "/" + std::to_string(v.r_frame_rate.den)},
+        {"variable_frame_rate", v.variable_frame_rate},
+        {"rotation", v.rotation_deg},
+        {"interlaced", v.interlaced},
+        {"frames", v.frame_count},
+        {"bit_rate", v.bit_rate},
+        {"color_space", v.color_space},
+        {"color_primaries", v.color_primaries},
+        {"color_transfer", v.color_transfer},
+        {"color_range", v.color_range},
+        {"max_cll", v.max_cll_nits},
+        {"mastering_max_luminance",
+         v.mastering ? nlohmann::json(v.mastering->max_luminance_nits) : nlohmann::json()}};
   }
   if (in.audio) {
     const AudioInfo& a = *in.audio;

@@ -109,6 +109,7 @@ VideoPreset read_video(const Values& in) {
   v.profile = get("video.profile");
   v.level = get("video.level");
   v.pix_fmt = get("video.pix-fmt");
+  v.hdr = get("video.hdr");
   v.encoder_preset = get("video.encoder-preset");
   v.crf = number(get("video.crf"));
   v.maxrate_bps = parse_si(get("video.maxrate"));
@@ -163,6 +164,10 @@ void check_encoder(const VideoPreset& v, const Values& in) {
     }
     if (v.crf > 51)
       throw fail("video.crf", "'" + get("video.crf") + "' is out of range 0..51 for " + v.codec);
+  }
+  if (v.hdr == "keep" && (v.codec != "libx265" || v.pix_fmt != "yuv420p10le")) {
+    throw fail("video.hdr",
+               "keep needs HEVC Main10: codec = libx265, profile = main10, pix-fmt = yuv420p10le");
   }
   if (v.maxrate_bps > 0 && v.bufsize_bits == 0) {
     throw fail("video.bufsize", "a maxrate cap needs a bufsize (typically 2x maxrate)");
@@ -390,6 +395,7 @@ nlohmann::json to_json(const Preset& p) {
                 {"profile", v.profile},
                 {"level", v.level},
                 {"pix-fmt", v.pix_fmt},
+                {"hdr", v.hdr},
                 {"encoder-preset", v.encoder_preset},
                 {"crf", v.crf},
                 {"maxrate", v.maxrate_bps},

@@ -36,6 +36,7 @@ struct VideoPreset {
   std::string profile = "high";
   std::string level = "auto";
   std::string pix_fmt = "yuv420p";
+  std::string hdr = "tonemap";  // HDR sources: "tonemap" to BT.709 SDR, or "keep" HDR
   std::string encoder_preset = "medium";
   double crf = 23;
   int64_t maxrate_bps = 8'000'000;

@@ -105,7 +105,7 @@ TEST_CASE("rotation swaps the size and the pixel aspect", "[geometry]") {
 
 TEST_CASE("the video filter chain orders rotation, rate and reframing", "[filters]") {
   const ReframePlan p = plan_reframe({1920, 1080}, {1, 1}, {1080, 1920}, ReframeMode::Center);
-  const std::string chain = video_filter_chain(p, {90, true, "bt709"}, {30, 1}, "yuv420p");
+  const std::string chain = video_filter_chain(p, {90, true, {}}, {30, 1}, "yuv420p");
   const auto pos = [&](const char* s) { return chain.find(s); };
   REQUIRE(pos("bwdif") != std::string::npos);
   REQUIRE(pos("transpose=clock") != std::string::npos);
@@ -113,9 +113,38 @@ TEST_CASE("the video filter chain orders rotation, rate and reframing", "[filter
   CHECK(pos("transpose") < pos("fps=fps=30/1"));
   CHECK(pos("fps=") < pos("crop=608:1080:656:0"));
   CHECK(chain.ends_with("format=yuv420p,setsar=1"));
-  CHECK(source_color_matrix("unknown", 1080) == "bt709");
-  CHECK(source_color_matrix("unknown", 576) == "bt601");
-  CHECK(source_color_matrix("smpte170m", 1080) == "bt601");
+  CHECK(chain.find("zscale") == std::string::npos);  // SDR: the scaler converts the matrix
+}
+
+TEST_CASE("one rule for the YCbCr matrix of a picture", "[filters][colour]") {
+  CHECK(ycbcr_matrix(AVCOL_SPC_UNSPECIFIED, 1080) == AVCOL_SPC_BT709);
+  CHECK(ycbcr_matrix(AVCOL_SPC_UNSPECIFIED, 576) == AVCOL_SPC_BT470BG);
+  CHECK(ycbcr_matrix(AVCOL_SPC_SMPTE170M, 1080) == AVCOL_SPC_BT470BG);
+  CHECK(ycbcr_matrix(AVCOL_SPC_BT2020_CL, 2160) == AVCOL_SPC_BT2020_NCL);
+  CHECK(scale_matrix_name(AVCOL_SPC_BT470BG) == "bt601");
+  VideoInfo v;
+  v.height_px = 1080;
+  v.color_space = "bt2020nc";
+  v.color_primaries = "bt2020";
+  v.color_transfer = "arib-std-b67";
+  SourceColour c = source_colour(v);
+  CHECK(c.hdr == Hdr::Hlg);
+  CHECK(c.peak_nits == 1000);
+  v.color_transfer = "smpte2084";
+  v.max_cll_nits = 600;
+  CHECK(source_colour(v).peak_nits == 600);
+  v.pix_fmt = "yuvj420p";
+  CHECK(source_colour(v).full_range);
+  // HDR: scaled in its own matrix at 10 bits, then tone mapped to BT.709 (or kept).
+  const ReframePlan p = plan_reframe({1920, 1080}, {1, 1}, {1080, 1920}, ReframeMode::Center);
+  const std::string chain = video_filter_chain(p, {0, false, source_colour(v)}, {30, 1}, "yuv420p");
+  CHECK(chain.find("out_color_matrix=bt2020") < chain.find("zscale"));
+  CHECK(chain.find("tonemap=mobius") != std::string::npos);
+  CHECK(chain.find("peak=2.956") != std::string::npos);  // 600 nits over 203
+  const std::string kept =
+      video_filter_chain(p, {0, false, source_colour(v), true}, {30, 1}, "yuv420p10le");
+  CHECK(kept.find("tonemap") == std::string::npos);
+  CHECK(kept.ends_with("format=yuv420p10le,setsar=1"));
 }
 
 TEST_CASE("parse_reframe_mode accepts the documented names only", "[geometry]") {

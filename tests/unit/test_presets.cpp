@@ -98,6 +98,16 @@ TEST_CASE("platform figures match the published specifications", "[presets]") {
     CHECK(p.video.min_fps == range.first);
     CHECK(p.video.max_fps == range.second);
   }
+  for (const char* name : {"youtube-shorts-hdr", "instagram-reels-hdr"}) {
+    INFO(name);
+    const Preset hdr = loader.load(name);
+    CHECK(hdr.video.hdr == "keep");
+    CHECK(hdr.video.codec == "libx265");
+    CHECK(hdr.video.pix_fmt == "yuv420p10le");
+  }
+  CHECK(loader.load("tiktok").video.hdr == "tonemap");
+  CHECK(loader.load("tiktok").audio.centre_mix_db == -3);
+  CHECK(!loader.load("tiktok").audio.lfe_mix_db);
   const Preset snap = loader.load("snapchat-spotlight");
   CHECK(snap.audio.bitrate_bps >= 192'000);
   CHECK(snap.safe_area.top_px == 150);
@@ -178,6 +188,8 @@ TEST_CASE("bad preset files are refused with the file and the key named", "[pres
       {"[video]\nmin-fps = 50\nmax-fps = 30\n", "above max-fps"},
       {"[video]\npreferred-fps = 25,fast\n", "list of frame rates"},
       {"[video]\nmax-fps = 500\n", "out of range"},
+      {"[video]\nhdr = keep\n", "Main10"},
+      {"[audio]\ncentre-mix = 3\n", "out of range"},
       {"[video]\ncodec = libvpx\n", "[video] codec"},
       {"[video]\ncodec = libx265\nprofile = high\n", "HEVC profile"},
       {"[video]\nencoder-preset = turbo\n", "encoder-preset"},
