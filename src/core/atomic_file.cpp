@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 std::atomic<unsigned> g_counter{0};
+constexpr size_t kMaxNameBytes = 255;  // NAME_MAX on Linux file systems
 
 // The inputs this process reads, by device and inode. Process-wide on purpose: an output
 // must never replace any file being read, whichever job or thread opened it.
@@ -70,9 +71,16 @@ fs::path output_target(const fs::path& path) {
 }
 
 AtomicFile::AtomicFile(fs::path final_path) : final_path_(output_target(final_path)) {
-  const std::string unique = std::to_string(::getpid()) + "-" + std::to_string(g_counter++);
-  temp_path_ = final_path_.parent_path() /
-               (std::string(kTempPrefix) + unique + "-" + final_path_.filename().string());
+  const std::string unique =
+      std::string(kTempPrefix) + std::to_string(::getpid()) + "-" + std::to_string(g_counter++);
+  std::string name = unique + "-" + final_path_.filename().string();
+  // A long final name (a 240-byte stem) would push the temporary's past the file
+  // system's limit: then only its extension follows the prefix.
+  if (name.size() > kMaxNameBytes) {
+    const std::string ext = final_path_.extension().string();
+    name = unique + (ext.size() <= 16 ? ext : "");
+  }
+  temp_path_ = final_path_.parent_path() / name;
 }
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept

@@ -56,7 +56,9 @@ std::filesystem::path output_target(const std::filesystem::path& path);
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 void write_file_atomically(const std::filesystem::path& path, const std::vector<uint8_t>& bytes);
 
-// Name prefix of temporaries, so a folder can be swept after a SIGKILL.
+// Name prefix of temporaries, so a folder can be swept after a SIGKILL. A temporary is
+// <prefix><pid>-<counter>-<final name>, or <prefix><pid>-<counter><extension> when that
+// would be longer than a file name may be (255 bytes).
 inline constexpr const char* kTempPrefix = ".reelpack-tmp-";
 
 }  // namespace reelpack

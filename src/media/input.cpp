@@ -194,14 +194,20 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
 InputFile::~InputFile() = default;
 
 av::InputFormatPtr InputFile::open_demuxer() const {
-  AVFormatContext* raw = nullptr;
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) throw std::bad_alloc();
+  // A signal while opening (a slow disk, a pipe) stops the reads at once; an open that
+  // failed because of it is an interruption (exit 130), not a bad file.
+  raw->interrupt_callback = {[](void*) { return cancel_requested() ? 1 : 0; }, nullptr};
   const int ret = avformat_open_input(&raw, path_text_.c_str(), nullptr, nullptr);
   if (ret < 0) {
+    throw_if_cancelled();
     throw ProcessingError(path_text_ + ": not a media file FFmpeg can read (" +
                           av::error_text(ret) + "); check that it is complete and not damaged");
   }
   av::InputFormatPtr fmt(raw);
   const int info_ret = avformat_find_stream_info(fmt.get(), nullptr);
+  throw_if_cancelled();
   if (info_ret < 0) {
     throw ProcessingError(path_text_ + ": cannot read stream information (" +
                           av::error_text(info_ret) + "); the file may be damaged");
