@@ -612,3 +612,35 @@ TEST_CASE("SVT-AV1 prints no banner of its own", "[errors][av1]") {
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.err, !Catch::Contains("Svt["));
 }
+
+TEST_CASE("a failed split writes no cut list and leaves no folder it made", "[errors][split]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  const fs::path eps = dir / "eps";
+  const auto split = [&](const fs::path& input, const std::string& target) {
+    return run_reelpack({"split", input.string(), "-o", eps.string(), "--target", target});
+  };
+  check_failure(split(in, "nan"), 2, {"--target"}, eps);
+  CHECK(!fs::exists(eps));
+  check_failure(split(dir / "none.mp4", "2"), 2, {(dir / "none.mp4").string()}, eps);
+  CHECK(!fs::exists(eps));
+  const fs::path blank = damage_video(in, 0, 10, dir / "blank.mp4");
+  check_failure(split(blank, "2"), 1, {blank.string()}, eps);
+  CHECK(!fs::exists(eps));
+  // Every episode fails (a copy cannot place packets without timestamps): no cut list of
+  // nothing, no folder; in a folder that was there, the old cut list stays as it was.
+  const fs::path untimed =
+      make_clip(dir / "untimed.mkv",
+                "-f lavfi -i testsrc2=s=320x180:r=25:d=3 -c:v libx264 -preset ultrafast "
+                "-pix_fmt yuv420p -bf 2 -output_ts_offset -1 -avoid_negative_ts disabled");
+  const RunResult none = split(untimed, "3");
+  INFO(none.err);
+  CHECK(none.exit_code == 1);
+  CHECK_THAT(none.err, Catch::Contains("has no timestamp"));
+  CHECK(!fs::exists(eps));
+  write_file(eps / "cutlist.csv", "old\n");
+  CHECK(split(untimed, "3").exit_code == 1);
+  CHECK(list_dir(eps) == std::vector<std::string>{"cutlist.csv"});
+  CHECK(fs::file_size(eps / "cutlist.csv") == 4);
+  CHECK(temporaries(dir.path()).empty());
+}
