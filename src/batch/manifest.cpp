@@ -77,6 +77,14 @@ ManifestRow make_row(const std::map<std::string, std::string>& f,
     } catch (const UsageError& e) {
       throw UsageError(where + "ranges: " + e.what());
     }
+    // What can be told without the input is told before any work, as a bad range (exit
+    // 2): an END that does not come after its START, in the same unit.
+    const RangeSpec& spec = row.ranges.back();
+    const bool frames = spec.start.is_frame;
+    if (frames == spec.end.is_frame &&
+        (frames ? spec.end.frame <= spec.start.frame : spec.end.time_us <= spec.start.time_us)) {
+      throw UsageError(where + "ranges: --range " + spec.text + ": END must come after START");
+    }
   }
   if (const std::string reframe = field("reframe"); !reframe.empty()) {
     try {

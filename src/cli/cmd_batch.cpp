@@ -165,7 +165,8 @@ void print_table(const BatchReport& report, std::ostream& out) {
   print_summary(report, out);
 }
 
-void print_dry_run(const Batch& batch, bool json_out) {
+// The plan; returns how many rows would fail.
+int print_dry_run(const Batch& batch, bool json_out) {
   const BatchOptions& o = batch.options();
   json rows = json::array();
   int encode = 0, share = 0, skip = 0, bad = 0, video_encodes = 0;
@@ -238,6 +239,7 @@ void print_dry_run(const Batch& batch, bool json_out) {
               << " of the video), " << share << " outputs sharing an encode, " << skip
               << " up to date, " << bad << " rows that would fail\n";
   }
+  return bad;
 }
 
 // Rows one after another allocate the same large buffers (each x264 holds about 450 MB at
@@ -305,8 +307,9 @@ void describe_options(po::options_description& opts) {
       "(made again only when its output is; see `reelpack thumbs`)")(
       "strict", "an output that fails its conformance check fails its row (exit 1)")(
       "allow-truncated", kAllowTruncatedHelp)(
-      "dry-run,n", "print the plan (outputs, skips, shared encodes); write nothing")(
-      "json", "print the report (or the plan) as JSON on stdout")(
+      "dry-run,n",
+      "print the plan (outputs, skips, shared encodes); write nothing; exit 1 when a row would "
+      "fail")("json", "print the report (or the plan) as JSON on stdout")(
       "merge-reports", po::value<std::string>()->value_name("DIR"),
       "merge DIR/report.shard-K-of-N.json into DIR/report.json and print it")(
       "verbose,v", "show FFmpeg's own warnings");
@@ -357,8 +360,8 @@ BatchOptions batch_options(const po::variables_map& vm) {
 int run_batch(const BatchOptions& o, bool dry_run, bool json_out) {
   const Batch batch(o);
   if (dry_run) {
-    print_dry_run(batch, json_out);
-    return kExitOk;
+    // As the run would: a row that would fail makes it exit 1.
+    return print_dry_run(batch, json_out) > 0 ? kExitProcessing : kExitOk;
   }
   prepare_output_dir(o.outdir);
   keep_freed_memory_for_next_rows();

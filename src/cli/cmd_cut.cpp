@@ -118,9 +118,7 @@ int cut_encode(const po::variables_map& vm, const fs::path& input,
   if (vm.count("preset")) {
     preset = loader.load(vm["preset"].as<std::string>(), ov);
   } else {
-    Overrides master = master_overrides(info);
-    for (const auto& [k, v] : ov) master[k] = v;
-    preset = loader.from_defaults("master", master);
+    preset = loader.from_defaults("master", master_overrides(info, ov));
   }
   job.outputs.push_back({preset, output});
   if (vm.count("dry-run")) {

@@ -70,6 +70,8 @@ SplitJob split_job(const po::variables_map& vm) {
   }
   job.reframe = parse_reframe_mode(vm["reframe"].as<std::string>());
   if (vm.count("audio-stream")) job.audio_stream = vm["audio-stream"].as<std::string>();
+  validate(job.options);  // --target nan and the like: before the folder is made
+  probe(job.input);       // a missing or unreadable input too
   if (!job.dry_run) prepare_output_dir(job.outdir);
   if (vm.count("cache-dir")) job.cache_dir = vm["cache-dir"].as<std::string>();
   if (vm.count("cache-max") && job.cache_dir.empty()) {
@@ -95,7 +97,7 @@ int print_split(const SplitJob& job, const SplitReport& report, bool json) {
   }
   if (json) {
     std::cout << json_text(to_json(report), 2) << "\n";
-  } else {
+  } else if (report.ok()) {  // else the episodes' errors say what was not written
     std::cerr << "split " << job.input.string() << " into " << report.episodes.size()
               << " episodes (" << report.shots.shots.size() << " shots); cut list "
               << report.cutlist.string() << "\n";
@@ -146,9 +148,23 @@ int cmd_split(const Args& args) {
   if (!vm.count("output")) throw UsageError("reelpack split: no output folder; add -o DIR");
   if (!vm.count("target")) throw UsageError("reelpack split: no --target length in seconds");
 
-  const SplitJob job = split_job(vm);
-  const bool json = vm.count("json") > 0;
-  return print_split(job, split(job, split_progress(job, json)), json);
+  // A split that writes nothing leaves no folder it made (an empty one, at least).
+  const fs::path outdir = vm["output"].as<std::string>();
+  std::error_code ec;
+  const bool existed = fs::exists(outdir, ec);
+  const auto remove_if_made_and_empty = [&] {
+    if (!existed && fs::is_empty(outdir, ec)) fs::remove(outdir, ec);
+  };
+  try {
+    const SplitJob job = split_job(vm);
+    const bool json = vm.count("json") > 0;
+    const int code = print_split(job, split(job, split_progress(job, json)), json);
+    remove_if_made_and_empty();
+    return code;
+  } catch (...) {
+    remove_if_made_and_empty();
+    throw;
+  }
 }
 
 }  // namespace reelpack::cli

@@ -1,6 +1,7 @@
 // reelpack: the command line. Parses the verb and hands over to its command; maps errors
 // to one line on stderr and the documented exit codes.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ namespace reelpack::cli {
 
 void set_verbosity(int level) {
   av_log_set_level(level >= 2 ? AV_LOG_VERBOSE : level == 1 ? AV_LOG_WARNING : AV_LOG_QUIET);
+  // SVT-AV1 prints to stderr itself (its banner, at info level), past av_log: its own
+  // level, read when an encoder opens, follows -v unless the user set SVT_LOG.
+  static const bool user_set = std::getenv("SVT_LOG") != nullptr;
+  if (!user_set) setenv("SVT_LOG", level >= 2 ? "3" : level == 1 ? "2" : "1", 1);
 }
 
 po::variables_map parse_args(const std::string& verb, const Args& args,

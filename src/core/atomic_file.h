@@ -61,7 +61,9 @@ const char* non_regular_kind(unsigned mode);
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 void write_file_atomically(const std::filesystem::path& path, const std::vector<uint8_t>& bytes);
 
-// Name prefix of temporaries, so a folder can be swept after a SIGKILL.
+// Name prefix of temporaries, so a folder can be swept after a SIGKILL. A temporary is
+// <prefix><pid>-<counter>-<final name>, or <prefix><pid>-<counter><extension> when that
+// would be longer than a file name may be (255 bytes).
 inline constexpr const char* kTempPrefix = ".reelpack-tmp-";
 
 // Temporaries are named PREFIX<host>-<pid>-<rest> (`.reelpack-tmp-render1-4242-0-ep01.mp4`,

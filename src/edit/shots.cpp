@@ -91,7 +91,7 @@ nlohmann::json to_json(const ShotList& list) {
           {"transitions", transitions}};
 }
 
-std::vector<Episode> plan_split(const ShotList& list, const SplitOptions& opt) {
+void validate(const SplitOptions& opt) {
   if (!std::isfinite(opt.target_s) || opt.target_s <= 0) {
     throw UsageError("--target must be a positive number of seconds");
   }
@@ -103,6 +103,12 @@ std::vector<Episode> plan_split(const ShotList& list, const SplitOptions& opt) {
   if (min_s > opt.target_s || max_s < opt.target_s) {
     throw UsageError("--min and --max must surround --target");
   }
+}
+
+std::vector<Episode> plan_split(const ShotList& list, const SplitOptions& opt) {
+  validate(opt);
+  const double min_s = opt.min_s > 0 ? opt.min_s : opt.target_s / 2;
+  const double max_s = opt.max_s > 0 ? opt.max_s : opt.target_s * 1.5;
   // Candidate cut points: every shot start, and the end of the input.
   struct Point {
     int64_t us, frame;

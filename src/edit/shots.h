@@ -59,6 +59,10 @@ struct Episode {
   bool within_limits = true;  // false when no shot boundary allowed min..max here
 };
 
+// Throws UsageError when `options` plan no split (a target that is not a positive number
+// of seconds, min/max that do not surround it); plan_split() checks the same.
+void validate(const SplitOptions& options);
+
 // Episodes that end on shot boundaries, each as close to the target as min/max allow:
 // a dynamic programme over the boundaries minimising the squared distance to the target,
 // with a steep penalty for lengths outside min..max (used only when nothing fits).

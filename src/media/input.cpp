@@ -352,11 +352,16 @@ void InputFile::peek_hdr_metadata(int stream_index, VideoInfo& vi) const {
 }
 
 av::InputFormatPtr InputFile::open_demuxer() const {
-  AVFormatContext* raw = nullptr;
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) throw std::bad_alloc();
+  // A signal while opening (a slow disk, a pipe) stops the reads at once; an open that
+  // failed because of it is an interruption (exit 130), not a bad file.
+  raw->interrupt_callback = {[](void*) { return cancel_requested() ? 1 : 0; }, nullptr};
   av::Dict open_options = local_file_options();
   const int ret =
       avformat_open_input(&raw, file_url(path_).c_str(), nullptr, open_options.get_address());
   if (ret < 0) {
+    throw_if_cancelled();
     const std::string refused = refused_container(path_);
     if (!refused.empty()) throw UsageError(path_text_ + ": " + refused);
     throw ProcessingError(path_text_ + ": not a media file FFmpeg can read (" +
@@ -364,6 +369,7 @@ av::InputFormatPtr InputFile::open_demuxer() const {
   }
   av::InputFormatPtr fmt(raw);
   const int info_ret = avformat_find_stream_info(fmt.get(), nullptr);
+  throw_if_cancelled();
   if (info_ret < 0) {
     throw ProcessingError(path_text_ + ": cannot read stream information (" +
                           av::error_text(info_ret) + "); the file may be damaged");

@@ -10,23 +10,41 @@ extern "C" {
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "package/sharing.h"
+#include "presets/schema.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
 
-Overrides master_overrides(const MediaInfo& in) {
+Overrides master_overrides(const MediaInfo& in, const Overrides& given) {
   if (!in.video) throw UsageError(in.path.string() + ": has no video stream to cut");
   const VideoInfo& v = *in.video;
   // A variable-rate master is cut at the rate its stream declares, not at its average.
   const Rational fps = v.variable_frame_rate ? Rational{v.r_frame_rate.num, v.r_frame_rate.den}
                                              : v.nominal_frame_rate();
-  return {{"video.width", std::to_string(even(v.display_width_px()))},
-          {"video.height", std::to_string(even(v.display_height_px()))},
-          {"video.fps", fps.num > 0 ? fps.to_string() : "30"},
-          {"video.crf", "18"},
-          {"video.maxrate", "0"},
-          {"video.bufsize", "0"},
-          {"audio.bitrate", "192k"}};
+  Overrides master = {{"video.width", std::to_string(even(v.display_width_px()))},
+                      {"video.height", std::to_string(even(v.display_height_px()))},
+                      {"video.fps", fps.num > 0 ? fps.to_string() : "30"},
+                      {"video.crf", "18"},
+                      {"video.maxrate", "0"},
+                      {"video.bufsize", "0"},
+                      {"audio.bitrate", "192k"}};
+  // The source's own size must be one an output may have (the schema's range), or the
+  // loader's error would blame a --video.width or --video.height never given.
+  for (const char* key : {"video.width", "video.height"}) {
+    const KeySpec* spec = find_key(key);
+    const int px = std::stoi(master[key]);
+    if (!given.count(key) && (px < spec->min || px > spec->max)) {
+      throw UsageError(
+          in.path.string() + ": its picture is " + std::to_string(v.display_width_px()) + "x" +
+          std::to_string(v.display_height_px()) + ", and an encode at the source's size must be " +
+          std::to_string(static_cast<int>(spec->min)) + ".." +
+          std::to_string(static_cast<int>(spec->max)) +
+          " px each way; add -p PRESET (or --video.width and --video.height) to "
+          "scale it, or --copy");
+    }
+  }
+  for (const auto& [key, value] : given) master[key] = value;
+  return master;
 }
 
 SourceFrameRate source_frame_rate(const VideoInfo& v) {
@@ -65,6 +83,15 @@ void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
   const Size out{p.video.width_px, p.video.height_px};
   const int rot = v.rotation_deg;
   const Size src = rotated_size({v.width_px, v.height_px}, rot);
+  // Reframing needs a picture to crop and scale: a 1x1 stream would fail in the filter
+  // graph, blamed on the output.
+  constexpr int kMinSourcePx = 16;
+  if (src.width_px < kMinSourcePx || src.height_px < kMinSourcePx) {
+    throw ProcessingError(job.input.string() + ": its picture is " + std::to_string(src.width_px) +
+                          "x" + std::to_string(src.height_px) +
+                          " pixels, too small to reframe (at least " +
+                          std::to_string(kMinSourcePx) + "x" + std::to_string(kMinSourcePx) + ")");
+  }
   const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, rot);
   plan.geometry = plan_reframe(src, sar, out, job.reframe);
   const VideoSourceTraits traits{rot, v.interlaced, source_colour(v), p.video.hdr == "keep"};

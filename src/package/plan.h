@@ -25,8 +25,10 @@
 namespace reelpack {
 
 // Preset keys that keep the source's displayed size and frame rate at mastering quality
-// (CRF 18, uncapped, AAC 192k): what `cut` encodes with when no preset is given.
-Overrides master_overrides(const MediaInfo& input);
+// (CRF 18, uncapped, AAC 192k), with the `given` ones (the command line's) instead where
+// they say otherwise: what `cut` encodes with when no preset is given. A source too small
+// or too large for an output (the schema's size range) is a UsageError naming it.
+Overrides master_overrides(const MediaInfo& input, const Overrides& given = {});
 
 // What a source's video stream says of its frame rate, for choose_frame_rate().
 SourceFrameRate source_frame_rate(const VideoInfo& video);

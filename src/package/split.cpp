@@ -150,7 +150,10 @@ SplitReport split(const SplitJob& job, const SplitProgress& progress) {
     }
     if (progress.episode) progress.episode(row);
   }
-  if (!job.dry_run) {
+  // The cut list says what went where: nothing to say when no episode was written.
+  const bool any_written = std::any_of(report.episodes.begin(), report.episodes.end(),
+                                       [](const EpisodeResult& e) { return e.error.empty(); });
+  if (!job.dry_run && any_written) {
     report.cutlist = job.outdir / "cutlist.csv";
     write_file_atomically(report.cutlist, cutlist_csv(report.episodes));
   }

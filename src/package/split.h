@@ -59,7 +59,7 @@ struct SplitReport {
   std::string shots_cache = "off";         // "hit" (read from the cache), "miss" (stored) or "off"
   std::filesystem::path shots_cache_file;  // the cache entry, when shots_cache is not "off"
   std::vector<EpisodeResult> episodes;
-  std::filesystem::path cutlist;      // DIR/cutlist.csv (empty on a dry run)
+  std::filesystem::path cutlist;      // DIR/cutlist.csv (empty on a dry run, or none written)
   std::vector<std::string> warnings;  // also given to SplitProgress::warning as they arise
   bool ok() const;                    // every episode written
 };
@@ -75,7 +75,8 @@ struct SplitProgress {
 };
 
 // A failing episode does not stop the others (its error says why); an input that cannot
-// be read, or options that plan no split, throw. Writes DIR/cutlist.csv last.
+// be read, or options that plan no split, throw. Writes DIR/cutlist.csv last, when some
+// episode was written.
 SplitReport split(const SplitJob& job, const SplitProgress& progress = {});
 
 // "ep001".

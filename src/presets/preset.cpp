@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "presets/frame_rate.h"
+#include "core/json_text.h"
 #include "presets/schema.h"
 
 namespace reelpack {
@@ -47,6 +48,41 @@ std::vector<fs::path> default_search_path() {
 
 bool looks_like_path(const std::string& s) {
   return s.find('/') != std::string::npos || (s.size() > 4 && s.ends_with(".ini"));
+}
+
+// The preset file's text as the INI parser takes it: a UTF-8 byte-order mark (Windows
+// editors write one) dropped, `;` comment lines (INI's other comment mark) kept as `#`
+// ones. A file that is not text, or a line that is neither a [section] nor `key = value`,
+// is a UsageError naming the file and the line.
+std::string preset_text(const fs::path& file) {
+  const std::string where = file.string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw UsageError(where + ": cannot read the preset file");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (text.find('\0') != std::string::npos || !is_utf8(text)) {
+    throw UsageError(where + ": not a text file (binary content); a preset is an INI file of " +
+                     "`key = value` lines under [section] headers");
+  }
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+  std::istringstream lines(text);
+  std::string out;
+  int number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    const std::string t = trim(line);
+    if (t.starts_with(";")) {
+      out += "#" + t.substr(1) + "\n";
+      continue;
+    }
+    const bool section = t.starts_with("[") && t.ends_with("]");
+    if (!t.empty() && !t.starts_with("#") && !section && t.find('=') == std::string::npos) {
+      throw UsageError(where + " line " + std::to_string(number) + ": '" +
+                       (t.size() > 60 ? t.substr(0, 60) + "..." : t) +
+                       "' is neither a [section] nor a `key = value` line");
+    }
+    out += line + "\n";
+  }
+  return out;
 }
 
 double number(const std::string& v) {
@@ -256,8 +292,7 @@ std::map<std::string, ResolvedValue> PresetLoader::load_values(
   }
   chain.push_back(where);
 
-  std::ifstream in(file);
-  if (!in) throw UsageError(where + ": cannot read the preset file");
+  std::istringstream in(preset_text(file));
   po::parsed_options parsed(nullptr);
   const po::options_description desc = preset_options(false);
   try {
@@ -285,7 +320,12 @@ std::map<std::string, ResolvedValue> PresetLoader::load_values(
 
   std::map<std::string, ResolvedValue> values;
   if (auto it = own.find("base"); it != own.end()) {
-    values = load_values(find(it->second.value), chain);
+    // A base given as a path is relative to this file's folder, not to where reelpack runs.
+    std::string base = it->second.value;
+    if (looks_like_path(base) && fs::path(base).is_relative()) {
+      base = (file.parent_path() / base).lexically_normal().string();
+    }
+    values = load_values(find(base), chain);
   }
   for (auto& [k, v] : own) values[k] = v;
   // A preset is named by its own file, never by its base's.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "edit/ranges.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -47,6 +48,24 @@ SubtitleTrack read_subtitles(const SubtitleSpec& spec) {
   SubtitleFile file = read_subtitle_file(spec.file);
   if (file.cues.empty()) {
     throw UsageError(name + ": holds no subtitle cue; check that it is SRT or WebVTT");
+  }
+  // A mov_text sample stores its text's length in 16 bits: a longer cue would fail in the
+  // encoder, blamed on the output. Leave room for the style records beside the text.
+  constexpr size_t kMaxCueTextBytes = 60'000;
+  for (size_t i = 0; i < file.cues.size(); ++i) {
+    const std::string& event = file.cues[i].event;
+    size_t text_at = 0;
+    for (int field = 0; field < 8 && text_at != std::string::npos; ++field) {
+      text_at = event.find(',', text_at);
+      if (text_at != std::string::npos) ++text_at;
+    }
+    const size_t text_bytes = text_at == std::string::npos ? event.size() : event.size() - text_at;
+    if (text_bytes > kMaxCueTextBytes) {
+      throw UsageError(name + ": cue " + std::to_string(i + 1) + " (at " +
+                       format_time(file.cues[i].start_us) + ") holds " +
+                       std::to_string(text_bytes) + " bytes of text, more than a subtitle " +
+                       "track's cue can (" + std::to_string(kMaxCueTextBytes) + "); split it");
+    }
   }
   SubtitleTrack track{spec, std::move(file.format), std::move(file.cues)};
   std::stable_sort(

@@ -497,3 +497,152 @@ TEST_CASE("names that are not UTF-8 reach JSON losslessly, and such a batch row 
   }
   CHECK(temporaries(dir.path()).empty());
 }
+
+TEST_CASE("errors name the cause: a small source, a 1x1 picture, a huge cue; long names work",
+          "[errors][small]") {
+  TempDir dir;
+  const fs::path outdir = dir / "out";
+  // cut without -p encodes at the source's size, which an output may not have.
+  const fs::path small =
+      make_clip(dir / "small.mp4",
+                "-f lavfi -i testsrc2=s=160x90:r=25:d=1 -c:v libx264 -preset ultrafast "
+                "-pix_fmt yuv420p");
+  const RunResult cut =
+      run_reelpack({"cut", small.string(), "-o", (outdir / "c.mp4").string(), "--range", "0-0.5"});
+  check_failure(cut, 2, {small.string(), "160x90", "-p PRESET"}, outdir);
+  CHECK_THAT(cut.err, !Catch::Contains("--video.height:"));
+  // A 1x1 picture cannot be reframed: the input is named, not the output.
+  const fs::path dot =
+      make_clip(dir / "dot.mkv", "-f lavfi -i color=s=2x2:r=25:d=1 -vf scale=1:1 -c:v ffv1");
+  const RunResult tiny = package(dot, "tiktok", outdir);
+  check_failure(tiny, 1, {dot.string(), "1x1"}, outdir);
+  CHECK_THAT(tiny.err, !Catch::Contains("tiktok.mp4"));
+  // A cue larger than a subtitle track holds: the file and the cue are named.
+  const fs::path in = valid_clip(dir);
+  write_file(dir / "huge.srt",
+             "1\n00:00:00,000 --> 00:00:01,000\n" + std::string(200'000, 'x') + "\n");
+  std::vector<std::string> subs = kSmall;
+  subs.insert(subs.end(), {"--subtitles", (dir / "huge.srt").string()});
+  check_failure(package(in, "tiktok", outdir, subs), 2,
+                {(dir / "huge.srt").string(), "cue 1", "bytes"}, outdir);
+  // A 240-byte stem: the output's name fits (251 bytes), and so does its temporary.
+  const fs::path long_in = dir / (std::string(240, 'e') + ".mp4");
+  fs::copy_file(in, long_in);
+  const RunResult r = package(long_in, "tiktok", outdir);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(fs::exists(outdir / (std::string(240, 'e') + ".tiktok.mp4")));
+  CHECK(temporaries(dir.path()).empty());
+}
+
+TEST_CASE("preset files: a BOM and ; comments are fine, binary or stray lines named, base by path",
+          "[errors][preset]") {
+  TempDir dir;
+  write_file(dir / "presets" / "bom.ini",
+             "\xEF\xBB\xBF; written by a Windows editor\nbase = tiktok\n[video]\ncrf = 22\n");
+  RunResult r = run_reelpack({"presets", "show", (dir / "presets" / "bom.ini").string()});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("crf = 22"));
+  // base = a path is relative to the file that says it, wherever reelpack runs.
+  write_file(dir / "presets" / "sub" / "child.ini", "base = ../bom.ini\n[audio]\nbitrate = 96k\n");
+  r = run("cd / && " +
+          reelpack_command({"presets", "show", (dir / "presets" / "sub" / "child.ini").string()}));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("crf = 22"));
+  std::string binary(300, '\0');
+  for (size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>(i * 37 % 256);
+  write_file(dir / "binary.ini", binary);
+  r = run_reelpack({"presets", "show", (dir / "binary.ini").string()});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains((dir / "binary.ini").string() + ": not a text file"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  write_file(dir / "stray.ini", "base = tiktok\nwidth 720\n");
+  r = run_reelpack({"presets", "show", (dir / "stray.ini").string()});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("stray.ini line 2: 'width 720'"));
+}
+
+TEST_CASE("SIGTERM while the input is being opened exits 130", "[errors][signals]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  const fs::path fifo = dir / "slow.mp4";
+  REQUIRE(run("mkfifo " + shell_quote(fifo.string())).exit_code == 0);
+  // The input arrives through a pipe 3 s late; the signal comes once reelpack has opened
+  // the pipe and waits for its first bytes. The writer is stopped whatever happens.
+  const RunResult r =
+      run("(sleep 3; cat " + shell_quote(in.string()) + ") > " + shell_quote(fifo.string()) +
+          " 2>/dev/null & w=$!; " + reelpack_command({"probe", fifo.string()}) +
+          " & pid=$!; i=0; while [ $i -lt 100 ] && ! ls -l /proc/$pid/fd "
+          "2>/dev/null | grep -q slow.mp4; do sleep 0.05; i=$((i+1)); done; "
+          "kill -TERM $pid; wait $pid; echo $?; kill $w 2>/dev/null; true");
+  INFO(r.out << r.err);
+  CHECK(r.out == "130\n");
+  CHECK_THAT(r.err, Catch::Contains("interrupted"));
+}
+
+TEST_CASE("batch: a range wrong on its face is a usage error; a dry run that would fail exits 1",
+          "[errors][batch]") {
+  TempDir dir;
+  valid_clip(dir);
+  write_file(dir / "reversed.csv", "input,presets,ranges\nepisode.mp4,tiktok,2-1\n");
+  check_failure(
+      run_reelpack({"batch", (dir / "reversed.csv").string(), "-o", (dir / "out").string()}), 2,
+      {"reversed.csv line 2", "2-1", "END must come after START"}, dir / "out");
+  write_file(dir / "missing.csv", "input,presets\nnone.mp4,tiktok\ngone.mp4,tiktok\n");
+  const RunResult dry = run_reelpack(
+      {"batch", (dir / "missing.csv").string(), "-o", (dir / "out").string(), "--dry-run"});
+  INFO(dry.out << dry.err);
+  CHECK(dry.exit_code == 1);
+  CHECK_THAT(dry.out, Catch::Contains("2 rows that would fail"));
+  CHECK(!fs::exists(dir / "out"));
+}
+
+TEST_CASE("SVT-AV1 prints no banner of its own", "[errors][av1]") {
+  if (run("ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libsvtav1").exit_code != 0) {
+    WARN("no libsvtav1 in this FFmpeg");
+    return;
+  }
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  const RunResult r =
+      package(in, "tiktok", dir / "out",
+              {"--video.codec", "libsvtav1", "--video.encoder-preset", "12", "--video.profile",
+               "main", "--video.width", "360", "--video.height", "640"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, !Catch::Contains("Svt["));
+}
+
+TEST_CASE("a failed split writes no cut list and leaves no folder it made", "[errors][split]") {
+  TempDir dir;
+  const fs::path in = valid_clip(dir);
+  const fs::path eps = dir / "eps";
+  const auto split = [&](const fs::path& input, const std::string& target) {
+    return run_reelpack({"split", input.string(), "-o", eps.string(), "--target", target});
+  };
+  check_failure(split(in, "nan"), 2, {"--target"}, eps);
+  CHECK(!fs::exists(eps));
+  check_failure(split(dir / "none.mp4", "2"), 2, {(dir / "none.mp4").string()}, eps);
+  CHECK(!fs::exists(eps));
+  const fs::path blank = damage_video(in, 0, 10, dir / "blank.mp4");
+  check_failure(split(blank, "2"), 1, {blank.string()}, eps);
+  CHECK(!fs::exists(eps));
+  // Every episode fails (a copy cannot place packets without timestamps): no cut list of
+  // nothing, no folder; in a folder that was there, the old cut list stays as it was.
+  const fs::path untimed =
+      make_clip(dir / "untimed.mkv",
+                "-f lavfi -i testsrc2=s=320x180:r=25:d=3 -c:v libx264 -preset ultrafast "
+                "-pix_fmt yuv420p -bf 2 -output_ts_offset -1 -avoid_negative_ts disabled");
+  const RunResult none = split(untimed, "3");
+  INFO(none.err);
+  CHECK(none.exit_code == 1);
+  CHECK_THAT(none.err, Catch::Contains("has no timestamp"));
+  CHECK(!fs::exists(eps));
+  write_file(eps / "cutlist.csv", "old\n");
+  CHECK(split(untimed, "3").exit_code == 1);
+  CHECK(list_dir(eps) == std::vector<std::string>{"cutlist.csv"});
+  CHECK(fs::file_size(eps / "cutlist.csv") == 4);
+  CHECK(temporaries(dir.path()).empty());
+}
