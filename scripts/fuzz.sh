@@ -9,6 +9,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
+# A fixed seed makes a run repeatable (the same mutations in the same order, so a crash CI
+# saw is found again here); REELPACK_FUZZ_SEED=0 lets libFuzzer pick one.
+seed=${REELPACK_FUZZ_SEED:-1}
 shift || true
 targets=("$@")
 ((${#targets[@]})) || targets=(ranges manifest crop_path presets subtitles demux)
@@ -41,7 +44,7 @@ failed=()
 printf '%-10s %10s %8s %8s %8s  %s\n' target execs cov ft corpus result
 for t in "${targets[@]}"; do
   log="build-fuzz/fuzz_$t.log"
-  build-fuzz/tests/fuzz/fuzz_"$t" "$work/$t" -max_total_time="$seconds" -timeout=20 \
+  build-fuzz/tests/fuzz/fuzz_"$t" "$work/$t" -max_total_time="$seconds" -timeout=20 -seed="$seed" \
     -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/crashes/$t/" >"$log" 2>&1
   rc=$?

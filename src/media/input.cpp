@@ -166,6 +166,8 @@ void read_frame_hdr_metadata(const AVFrame* f, VideoInfo& vi) {
   }
 }
 
+constexpr int kMaxAudioChannels = 64;
+
 std::vector<std::string> channel_names(const AVChannelLayout& layout) {
   AVChannelLayout named{};
   if (layout.order == AV_CHANNEL_ORDER_UNSPEC) {
@@ -284,6 +286,13 @@ InputFile::InputFile(const fs::path& path, DecodeOptions options)
     ai.codec = str_or(avcodec_get_name(par->codec_id));
     ai.sample_rate_hz = par->sample_rate;
     ai.channels = par->ch_layout.nb_channels;
+    // A damaged header can claim millions of channels; no decoder takes more than 64 here.
+    if (ai.channels < 1 || ai.channels > kMaxAudioChannels) {
+      throw ProcessingError(path_text_ + ": audio stream " + std::to_string(a) + " claims " +
+                            std::to_string(ai.channels) + " channels (reelpack reads 1 to " +
+                            std::to_string(kMaxAudioChannels) +
+                            "); the file may be damaged, or choose another with --audio-stream");
+    }
     char layout[128] = {};
     if (av_channel_layout_describe(&par->ch_layout, layout, sizeof layout) >= 0) {
       ai.channel_layout = layout;

@@ -93,6 +93,29 @@ TEST_CASE("a text file named .mp4 fails", "[errors][input]") {
                 {(dir / "notes.mp4").string()}, dir / "out");
 }
 
+// Found by the demux fuzzer: a header claiming 134 million channels made probe allocate a
+// name for each (4 GiB) before any decoder refused the stream.
+TEST_CASE("an audio header that claims millions of channels fails at once", "[errors][input]") {
+  TempDir dir;
+  const fs::path caf = make_clip(dir / "dub.caf", "-f lavfi -i sine=d=0.05 -c:a pcm_s16be");
+  std::ifstream in(caf, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  in.close();
+  // CAF 'desc': chunk size (8), sample rate (8), format id, flags, bytes and frames per
+  // packet (4 each), then the channel count, big-endian.
+  const size_t desc = bytes.find("desc");
+  REQUIRE(desc != std::string::npos);
+  const size_t channels = desc + 4 + 8 + 8 + 4 * 4;
+  REQUIRE(bytes.size() >= channels + 4);
+  bytes.replace(channels, 4, std::string("\x08\x00\x00\x00", 4));
+  write_file(caf, bytes);
+  for (const std::string verb : {"probe", "package"}) {
+    std::vector<std::string> args = {verb, caf.string()};
+    if (verb == "package") args.insert(args.end(), {"-p", "tiktok", "-o", (dir / "out").string()});
+    check_failure(run_reelpack(args), 1, {caf.string(), "134217728 channels"}, dir / "out");
+  }
+}
+
 TEST_CASE("an output folder that cannot be made fails", "[errors][output]") {
   TempDir dir;
   const fs::path in = valid_clip(dir);
