@@ -10,7 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "core/cancel.h"
+#include "core/error.h"
 #include "core/json_text.h"
+#include "media/input.h"
 #include "support/media.h"
 
 namespace fs = std::filesystem;
@@ -521,7 +524,7 @@ TEST_CASE("names that are not UTF-8 reach JSON losslessly, and such a batch row 
   CHECK(temporaries(dir.path()).empty());
 }
 
-TEST_CASE("errors name the cause: a small source, a 1x1 picture, a huge cue; long names work",
+TEST_CASE("errors name the cause: a small source, a 1x1 picture, a huge cue, long names work",
           "[errors][small]") {
   TempDir dir;
   const fs::path outdir = dir / "out";
@@ -558,7 +561,7 @@ TEST_CASE("errors name the cause: a small source, a 1x1 picture, a huge cue; lon
   CHECK(temporaries(dir.path()).empty());
 }
 
-TEST_CASE("preset files: a BOM and ; comments are fine, binary or stray lines named, base by path",
+TEST_CASE("preset files: a BOM and comments are fine, binary or stray lines named, base by path",
           "[errors][preset]") {
   TempDir dir;
   write_file(dir / "presets" / "bom.ini",
@@ -587,25 +590,20 @@ TEST_CASE("preset files: a BOM and ; comments are fine, binary or stray lines na
   CHECK_THAT(r.err, Catch::Contains("stray.ini line 2: 'width 720'"));
 }
 
-TEST_CASE("SIGTERM while the input is being opened exits 130", "[errors][signals]") {
+// A signal while an input is being opened (a slow network disk) stops libav's reads through
+// the interrupt callback; the failed open must then be an interruption (exit 130), not "not
+// a media file". Regular files open too fast to signal in between, and FIFOs are refused
+// before they are opened, so the flag is set first. The flag cannot be cleared: ctest runs
+// every test case in a process of its own.
+TEST_CASE("an open stopped by a signal is an interruption, not a damaged file",
+          "[errors][signals]") {
   TempDir dir;
   const fs::path in = valid_clip(dir);
-  const fs::path fifo = dir / "slow.mp4";
-  REQUIRE(run("mkfifo " + shell_quote(fifo.string())).exit_code == 0);
-  // The input arrives through a pipe 3 s late; the signal comes once reelpack has opened
-  // the pipe and waits for its first bytes. The writer is stopped whatever happens.
-  const RunResult r =
-      run("(sleep 3; cat " + shell_quote(in.string()) + ") > " + shell_quote(fifo.string()) +
-          " 2>/dev/null & w=$!; " + reelpack_command({"probe", fifo.string()}) +
-          " & pid=$!; i=0; while [ $i -lt 100 ] && ! ls -l /proc/$pid/fd "
-          "2>/dev/null | grep -q slow.mp4; do sleep 0.05; i=$((i+1)); done; "
-          "kill -TERM $pid; wait $pid; echo $?; kill $w 2>/dev/null; true");
-  INFO(r.out << r.err);
-  CHECK(r.out == "130\n");
-  CHECK_THAT(r.err, Catch::Contains("interrupted"));
+  reelpack::request_cancel();
+  CHECK_THROWS_AS(reelpack::InputFile(in), reelpack::Interrupted);
 }
 
-TEST_CASE("batch: a range wrong on its face is a usage error; a dry run that would fail exits 1",
+TEST_CASE("batch: a range wrong on its face is a usage error, a dry run that would fail exits 1",
           "[errors][batch]") {
   TempDir dir;
   valid_clip(dir);

@@ -153,7 +153,7 @@ TEST_CASE("a FIFO or a device as input is refused at once, not read forever", "[
   CHECK(!fs::exists(dir / "o.mp4"));
 }
 
-TEST_CASE("a subtitles path may hold colons; the language is taken only when it is one",
+TEST_CASE("a subtitles path may hold colons, the language is taken only when it is one",
           "[paths][subtitles]") {
   TempDir dir;
   const fs::path in = small_clip(dir / "ep.mp4");

@@ -57,7 +57,7 @@ int64_t size_of(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("a cache over its cap loses its least recently used entries; one just read stays",
+TEST_CASE("a cache over its cap loses its least recently used entries, one just read stays",
           "[cache]") {
   TempDir dir;
   const fs::path folder = dir / "cache";

@@ -300,7 +300,7 @@ TEST_CASE("fps = source keeps the recorded rate where the platform accepts it", 
   check_rates(loader.load("douyin"), {{"40", {{40, 1}}, {30, 1}, C::Nearest}});
 }
 
-TEST_CASE("video.fps forces a rate; accepts_frame_rate allows the NTSC rates at the bounds",
+TEST_CASE("video.fps forces a rate, accepts_frame_rate allows the NTSC rates at the bounds",
           "[presets][fps]") {
   PresetLoader loader({REELPACK_PRESET_DIR});
   const Preset forced = loader.load("tiktok", {{"video.fps", "30"}});
