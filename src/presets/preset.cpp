@@ -12,8 +12,8 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "presets/frame_rate.h"
 #include "core/json_text.h"
+#include "presets/frame_rate.h"
 #include "presets/schema.h"
 
 namespace reelpack {
