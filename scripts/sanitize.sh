@@ -26,7 +26,7 @@ case $kind in
     dir=build-tsan
     sanitize=thread
     targets=(reelpack test_package test_batch)
-    tests='one decode feeds|share one video encode|parallel|-j'
+    tests='one decode feeds|share one video encode|a season runs|interrupted batch resumes|shards 0'
     export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp
     ;;
   *)
