@@ -21,6 +21,16 @@ std::string known_fields() {
   return "input, presets, ranges, reframe, subtitles, title, episode, name";
 }
 
+// A NUL byte (which would cut a path short) or a UTF-16 byte-order mark: not UTF-8 text.
+UsageError not_text(const std::string& where) {
+  return UsageError(where + "not UTF-8 text (a NUL byte: binary content, or UTF-16); save " +
+                    "the manifest as UTF-8 CSV or JSON Lines");
+}
+
+bool utf16_bom(const std::string& text) {
+  return text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF");
+}
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -101,7 +111,7 @@ ManifestRow make_row(const std::map<std::string, std::string>& f,
   if (row.name.empty()) row.name = row.input.stem().string();
   // The name becomes a file name in OUTDIR: it must not reach outside it or hide.
   if (row.name.empty() || row.name.find('/') != std::string::npos || row.name.front() == '.') {
-    throw UsageError(where + "name '" + row.name +
+    throw UsageError(where + "name '" + excerpt(row.name) +
                      "' cannot be an output file name (no '/', no leading '.')");
   }
   return row;
@@ -118,11 +128,11 @@ Manifest parse_csv(std::istream& in, const fs::path& path) {
   for (auto& h : header) {
     std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
     if (std::find(kFields.begin(), kFields.end(), h) == kFields.end()) {
-      throw UsageError(head_where + "unknown column '" + h +
+      throw UsageError(head_where + "unknown column '" + excerpt(h) +
                        "' in the header (columns: " + known_fields() + ")");
     }
     if (std::count(header.begin(), header.end(), h) > 1) {
-      throw UsageError(head_where + "column '" + h + "' appears twice in the header");
+      throw UsageError(head_where + "column '" + excerpt(h) + "' appears twice in the header");
     }
   }
   for (const char* required : {"input", "presets"}) {
@@ -153,20 +163,24 @@ Manifest parse_jsonl(std::istream& in, const fs::path& path) {
   while (std::getline(in, text)) {
     ++line;
     if (line == 1 && text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
-    if (trim(text).empty()) continue;
     const std::string where = path.string() + " line " + std::to_string(line) + ": ";
+    if ((line == 1 && utf16_bom(text)) || text.find('\0') != std::string::npos) {
+      throw not_text(where);
+    }
+    if (trim(text).empty()) continue;
     nlohmann::json j;
     try {
       j = parse_json_text(text);
     } catch (const nlohmann::json::exception& e) {  // parse errors, numbers out of range
-      throw UsageError(where + "not valid JSON (" + std::string(e.what()) + ")");
+      throw UsageError(where + "not valid JSON (" + excerpt(e.what(), 200) + ")");
     }
     if (!j.is_object()) throw UsageError(where + "each line must be one JSON object");
     std::map<std::string, std::string> f;
     std::map<std::string, std::vector<std::string>> lists;
     for (const auto& [key, value] : j.items()) {
       if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) {
-        throw UsageError(where + "unknown field '" + key + "' (fields: " + known_fields() + ")");
+        throw UsageError(where + "unknown field '" + excerpt(key) + "' (fields: " + known_fields() +
+                         ")");
       }
       if (value.is_string()) {
         f[key] = trim(value.get<std::string>());
@@ -196,8 +210,12 @@ CsvReader::CsvReader(std::istream& in, std::string name) : in_(in), name_(std::m
 
 int CsvReader::get() {
   int c = in_.get();
+  if (c == 0) throw not_text(name_ + " line " + std::to_string(line_) + ": ");
   if (!started_) {
     started_ = true;
+    if ((c == 0xFF && in_.peek() == 0xFE) || (c == 0xFE && in_.peek() == 0xFF)) {
+      throw not_text(name_ + " line 1: ");
+    }
     // A UTF-8 byte order mark, as spreadsheets write it.
     if (c == 0xEF && in_.peek() == 0xBB) {
       in_.get();

@@ -6,10 +6,20 @@
 // The CLI maps each kind to a documented exit code (see exit_code()).
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
 namespace reelpack {
+
+// `text` as an error message quotes it: at most `max_bytes` of it (cut between characters,
+// "..." after), control characters and bytes that are not UTF-8 as \xNN. A 10 MB line or
+// binary junk in a file then still makes one short line on stderr.
+std::string excerpt(const std::string& text, size_t max_bytes = 60);
+
+// Why a write failed (`err` an errno value), for messages: the system's text, and for a
+// full disk, a quota or a file-size limit (ENOSPC, EDQUOT, EFBIG) what to do about it.
+std::string write_error_text(int err);
 
 // Documented exit codes (README, "Exit codes").
 inline constexpr int kExitOk = 0;

@@ -12,7 +12,8 @@ ReframeMode parse_reframe_mode(const std::string& text) {
   if (text == "pad") return ReframeMode::Pad;
   if (text == "blur") return ReframeMode::Blur;
   if (text == "smart") return ReframeMode::Smart;
-  throw UsageError("--reframe " + text + ": not a reframe mode (center, pad, blur, smart)");
+  throw UsageError("--reframe " + excerpt(text) +
+                   ": not a reframe mode (center, pad, blur, smart)");
 }
 
 std::string to_string(ReframeMode mode) {

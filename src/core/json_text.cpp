@@ -11,7 +11,6 @@ namespace {
 // the text itself, so that one is never taken for a marker).
 const std::string kMarker = "\xEF\xB7\x90";
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when the byte there starts none.
 size_t utf8_length(const std::string& s, size_t i) {
   const auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char c = at(i);
@@ -110,7 +109,38 @@ nlohmann::json map_strings(const nlohmann::json& j, const F& f) {
   return j;
 }
 
+// Refuses JSON nested deeper than kMaxJsonDepth, before anything recurses over it.
+void check_depth(const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        throw nlohmann::json::parse_error::create(
+            101, i + 1,
+            "arrays and objects nested deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+            nullptr);
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
 }  // namespace
+
+size_t utf8_sequence_length(const std::string& text, size_t i) {
+  return i < text.size() ? utf8_length(text, i) : 0;
+}
 
 bool is_utf8(const std::string& text) {
   for (size_t i = 0; i < text.size();) {
@@ -140,6 +170,7 @@ std::string json_text(const nlohmann::json& j, int indent) {
 }
 
 nlohmann::json parse_json_text(const std::string& text) {
+  check_depth(text);
   std::string marked;
   marked.reserve(text.size());
   for (size_t i = 0; i < text.size();) {

@@ -19,10 +19,16 @@ namespace reelpack {
 // `j` dumped (indent as nlohmann's dump(); -1: one line), invalid UTF-8 escaped as above.
 std::string json_text(const nlohmann::json& j, int indent = -1);
 // Parses what json_text() writes (and any JSON): \udc80..\udcff become the bytes again.
-// Throws nlohmann::json::parse_error as nlohmann::json::parse() does.
+// Throws nlohmann::json::parse_error as nlohmann::json::parse() does, and for arrays and
+// objects nested deeper than kMaxJsonDepth (which no file of ours holds, and which would
+// overflow the stack of the recursive walks over the document).
 nlohmann::json parse_json_text(const std::string& text);
+inline constexpr int kMaxJsonDepth = 256;
 
 // Whether `text` is valid UTF-8.
 bool is_utf8(const std::string& text);
+// The length of the valid UTF-8 sequence that starts at text[i] (1 for ASCII), or 0 when
+// the byte there starts none.
+size_t utf8_sequence_length(const std::string& text, size_t i);
 
 }  // namespace reelpack

@@ -23,9 +23,11 @@ constexpr AVRational kMicros{1, 1'000'000};
 // no arithmetic on them overflows int64_t microseconds.
 constexpr int64_t kMaxTimeUs = int64_t{1000} * 3600 * 1'000'000;  // 1000 hours
 constexpr int64_t kMaxFrame = 1'000'000'000;
+constexpr size_t kMaxTimePointChars = 64;
 
 UsageError too_large(const std::string& t) {
-  return UsageError("'" + t + "' is beyond the longest input reelpack takes (1000 hours, f" +
+  return UsageError("'" + excerpt(t) +
+                    "' is beyond the longest input reelpack takes (1000 hours, f" +
                     std::to_string(kMaxFrame) + ")");
 }
 
@@ -38,7 +40,7 @@ int64_t parse_seconds_us(const std::string& s, const std::string& whole) {
     used = 0;
   }
   if (used == 0 || used != s.size() || !std::isfinite(v) || v < 0) {
-    throw UsageError("'" + whole + "' is not a time (12.5, 00:01:02.500 or f300)");
+    throw UsageError("'" + excerpt(whole) + "' is not a time (12.5, 00:01:02.500 or f300)");
   }
   if (v > static_cast<double>(kMaxTimeUs) / 1e6) throw too_large(whole);
   return std::llround(v * 1e6);
@@ -47,11 +49,15 @@ int64_t parse_seconds_us(const std::string& s, const std::string& whole) {
 
 TimePoint parse_time_point(const std::string& raw) {
   const std::string t = trim(raw);
+  // No time or frame number is this long: a line of junk is not read (nor quoted) whole.
+  if (t.size() > kMaxTimePointChars) {
+    throw UsageError("'" + excerpt(t) + "' is not a time (12.5, 00:01:02.500 or f300)");
+  }
   TimePoint p;
   if (!t.empty() && (t[0] == 'f' || t[0] == 'F')) {
     const std::string n = t.substr(1);
     if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos) {
-      throw UsageError("'" + t + "' is not a frame number like f300");
+      throw UsageError("'" + excerpt(t) + "' is not a frame number like f300");
     }
     p.is_frame = true;
     if (n.size() > 10 || std::stoll(n) > kMaxFrame) throw too_large(t);
@@ -69,7 +75,7 @@ TimePoint parse_time_point(const std::string& raw) {
     if (colon == std::string::npos) {
       const int64_t seconds_us = parse_seconds_us(part, t);
       if (parts > 0 && seconds_us >= 60'000'000) {
-        throw UsageError("'" + t +
+        throw UsageError("'" + excerpt(t) +
                          "' has seconds of 60 or more; write 00:01:15 rather than 00:00:75");
       }
       total_us = total_us * 60 + seconds_us;
@@ -77,11 +83,12 @@ TimePoint parse_time_point(const std::string& raw) {
       break;
     }
     if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos || parts >= 2) {
-      throw UsageError("'" + t + "' is not a time (12.5, 00:01:02.500 or f300)");
+      throw UsageError("'" + excerpt(t) + "' is not a time (12.5, 00:01:02.500 or f300)");
     }
     if (part.size() > 7) throw too_large(t);  // hours or minutes
     if (parts++ > 0 && std::stoll(part) >= 60) {
-      throw UsageError("'" + t + "' has minutes of 60 or more; write 01:15:00 rather than 75:00");
+      throw UsageError("'" + excerpt(t) +
+                       "' has minutes of 60 or more; write 01:15:00 rather than 75:00");
     }
     total_us = total_us * 60 + std::stoll(part) * 1'000'000;
     if (total_us > kMaxTimeUs) throw too_large(t);
@@ -95,7 +102,7 @@ RangeSpec parse_range(const std::string& raw) {
   const std::string t = trim(raw);
   const size_t dash = t.find('-');
   if (dash == std::string::npos || dash == 0 || dash + 1 == t.size()) {
-    throw UsageError("--range " + t + ": expected START-END, e.g. 12.5-20 or f300-f450");
+    throw UsageError("--range " + excerpt(t) + ": expected START-END, e.g. 12.5-20 or f300-f450");
   }
   RangeSpec r;
   r.text = t;
@@ -103,7 +110,7 @@ RangeSpec parse_range(const std::string& raw) {
     r.start = parse_time_point(t.substr(0, dash));
     r.end = parse_time_point(t.substr(dash + 1));
   } catch (const UsageError& e) {
-    throw UsageError("--range " + t + ": " + e.what());
+    throw UsageError("--range " + excerpt(t, 140) + ": " + e.what());
   }
   return r;
 }

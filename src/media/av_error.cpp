@@ -4,6 +4,8 @@ extern "C" {
 #include <libavutil/error.h>
 }
 
+#include <cerrno>
+
 #include "core/error.h"
 #include "media/av_ptr.h"
 
@@ -17,7 +19,10 @@ std::string error_text(int code) {
 
 int check(int code, const char* operation, const std::string& file) {
   if (code < 0) {
-    throw ProcessingError(file + ": cannot " + operation + " (" + error_text(code) + ")");
+    // A full disk or a file-size limit says what to do, not just what happened.
+    const bool full = code == AVERROR(ENOSPC) || code == AVERROR(EFBIG) || code == AVERROR(EDQUOT);
+    throw ProcessingError(file + ": cannot " + operation + " (" +
+                          (full ? write_error_text(AVUNERROR(code)) : error_text(code)) + ")");
   }
   return code;
 }

@@ -52,35 +52,57 @@ bool looks_like_path(const std::string& s) {
 
 // The preset file's text as the INI parser takes it: a UTF-8 byte-order mark (Windows
 // editors write one) dropped, `;` comment lines (INI's other comment mark) kept as `#`
-// ones. A file that is not text, or a line that is neither a [section] nor `key = value`,
-// is a UsageError naming the file and the line.
-std::string preset_text(const fs::path& file) {
+// ones; and the line of each key, for messages. A file that is not text, a line that is
+// neither a [section] nor `key = value`, or a key given twice (in one section or in two
+// sections of the same name) is a UsageError naming the file and the line.
+struct PresetText {
+  std::string text;
+  std::map<std::string, int> lines;  // "video.crf" -> its line (1-based)
+};
+
+PresetText preset_text(const fs::path& file) {
   const std::string where = file.string();
   std::ifstream in(file, std::ios::binary);
   if (!in) throw UsageError(where + ": cannot read the preset file");
   std::string text((std::istreambuf_iterator<char>(in)), {});
   if (text.find('\0') != std::string::npos || !is_utf8(text)) {
-    throw UsageError(where + ": not a text file (binary content); a preset is an INI file of " +
-                     "`key = value` lines under [section] headers");
+    throw UsageError(where + ": not a text file (binary content, or not UTF-8); a preset is " +
+                     "an INI file of `key = value` lines under [section] headers");
   }
   if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   std::istringstream lines(text);
-  std::string out;
+  PresetText out;
+  std::string section;  // "video." under [video], as the INI parser names keys
   int number = 0;
   for (std::string line; std::getline(lines, line);) {
     ++number;
+    const std::string at = where + " line " + std::to_string(number) + ": ";
     const std::string t = trim(line);
     if (t.starts_with(";")) {
-      out += "#" + t.substr(1) + "\n";
+      out.text += "#" + t.substr(1) + "\n";
       continue;
     }
-    const bool section = t.starts_with("[") && t.ends_with("]");
-    if (!t.empty() && !t.starts_with("#") && !section && t.find('=') == std::string::npos) {
-      throw UsageError(where + " line " + std::to_string(number) + ": '" +
-                       (t.size() > 60 ? t.substr(0, 60) + "..." : t) +
-                       "' is neither a [section] nor a `key = value` line");
+    // What the INI parser reads of the line: everything before a '#'.
+    const std::string content = trim(t.substr(0, t.find('#')));
+    const size_t equals = content.find('=');
+    if (content.starts_with("[") && content.ends_with("]")) {
+      // As the parser names it (which would read past the end of an empty name).
+      section = content.substr(1, content.size() - 2);
+      if (section.empty())
+        throw UsageError(at + "'[]' names no section; write [video], [audio]...");
+      if (!section.ends_with(".")) section += ".";
+    } else if (!content.empty() && equals == std::string::npos) {
+      throw UsageError(at + "'" + excerpt(t) + "' is neither a [section] nor a `key = value` line");
+    } else if (!content.empty()) {
+      const std::string name = trim(content.substr(0, equals));
+      if (name.empty()) throw UsageError(at + "'" + excerpt(t) + "' has no key before '='");
+      const std::string key = section + name;
+      if (const auto [it, added] = out.lines.emplace(key, number); !added) {
+        throw UsageError(at + display_key(key) + " is given twice (first on line " +
+                         std::to_string(it->second) + "); keep one");
+      }
     }
-    out += line + "\n";
+    out.text += line + "\n";
   }
   return out;
 }
@@ -94,7 +116,9 @@ struct Values {
   const std::map<std::string, ResolvedValue>& values;
   const std::string& get(const char* key) const { return values.at(key).value; }
   UsageError fail(const char* key, const std::string& why) const {
-    return UsageError(values.at(key).origin + ": " + display_key(key) + ": " + why);
+    const ResolvedValue& v = values.at(key);
+    const std::string line = v.line ? " line " + std::to_string(v.line) : "";
+    return UsageError(v.origin + line + ": " + display_key(key) + ": " + why);
   }
 };
 
@@ -190,13 +214,13 @@ void check_encoder(const VideoPreset& v, const Values& in) {
     const std::string& ep = v.encoder_preset;
     const bool numeric = !ep.empty() && ep.find_first_not_of("0123456789") == std::string::npos;
     if (!numeric || std::stoi(ep) > 13) {
-      throw fail("video.encoder-preset", "'" + ep + "' is not an SVT-AV1 preset (0..13)");
+      throw fail("video.encoder-preset", "'" + excerpt(ep) + "' is not an SVT-AV1 preset (0..13)");
     }
     if (v.crf > 63) throw fail("video.crf", "SVT-AV1 takes 0..63");
   } else {
     if (!kX26xPresets.count(v.encoder_preset)) {
-      throw fail("video.encoder-preset",
-                 "'" + v.encoder_preset + "' is not an x264/x265 preset (ultrafast..placebo)");
+      throw fail("video.encoder-preset", "'" + excerpt(v.encoder_preset) +
+                                             "' is not an x264/x265 preset (ultrafast..placebo)");
     }
     if (v.crf > 51)
       throw fail("video.crf", "'" + get("video.crf") + "' is out of range 0..51 for " + v.codec);
@@ -292,29 +316,37 @@ std::map<std::string, ResolvedValue> PresetLoader::load_values(
   }
   chain.push_back(where);
 
-  std::istringstream in(preset_text(file));
+  const PresetText text = preset_text(file);
+  // "FILE line N" where the key is known, else "FILE".
+  const auto at = [&](const std::string& key) {
+    const auto it = text.lines.find(key);
+    return it == text.lines.end() ? where : where + " line " + std::to_string(it->second);
+  };
+  std::istringstream in(text.text);
   po::parsed_options parsed(nullptr);
   const po::options_description desc = preset_options(false);
   try {
     parsed = po::parse_config_file(in, desc, false);
   } catch (const po::unknown_option& e) {
-    throw UsageError(where + ": unknown key " + display_key(e.get_option_name()) +
+    throw UsageError(at(e.get_option_name()) + ": unknown key " +
+                     excerpt(display_key(e.get_option_name())) +
                      "; `reelpack presets keys` lists the valid keys");
   } catch (const po::error& e) {
-    throw UsageError(where + ": " + e.what());
+    throw UsageError(where + ": " + excerpt(e.what(), 200));
   }
 
   std::map<std::string, ResolvedValue> own;
   for (const po::option& opt : parsed.options) {
     if (own.count(opt.string_key)) {
-      throw UsageError(where + ": " + display_key(opt.string_key) + " is given twice");
+      throw UsageError(at(opt.string_key) + ": " + display_key(opt.string_key) + " is given twice");
     }
     const std::string value = opt.value.empty() ? "" : trim(opt.value.front());
     const KeySpec* spec = find_key(opt.string_key);
     if (const std::string err = validate_value(*spec, value); !err.empty()) {
-      throw UsageError(where + ": " + display_key(opt.string_key) + ": " + err);
+      throw UsageError(at(opt.string_key) + ": " + display_key(opt.string_key) + ": " + err);
     }
-    own[opt.string_key] = {value, where};
+    const auto line = text.lines.find(opt.string_key);
+    own[opt.string_key] = {value, where, line == text.lines.end() ? 0 : line->second};
   }
   const std::string stem = file.stem().string();
 

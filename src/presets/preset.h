@@ -80,6 +80,7 @@ struct CoverPreset {
 struct ResolvedValue {
   std::string value;
   std::string origin;
+  int line = 0;  // its line in `origin` when that is a file (0: none)
 };
 
 struct Preset {

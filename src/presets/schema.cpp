@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/error.h"
 #include "core/units.h"
 
 namespace reelpack {
@@ -153,7 +154,7 @@ std::string range_text(const KeySpec& s) {
 
 std::string check_range(const KeySpec& s, double v, const std::string& raw) {
   if (!std::isfinite(v) || v < s.min || v > s.max) {
-    return "'" + raw + "' is out of range " + range_text(s);
+    return "'" + excerpt(raw) + "' is out of range " + range_text(s);
   }
   return "";
 }
@@ -180,6 +181,7 @@ const KeySpec* find_key(const std::string& key) {
 
 std::string validate_value(const KeySpec& s, const std::string& raw) {
   const std::string v = trim(raw);
+  const std::string shown = excerpt(v);  // for messages
   try {
     switch (s.type) {
       case KeyType::String:
@@ -190,11 +192,11 @@ std::string validate_value(const KeySpec& s, const std::string& raw) {
         }
         std::string all;
         for (const auto& c : s.choices) all += (all.empty() ? "" : ", ") + c;
-        return "'" + v + "' is not one of: " + all;
+        return "'" + shown + "' is not one of: " + all;
       }
       case KeyType::Int: {
         if (v.empty() || v.find_first_not_of("-0123456789") != std::string::npos) {
-          return "'" + v + "' is not a whole number";
+          return "'" + shown + "' is not a whole number";
         }
         return check_range(s, std::stod(v), v);
       }
@@ -222,21 +224,21 @@ std::string validate_value(const KeySpec& s, const std::string& raw) {
   } catch (const std::exception&) {
     switch (s.type) {
       case KeyType::Rational:
-        return "'" + v + "' is not a frame rate (30, 30000/1001, 29.97)";
+        return "'" + shown + "' is not a frame rate (30, 30000/1001, 29.97)";
       case KeyType::FrameRate:
-        return "'" + v + "' is not source or a frame rate (30, 30000/1001, 29.97)";
+        return "'" + shown + "' is not source or a frame rate (30, 30000/1001, 29.97)";
       case KeyType::RationalList:
-        return "'" + v + "' is not a list of frame rates (24000/1001,25,30)";
+        return "'" + shown + "' is not a list of frame rates (24000/1001,25,30)";
       case KeyType::Si:
-        return "'" + v + "' is not a number with an optional k/M/G suffix";
+        return "'" + shown + "' is not a number with an optional k/M/G suffix";
       case KeyType::Bool:
-        return "'" + v + "' is not true or false";
+        return "'" + shown + "' is not true or false";
       case KeyType::NumberOrNone:
-        return "'" + v + "' is not a number or none";
+        return "'" + shown + "' is not a number or none";
       case KeyType::Level:
-        return "'" + v + "' is not a level like 4.1, or auto";
+        return "'" + shown + "' is not a level like 4.1, or auto";
       default:
-        return "'" + v + "' is not a number";
+        return "'" + shown + "' is not a number";
     }
   }
   return "";

@@ -124,19 +124,21 @@ class RowReader {
     const int64_t count = times_.frame_count();
     if (!frame_text.empty()) {
       const auto frame = parse_whole(frame_text);
-      if (!frame || *frame < 0) fail("frame '" + frame_text + "' is not a whole number >= 0");
+      if (!frame || *frame < 0)
+        fail("frame '" + excerpt(frame_text) + "' is not a whole number >= 0");
       if (*frame >= count) {
-        fail("frame " + frame_text + " is past the clip's last frame " + std::to_string(count - 1));
+        fail("frame " + excerpt(frame_text) + " is past the clip's last frame " +
+             std::to_string(count - 1));
       }
       return *frame;
     }
     if (pts_text.empty()) fail("needs a frame or a pts_seconds");
     const auto seconds = parse_number(pts_text);
-    if (!seconds) fail("pts_seconds '" + pts_text + "' is not a number");
-    if (std::abs(*seconds) > 1e9) fail("pts_seconds " + pts_text + " is outside the clip");
+    if (!seconds) fail("pts_seconds '" + excerpt(pts_text) + "' is not a number");
+    if (std::abs(*seconds) > 1e9) fail("pts_seconds " + excerpt(pts_text) + " is outside the clip");
     const auto frame = times_.nearest_frame(std::llround(*seconds * kMicrosPerSecond));
     if (!frame) {
-      fail("pts_seconds " + pts_text + " is outside the clip (" +
+      fail("pts_seconds " + excerpt(pts_text) + " is outside the clip (" +
            (count
                 ? seconds_text(times_.time_us(0)) + " to " + seconds_text(times_.time_us(count - 1))
                 : std::string("no frames")) +
@@ -156,16 +158,16 @@ class RowReader {
   double coordinate(const char* field, const std::string& text) const {
     if (text.empty()) fail(std::string(field) + " is missing");
     const auto v = parse_number(text);
-    if (!v) fail(std::string(field) + " '" + text + "' is not a number");
+    if (!v) fail(std::string(field) + " '" + excerpt(text) + "' is not a number");
     return *v;
   }
 
   void check_size(const char* field, const std::string& text, int window) const {
     if (text.empty()) return;
     const auto v = parse_whole(text);
-    if (!v) fail(std::string(field) + " '" + text + "' is not a whole number");
+    if (!v) fail(std::string(field) + " '" + excerpt(text) + "' is not a whole number");
     if (*v != window) {
-      fail(std::string(field) + " " + text + " differs from the crop window's " +
+      fail(std::string(field) + " " + excerpt(text) + " differs from the crop window's " +
            std::to_string(window) + " (the output aspect fixes it; leave it empty or write " +
            std::to_string(window) + "; or 0,0," + std::to_string(geometry_.source.width_px) + "," +
            std::to_string(geometry_.source.height_px) + " for blur fill)");
@@ -289,6 +291,13 @@ std::map<int64_t, Keyframe> read_keyframes(std::istream& in, const std::string& 
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 BOM
+    const bool utf16 =
+        number == 1 && (line.starts_with("\xFF\xFE") || line.starts_with("\xFE\xFF"));
+    if (utf16 || line.find('\0') != std::string::npos) {
+      throw UsageError(name + ":" + std::to_string(number) +
+                       ": not UTF-8 text (a NUL byte: binary content, or UTF-16); a crop path " +
+                       "is a CSV file as --crop-path-out writes it");
+    }
     const std::string text = trimmed(line);
     if (text.empty() || text.front() == '#') continue;
     if (!header_seen) {
