@@ -85,12 +85,11 @@ void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
   const Size src = rotated_size({v.width_px, v.height_px}, rot);
   // Reframing needs a picture to crop and scale: a 1x1 stream would fail in the filter
   // graph, blamed on the output.
-  constexpr int kMinSourcePx = 16;
-  if (src.width_px < kMinSourcePx || src.height_px < kMinSourcePx) {
-    throw ProcessingError(job.input.string() + ": its picture is " + std::to_string(src.width_px) +
-                          "x" + std::to_string(src.height_px) +
-                          " pixels, too small to reframe (at least " +
-                          std::to_string(kMinSourcePx) + "x" + std::to_string(kMinSourcePx) + ")");
+  if (src.width_px < kMinReframeSourcePx || src.height_px < kMinReframeSourcePx) {
+    throw ProcessingError(
+        job.input.string() + ": its picture is " + std::to_string(src.width_px) + "x" +
+        std::to_string(src.height_px) + " pixels, too small to reframe (at least " +
+        std::to_string(kMinReframeSourcePx) + "x" + std::to_string(kMinReframeSourcePx) + ")");
   }
   const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, rot);
   plan.geometry = plan_reframe(src, sar, out, job.reframe);
