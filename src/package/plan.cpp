@@ -43,6 +43,16 @@ Overrides master_overrides(const MediaInfo& in, const Overrides& given) {
           "scale it, or --copy");
     }
   }
+  // Likewise its frame rate: a damaged header can declare 90000 fps.
+  const KeySpec* fps_spec = find_key("video.fps");
+  if (!given.count("video.fps") && fps.num > 0 &&
+      (fps.to_double() < fps_spec->min || fps.to_double() > fps_spec->max)) {
+    throw UsageError(in.path.string() + ": its video declares " + fps.to_string() +
+                     " frames per second, and an encode at the source's rate must be " +
+                     std::to_string(static_cast<int>(fps_spec->min)) + ".." +
+                     std::to_string(static_cast<int>(fps_spec->max)) +
+                     " fps; add --video.fps N (or -p PRESET), or --copy");
+  }
   for (const auto& [key, value] : given) master[key] = value;
   return master;
 }
