@@ -505,18 +505,20 @@ void flip_seeds(unsigned first, unsigned count) {
   const fs::path mkv = make_clip(dir / "clean.mkv", kBaseClip);
   const auto [moov, mdat] = moov_mdat_offsets(mp4);
   REQUIRE(mdat > moov);
+  // Damage can leave a file that a verb refuses as documented (its video stream gone, a
+  // picture of 73921x240): exit 2 is allowed, still one line naming the input.
   std::vector<Input> inputs;
   for (unsigned seed = first; seed < first + count; ++seed) {
     const std::string s = std::to_string(seed);
     switch (seed % 3) {
       case 0:
-        inputs.push_back(flipped(mp4, 64, seed, dir / ("flip-" + s + "-any.mp4")));
+        inputs.push_back({flipped(mp4, 64, seed, dir / ("flip-" + s + "-any.mp4")), true});
         break;
       case 1:
-        inputs.push_back(flipped(mp4, mdat + 8, seed, dir / ("flip-" + s + "-mdat.mp4")));
+        inputs.push_back({flipped(mp4, mdat + 8, seed, dir / ("flip-" + s + "-mdat.mp4")), true});
         break;
       default:
-        inputs.push_back(flipped(mkv, 64, seed, dir / ("flip-" + s + ".mkv")));
+        inputs.push_back({flipped(mkv, 64, seed, dir / ("flip-" + s + ".mkv")), true});
         break;
     }
   }
@@ -525,10 +527,10 @@ void flip_seeds(unsigned first, unsigned count) {
 }
 }  // namespace
 
-TEST_CASE("corrupt: flipped bytes, seeds 1 to 10", "[corrupt][flips]") {
+TEST_CASE("corrupt: flipped bytes at seeds 1 to 10", "[corrupt][flips]") {
   flip_seeds(1, 10);
 }
 
-TEST_CASE("corrupt: flipped bytes, seeds 11 to 20", "[corrupt][flips]") {
+TEST_CASE("corrupt: flipped bytes at seeds 11 to 20", "[corrupt][flips]") {
   flip_seeds(11, 10);
 }
