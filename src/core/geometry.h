@@ -48,6 +48,10 @@ struct ReframePlan {
   Rect fit;
 };
 
+// The smallest source (each way, after rotation) that can be reframed: below it the crop
+// would be empty. package and thumbs -p refuse smaller pictures, naming the file.
+inline constexpr int kMinReframeSourcePx = 16;
+
 // `source` is the picture as stored (after any rotation has been applied), `sar` its
 // sample aspect ratio, `output` the preset's frame (even sizes).
 ReframePlan plan_reframe(Size source, PixelAspect sar, Size output, ReframeMode mode);

@@ -143,8 +143,8 @@ CopyCutReport copy_cut(const fs::path& input_path, const std::vector<RangeSpec>&
   CopiedStreams s;
   s.video = info.video->index;
   s.audio = info.audio ? info.audio->index : -1;
-  s.out_video = mux.add_stream(fmt->streams[s.video]);
-  s.out_audio = s.audio >= 0 ? mux.add_stream(fmt->streams[s.audio]) : -1;
+  s.out_video = mux.add_stream(fmt->streams[s.video], input_path.string());
+  s.out_audio = s.audio >= 0 ? mux.add_stream(fmt->streams[s.audio], input_path.string()) : -1;
   s.video_tb = fmt->streams[s.video]->time_base;
   if (s.audio >= 0) s.audio_tb = fmt->streams[s.audio]->time_base;
   s.base_pts = av_rescale_q(info.start_us, AV_TIME_BASE_Q, s.video_tb);

@@ -604,8 +604,9 @@ void write_cut(const Source& s, const CutPlan& plan, const CopyCutOptions& optio
 
   AtomicFile file(output);
   Muxer mux(file.temp_path(), container_for(output), output.string());
-  const int out_video = mux.add_stream(s.video_stream);
-  const int out_audio = s.audio >= 0 ? mux.add_stream(s.input.format()->streams[s.audio]) : -1;
+  const int out_video = mux.add_stream(s.video_stream, s.name);
+  const int out_audio =
+      s.audio >= 0 ? mux.add_stream(s.input.format()->streams[s.audio], s.name) : -1;
   if (how) mux.set_extradata(out_video, merged_extradata(s, *how, head_sets));
   mux.start();
 

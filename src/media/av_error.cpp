@@ -1,6 +1,7 @@
 #include "media/av_error.h"
 
 extern "C" {
+#include <libavcodec/avcodec.h>
 #include <libavutil/error.h>
 }
 
@@ -25,6 +26,21 @@ int check(int code, const char* operation, const std::string& file) {
                           (full ? write_error_text(AVUNERROR(code)) : error_text(code)) + ")");
   }
   return code;
+}
+
+bool damaged_data(int code) {
+  return code < 0 && code != AVERROR(EAGAIN) && code != AVERROR_EOF && code != AVERROR(ENOMEM);
+}
+
+std::string no_decoder_text(const std::string& file, int codec_id) {
+  const auto id = static_cast<AVCodecID>(codec_id);
+  if (id == AV_CODEC_ID_NONE) {
+    return file +
+           ": a stream's codec is not recognised (its header is damaged); check that "
+           "the file is complete and not damaged";
+  }
+  return file + ": no decoder for " + avcodec_get_name(id) +
+         " in this FFmpeg build; transcode it to a common codec first";
 }
 
 FramePtr make_frame() {

@@ -478,11 +478,7 @@ void InputFile::check_ends() {
 void InputFile::open_decoder(Decoder& d, int stream_index, bool fast) {
   const AVStream* st = fmt_->streams[stream_index];
   const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-  if (!codec) {
-    throw ProcessingError(path_text_ + ": no decoder for " +
-                          str_or(avcodec_get_name(st->codecpar->codec_id)) +
-                          " in this FFmpeg build; transcode it to a common codec first");
-  }
+  if (!codec) throw ProcessingError(av::no_decoder_text(path_text_, st->codecpar->codec_id));
   d.stream_index = stream_index;
   d.ctx.reset(avcodec_alloc_context3(codec));
   if (!d.ctx) throw std::bad_alloc();
@@ -521,15 +517,35 @@ AVRational InputFile::audio_time_base() const {
   return info_.audio ? fmt_->streams[info_.audio->index]->time_base : AVRational{1, 1};
 }
 
+namespace {
+// Video errors of any kind are damage to skip (av::damaged_data()): concealment and the
+// frame counts take care of the rest. Audio only skips what says it is invalid data: past
+// damaged AAC (a program config element out of place), the AAC encoder was seen to spin
+// for ever on what the decoder still gave.
+bool skippable(StreamKind kind, int code) {
+  return kind == StreamKind::Video ? av::damaged_data(code) : code == AVERROR_INVALIDDATA;
+}
+}  // namespace
+
+void InputFile::fail_decoding(StreamKind kind, int code) const {
+  if (code == AVERROR(ENOMEM)) throw std::bad_alloc();
+  throw ProcessingError(path_text_ + ": its " + (kind == StreamKind::Video ? "video" : "audio") +
+                        " is damaged (the decoder says: " + av::error_text(code) +
+                        "); check that the file is complete and not damaged");
+}
+
 void InputFile::drain(Decoder& d, StreamKind kind, const FrameSink& sink) {
-  for (;;) {
+  for (int damaged = 0;;) {
     const int ret = avcodec_receive_frame(d.ctx.get(), d.frame.get());
     if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
-    if (ret == AVERROR_INVALIDDATA) {  // a damaged frame: skip it, as players do
+    if (skippable(kind, ret)) {  // a damaged frame: skip it, as players do
       ++d.bad_packets;
+      // A decoder may answer every call with the same error: the next packet tries again.
+      if (++damaged > av::kMaxDamagedInARow) return;
       continue;
     }
-    av::check(ret, "decode a frame", path_text_);
+    damaged = 0;
+    if (ret < 0) fail_decoding(kind, ret);
     AVFrame* f = d.frame.get();
     int64_t pts = f->best_effort_timestamp;
     if (pts == AV_NOPTS_VALUE) pts = f->pts;
@@ -558,10 +574,10 @@ bool InputFile::read_some(const FrameSink& sink) {
   }
   if (d) {
     const int sret = avcodec_send_packet(d->ctx.get(), pkt);
-    if (sret == AVERROR_INVALIDDATA) {
+    if (skippable(kind, sret)) {
       ++d->bad_packets;  // a damaged packet: skip it, as players do
     } else if (sret < 0 && sret != AVERROR(EAGAIN)) {
-      av::check(sret, "send a packet to the decoder", path_text_);
+      fail_decoding(kind, sret);
     }
     drain(*d, kind, sink);
   }

@@ -194,6 +194,8 @@ class InputFile {
   void peek_hdr_metadata(int stream_index, VideoInfo& vi) const;
   bool skip_video_packet(const AVPacket* pkt);  // keyframes_only filtering
   void drain(Decoder& d, StreamKind kind, const FrameSink& sink);
+  // Throws ProcessingError naming the file and the damaged stream (bad_alloc for ENOMEM).
+  [[noreturn]] void fail_decoding(StreamKind kind, int code) const;
   void flush_decoders(const FrameSink& sink);
   // Where each stream read ends against where it says it ends.
   struct StreamEnd {

@@ -50,7 +50,19 @@ int Muxer::add_stream(const AVCodecContext* enc, const std::string& language) {
   return st->index;
 }
 
-int Muxer::add_stream(const AVStream* in) {
+int Muxer::add_stream(const AVStream* in, const std::string& input_name) {
+  // Found here, before the header: avformat_write_header() would only say "Invalid
+  // argument", about the output. 0 is a definite no; muxers without a codec list (MPEG-TS)
+  // answer AVERROR_PATCHWELCOME, which is not.
+  const AVCodecID codec = in->codecpar->codec_id;
+  if (avformat_query_codec(ctx_->oformat, codec, FF_COMPLIANCE_NORMAL) == 0) {
+    const char* type = av_get_media_type_string(in->codecpar->codec_type);
+    throw ProcessingError(input_name + ": its " + avcodec_get_name(codec) + " " +
+                          (type ? type : "stream") + " cannot be copied into " + name_ + " (" +
+                          ctx_->oformat->name +
+                          " cannot hold it); re-encode it instead (cut without --copy, "
+                          "split with -p), or copy into .mkv");
+  }
   AVStream* st = avformat_new_stream(ctx_.get(), nullptr);
   if (!st) throw std::bad_alloc();
   av::check(avcodec_parameters_copy(st->codecpar, in->codecpar), "copy stream parameters", name_);

@@ -33,8 +33,9 @@ class Muxer {
   // A stream from any opened encoder, e.g. a SubtitleEncoder's; `language` (ISO 639-2)
   // tags it when not empty.
   int add_stream(const AVCodecContext* encoder, const std::string& language = {});
-  // A stream copied as is from an input (no re-encoding).
-  int add_stream(const AVStream* input_stream);
+  // A stream copied as is from an input (no re-encoding). A codec this container cannot
+  // hold (FFV1 in MP4) is a ProcessingError naming `input_name` and the output.
+  int add_stream(const AVStream* input_stream, const std::string& input_name);
   // Replaces a stream's codec extradata (before start()): a copied H.264 stream whose
   // avcC gains the parameter sets of frames re-encoded into it.
   void set_extradata(int stream, const std::vector<uint8_t>& extradata);

@@ -7,10 +7,7 @@ namespace reelpack {
 
 VideoDecoder::VideoDecoder(const AVStream* st, const std::string& file) : file_(file) {
   const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-  if (!codec) {
-    throw ProcessingError(file + ": no decoder for " + avcodec_get_name(st->codecpar->codec_id) +
-                          " in this FFmpeg build");
-  }
+  if (!codec) throw ProcessingError(av::no_decoder_text(file, st->codecpar->codec_id));
   ctx_.reset(avcodec_alloc_context3(codec));
   if (!ctx_) throw std::bad_alloc();
   av::check(avcodec_parameters_to_context(ctx_.get(), st->codecpar), "copy decoder parameters",
@@ -27,17 +24,22 @@ void VideoDecoder::send(const AVPacket* packet, const FrameSink& sink) {
     drain(sink);
     sret = avcodec_send_packet(ctx_.get(), packet);
   }
-  if (sret < 0 && sret != AVERROR_INVALIDDATA && sret != AVERROR_EOF) {
+  if (sret < 0 && sret != AVERROR_EOF && !av::damaged_data(sret)) {
     av::check(sret, "send a packet to the decoder", file_);
   }
   drain(sink);
 }
 
 void VideoDecoder::drain(const FrameSink& sink) {
-  for (;;) {
+  for (int damaged = 0;;) {
     const int ret = avcodec_receive_frame(ctx_.get(), frame_.get());
     if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
-    if (ret == AVERROR_INVALIDDATA) continue;  // a damaged frame: skip it
+    if (av::damaged_data(ret)) {  // a damaged frame: skip it
+      // A decoder may answer every call with the same error: the next packet tries again.
+      if (++damaged > av::kMaxDamagedInARow) return;
+      continue;
+    }
+    damaged = 0;
     av::check(ret, "decode a frame", file_);
     AVFrame* f = frame_.get();
     if (f->best_effort_timestamp != AV_NOPTS_VALUE) f->pts = f->best_effort_timestamp;

@@ -43,6 +43,16 @@ Overrides master_overrides(const MediaInfo& in, const Overrides& given) {
           "scale it, or --copy");
     }
   }
+  // Likewise its frame rate: a damaged header can declare 90000 fps.
+  const KeySpec* fps_spec = find_key("video.fps");
+  if (!given.count("video.fps") && fps.num > 0 &&
+      (fps.to_double() < fps_spec->min || fps.to_double() > fps_spec->max)) {
+    throw UsageError(in.path.string() + ": its video declares " + fps.to_string() +
+                     " frames per second, and an encode at the source's rate must be " +
+                     std::to_string(static_cast<int>(fps_spec->min)) + ".." +
+                     std::to_string(static_cast<int>(fps_spec->max)) +
+                     " fps; add --video.fps N (or -p PRESET), or --copy");
+  }
   for (const auto& [key, value] : given) master[key] = value;
   return master;
 }
@@ -85,12 +95,11 @@ void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
   const Size src = rotated_size({v.width_px, v.height_px}, rot);
   // Reframing needs a picture to crop and scale: a 1x1 stream would fail in the filter
   // graph, blamed on the output.
-  constexpr int kMinSourcePx = 16;
-  if (src.width_px < kMinSourcePx || src.height_px < kMinSourcePx) {
-    throw ProcessingError(job.input.string() + ": its picture is " + std::to_string(src.width_px) +
-                          "x" + std::to_string(src.height_px) +
-                          " pixels, too small to reframe (at least " +
-                          std::to_string(kMinSourcePx) + "x" + std::to_string(kMinSourcePx) + ")");
+  if (src.width_px < kMinReframeSourcePx || src.height_px < kMinReframeSourcePx) {
+    throw ProcessingError(
+        job.input.string() + ": its picture is " + std::to_string(src.width_px) + "x" +
+        std::to_string(src.height_px) + " pixels, too small to reframe (at least " +
+        std::to_string(kMinReframeSourcePx) + "x" + std::to_string(kMinReframeSourcePx) + ")");
   }
   const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, rot);
   plan.geometry = plan_reframe(src, sar, out, job.reframe);

@@ -722,6 +722,20 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
                                            const std::vector<CoverSpec>& specs,
                                            const CoverPath& path_for) {
   const VideoInfo& v = *search.info.video;
+  // A cover at a preset's size is cropped from the picture: OpenCV would refuse the empty
+  // crop of a 1x1 source with an assertion that names neither the file nor the cause.
+  const Size source = rotated_size({v.width_px, v.height_px}, v.rotation_deg);
+  const bool reframed = std::any_of(specs.begin(), specs.end(), [](const CoverSpec& spec) {
+    return spec.size.width_px > 0 && spec.size.height_px > 0;
+  });
+  if (reframed &&
+      (source.width_px < kMinReframeSourcePx || source.height_px < kMinReframeSourcePx)) {
+    throw ProcessingError(
+        path.string() + ": its picture is " + std::to_string(source.width_px) + "x" +
+        std::to_string(source.height_px) + " pixels, too small to reframe into a cover (at least " +
+        std::to_string(kMinReframeSourcePx) + "x" + std::to_string(kMinReframeSourcePx) +
+        "); without -p, covers are written at the picture's own size");
+  }
   const cv::Size small_size = display_size_at_width(v, options_.score_width_px);
   const std::vector<CoverCandidate>& all = search.candidates;
 
