@@ -206,9 +206,9 @@ namespace {
 // close(2) (where some file systems report a full disk) is not lost in a destructor.
 void write_all(const fs::path& temp, const fs::path& shown, const char* data, size_t size) {
   const auto fail = [&](int err) {
-    const bool full = err == ENOSPC || err == EFBIG || err == EDQUOT;
-    throw ProcessingError(shown.string() + ": cannot write (" + write_error_text(err) + ")" +
-                          (full ? "" : "; check the folder's permissions and free space"));
+    throw ProcessingError(
+        shown.string() + ": cannot write (" + write_error_text(err) + ")" +
+        (no_space_error(err) ? "" : "; check the folder's permissions and free space"));
   };
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) fail(errno);

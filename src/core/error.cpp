@@ -28,6 +28,10 @@ std::string excerpt(const std::string& text, size_t max_bytes) {
   return out;
 }
 
+bool no_space_error(int err) {
+  return err == ENOSPC || err == EDQUOT || err == EFBIG;
+}
+
 std::string write_error_text(int err) {
   std::string text = std::error_code(err, std::generic_category()).message();
   if (err == ENOSPC || err == EDQUOT) {

@@ -17,8 +17,11 @@ namespace reelpack {
 // binary junk in a file then still makes one short line on stderr.
 std::string excerpt(const std::string& text, size_t max_bytes = 60);
 
-// Why a write failed (`err` an errno value), for messages: the system's text, and for a
-// full disk, a quota or a file-size limit (ENOSPC, EDQUOT, EFBIG) what to do about it.
+// Whether a write failed (`err` an errno value) for want of space: a full disk, a quota
+// or a file-size limit (ENOSPC, EDQUOT, EFBIG).
+bool no_space_error(int err);
+// Why a write failed, for messages: the system's text, and for no_space_error() what to
+// do about it.
 std::string write_error_text(int err);
 
 // Documented exit codes (README, "Exit codes").

@@ -16,6 +16,14 @@ ReframeMode parse_reframe_mode(const std::string& text) {
                    ": not a reframe mode (center, pad, blur, smart)");
 }
 
+std::string too_small_to_reframe(Size source, const std::string& into) {
+  if (source.width_px >= kMinReframeSourcePx && source.height_px >= kMinReframeSourcePx) return "";
+  const std::string floor = std::to_string(kMinReframeSourcePx);
+  return "its picture is " + std::to_string(source.width_px) + "x" +
+         std::to_string(source.height_px) + " pixels, too small to reframe" + into + " (at least " +
+         floor + "x" + floor + ")";
+}
+
 std::string to_string(ReframeMode mode) {
   switch (mode) {
     case ReframeMode::Center:

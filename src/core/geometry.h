@@ -51,6 +51,9 @@ struct ReframePlan {
 // The smallest source (each way, after rotation) that can be reframed: below it the crop
 // would be empty. package and thumbs -p refuse smaller pictures, naming the file.
 inline constexpr int kMinReframeSourcePx = 16;
+// "" when `source` can be reframed, else "its picture is WxH pixels, too small to
+// reframe<into> (at least 16x16)" for a message after the file's name.
+std::string too_small_to_reframe(Size source, const std::string& into = "");
 
 // `source` is the picture as stored (after any rotation has been applied), `sar` its
 // sample aspect ratio, `output` the preset's frame (even sizes).

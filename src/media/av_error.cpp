@@ -21,7 +21,7 @@ std::string error_text(int code) {
 int check(int code, const char* operation, const std::string& file) {
   if (code < 0) {
     // A full disk or a file-size limit says what to do, not just what happened.
-    const bool full = code == AVERROR(ENOSPC) || code == AVERROR(EFBIG) || code == AVERROR(EDQUOT);
+    const bool full = no_space_error(AVUNERROR(code));
     throw ProcessingError(file + ": cannot " + operation + " (" +
                           (full ? write_error_text(AVUNERROR(code)) : error_text(code)) + ")");
   }

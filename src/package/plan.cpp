@@ -95,11 +95,8 @@ void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
   const Size src = rotated_size({v.width_px, v.height_px}, rot);
   // Reframing needs a picture to crop and scale: a 1x1 stream would fail in the filter
   // graph, blamed on the output.
-  if (src.width_px < kMinReframeSourcePx || src.height_px < kMinReframeSourcePx) {
-    throw ProcessingError(
-        job.input.string() + ": its picture is " + std::to_string(src.width_px) + "x" +
-        std::to_string(src.height_px) + " pixels, too small to reframe (at least " +
-        std::to_string(kMinReframeSourcePx) + "x" + std::to_string(kMinReframeSourcePx) + ")");
+  if (const std::string why = too_small_to_reframe(src); !why.empty()) {
+    throw ProcessingError(job.input.string() + ": " + why);
   }
   const PixelAspect sar = rotated_aspect({v.sar.num, v.sar.den}, rot);
   plan.geometry = plan_reframe(src, sar, out, job.reframe);

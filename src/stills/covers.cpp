@@ -728,13 +728,10 @@ std::vector<CoverFile> CoverFinder::render(const fs::path& path, CoverSearch& se
   const bool reframed = std::any_of(specs.begin(), specs.end(), [](const CoverSpec& spec) {
     return spec.size.width_px > 0 && spec.size.height_px > 0;
   });
-  if (reframed &&
-      (source.width_px < kMinReframeSourcePx || source.height_px < kMinReframeSourcePx)) {
-    throw ProcessingError(
-        path.string() + ": its picture is " + std::to_string(source.width_px) + "x" +
-        std::to_string(source.height_px) + " pixels, too small to reframe into a cover (at least " +
-        std::to_string(kMinReframeSourcePx) + "x" + std::to_string(kMinReframeSourcePx) +
-        "); without -p, covers are written at the picture's own size");
+  if (const std::string why = reframed ? too_small_to_reframe(source, " into a cover") : "";
+      !why.empty()) {
+    throw ProcessingError(path.string() + ": " + why +
+                          "; without -p, covers are written at the picture's own size");
   }
   const cv::Size small_size = display_size_at_width(v, options_.score_width_px);
   const std::vector<CoverCandidate>& all = search.candidates;
