@@ -245,13 +245,26 @@ class ShotSolver {
     plan.reason += ignored_note;
 
     std::array<AxisPlan, 2> axis_plans;
-    for (int a : {kX, kY})
-      axis_plans[a] = camera::plan_axis(axis_target(boxes, members, a), s_.axes[a],
+    std::array<int, 2> span{};
+    for (int a : {kX, kY}) {
+      const AxisTarget target = axis_target(boxes, members, a);
+      span[a] = static_cast<int>(
+          std::lround(*std::max_element(target.hi_room.begin(), target.hi_room.end()) -
+                      *std::min_element(target.lo_room.begin(), target.lo_room.end())));
+      axis_plans[a] = camera::plan_axis(target, s_.axes[a],
                                         {s_.ease_frames, s_.settle_frames, s_.smoothing_frames});
+    }
     plan.mode = std::max(axis_plans[kX].mode, axis_plans[kY].mode);
 
     const std::vector<int> xs = quantise(axis_plans[kX].position, s_.axes[kX]);
     const std::vector<int> ys = quantise(axis_plans[kY].position, s_.axes[kY]);
+    const auto travel = [](const std::vector<int>& v) {
+      const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+      return *hi - *lo;
+    };
+    plan.target_span_px = {span[kX], span[kY]};
+    plan.travel_px = {travel(xs), travel(ys)};
+    plan.reason += "; " + describe_decision(plan);
     for (int64_t i = 0; i < n; ++i) {
       windows[static_cast<size_t>(shot.start_frame + i)] = {
           xs[static_cast<size_t>(i)], ys[static_cast<size_t>(i)], g_.window.width_px,
@@ -317,6 +330,18 @@ class ShotSolver {
       }
     }
     return true;
+  }
+
+  // "spans 412x590 px of the 608x1080 window: held", or for a moving camera what made it
+  // move and how far it went.
+  std::string describe_decision(const ShotPlan& plan) const {
+    const auto size = [](Size z) {
+      return std::to_string(z.width_px) + "x" + std::to_string(z.height_px);
+    };
+    const std::string spans =
+        "spans " + size(plan.target_span_px) + " px of the " + size(g_.window) + " window";
+    if (plan.mode == CameraMode::Stationary) return spans + ": held";
+    return spans + ": " + to_string(plan.mode) + ", " + size(plan.travel_px) + " px of travel";
   }
 
   void fill_constant(const Shot& shot, std::array<int, 2> position,

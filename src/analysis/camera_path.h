@@ -108,6 +108,12 @@ struct ShotPlan {
   // "2 subjects apart; framing track 3 (importance 2.00 vs 0.90)".
   int subject_track_id = -1;
   std::string reason;
+  // The decision's figures, in source pixels: how far the framed subjects reach over the
+  // whole shot (the union of their boxes with their margin, each way; 0x0 when nothing
+  // is framed), against the window's size; and how far the window moves within the shot
+  // (largest minus smallest position, each way; 0x0 for a still window).
+  Size target_span_px;
+  Size travel_px;
 };
 
 struct CameraPath {

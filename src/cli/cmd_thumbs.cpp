@@ -55,6 +55,8 @@ po::options_description thumbs_options() {
       "with --sprite: tile width (height follows the picture's aspect)")(
       "columns", po::value<int>()->default_value(10)->value_name("N"),
       "with --sprite: tiles per row, at most")(
+      "rows", po::value<int>()->default_value(10)->value_name("N"),
+      "with --sprite: rows per sheet, at most (a long input fills sprite-2.jpg, ...)")(
       "candidates", po::value<int>()->default_value(12)->value_name("N"),
       "keyframes to score, about (more: a wider search, slower)")(
       "no-faces", "do not look for faces (faster; covers then favour sharp, bright frames)")(
@@ -93,6 +95,7 @@ ThumbsJob thumbs_job(const po::variables_map& vm) {
   job.sprite_options.interval_us = seconds_to_us(vm["interval"].as<double>(), "--interval");
   job.sprite_options.tile_width_px = vm["tile-width"].as<int>();
   job.sprite_options.columns = vm["columns"].as<int>();
+  job.sprite_options.max_rows = vm["rows"].as<int>();
   if (!job.format.empty()) job.sprite_options.format = job.format;
 
   const Overrides ov = preset_overrides(vm);

@@ -30,6 +30,8 @@ struct ReframeShot {
   int64_t end_us = 0;
   std::string mode;  // stationary, pan, track, fill; "file" for a crop path read in
   std::string reason;
+  Size target_span_px;  // ShotPlan's figures (0x0 when nothing is framed)
+  Size travel_px;
 };
 
 struct OutputReport {

@@ -234,7 +234,8 @@ std::vector<ReframeShot> report_shots(const SmartAnalysis& a, const SmartPath& p
   };
   for (const ShotPlan& s : path.shots) {
     out.push_back({s.start_frame, s.end_frame, start_of(s.start_frame), end_of(s.end_frame),
-                   path.from_file ? "file" : to_string(s.mode), s.reason});
+                   path.from_file ? "file" : to_string(s.mode), s.reason, s.target_span_px,
+                   s.travel_px});
   }
   return out;
 }
@@ -247,7 +248,9 @@ void add_smart_reframe(nlohmann::json& entry, const OutputReport& r) {
                      {"start_seconds", s.start_us / 1e6},
                      {"end_seconds", s.end_us / 1e6},
                      {"mode", s.mode},
-                     {"reason", s.reason}});
+                     {"reason", s.reason},
+                     {"subjects_span_px", {s.target_span_px.width_px, s.target_span_px.height_px}},
+                     {"travel_px", {s.travel_px.width_px, s.travel_px.height_px}}});
   }
   entry["reframe_shots"] = shots;
   entry["crop_path"] =

@@ -22,7 +22,7 @@ void validate(const SpriteOptions& o) {
     throw UsageError("sprite: tile width must be 16..1920 px");
   }
   if (o.columns < 1 || o.columns > 100) throw UsageError("sprite: columns must be 1..100");
-  if (o.max_rows < 1) throw UsageError("sprite: max rows must be at least 1");
+  if (o.max_rows < 1 || o.max_rows > 100) throw UsageError("sprite: rows must be 1..100");
   if (o.name.empty() || o.name.find('/') != std::string::npos) {
     throw UsageError("sprite: the name must be a plain file name");
   }

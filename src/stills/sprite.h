@@ -30,7 +30,10 @@ struct SpriteOptions {
   int64_t interval_us = 2'000'000;
   int tile_width_px = 160;  // tile height follows the display aspect (even)
   int columns = 10;         // at most; fewer when there are fewer tiles
-  int max_rows = 50;        // per sheet
+  // Per sheet: 10 rows of 10 tiles make a 1600x900 sheet (at the default tile size), the
+  // size web players fetch per seek, and bound the memory a sheet takes whatever the
+  // input's length (a long input fills more sheets, one at a time).
+  int max_rows = 10;
   std::string format = "jpg";
   std::string name = "sprite";  // sheet and track file names (sprite.jpg, sprite.vtt)
   int64_t seek_ahead_us = 5'000'000;

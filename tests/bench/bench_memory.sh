@@ -99,7 +99,7 @@ job_cmd() { # job input outdir: sets the array cmd
       -c:a aac -b:a 128k "$out/ffmpeg.mp4") ;;
   esac
 }
-JOBS="package-centre package-smart thumbs-sprite shots ffmpeg-centre"
+JOBS="${JOBS:-package-centre package-smart thumbs-sprite shots ffmpeg-centre}"
 : >"$WORK/runs.txt"
 for job in $JOBS; do
   for len in short long; do

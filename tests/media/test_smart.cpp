@@ -215,6 +215,15 @@ TEST_CASE("smart reframing follows a face: still, walking, and across cuts", "[s
   CHECK((shots[1]["mode"] == "track" || shots[1]["mode"] == "pan"));
   CHECK(shots[2]["mode"] == "stationary");
   for (const auto& s : shots) CHECK(!s["reason"].get<std::string>().empty());
+  // The decision's figures: still shots span less than the window and do not move; the
+  // walk spans more than the window and the camera travels with it.
+  for (int k : {0, 2}) {
+    CHECK(shots[k]["travel_px"] == json::array({0, 0}));
+    CHECK(shots[k]["subjects_span_px"][0].get<int>() > 0);
+    CHECK(shots[k]["subjects_span_px"][0].get<int>() <= kWinW);
+  }
+  CHECK(shots[1]["subjects_span_px"][0].get<int>() > kWinW);
+  CHECK(shots[1]["travel_px"][0].get<int>() > 200);
 
   // A still subject: not one pixel of camera movement in shots A and C.
   for (int k = 1; k < 60; ++k) CHECK(rows[k].x == rows[0].x);

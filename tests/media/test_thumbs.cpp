@@ -582,6 +582,22 @@ TEST_CASE("thumbs --sprite: the VTT track covers the duration and tiles lie insi
     }
   }
   CHECK(diff / (120 * 68) > 2);
+
+  // --rows 2: ten tiles fill the first sheet, the last two start sprite-2.jpg.
+  const fs::path paged = dir / "paged";
+  const RunResult r2 = run_reelpack({"thumbs", clip.string(), "-o", paged.string(), "-n", "1",
+                                     "--sprite", "--interval", "2", "--columns", "5",
+                                     "--tile-width", "120", "--rows", "2", "--no-faces"});
+  INFO(r2.err);
+  REQUIRE(r2.exit_code == 0);
+  const json first = first_stream(ffprobe(paged / "sprite.jpg"), "video");
+  const json second = first_stream(ffprobe(paged / "sprite-2.jpg"), "video");
+  CHECK(first["height"] == 2 * 68);
+  CHECK(second["width"] == 2 * 120);  // a sheet is as wide as its tiles
+  CHECK(second["height"] == 68);
+  const std::string paged_vtt = read_file(paged / "sprite.vtt");
+  CHECK(paged_vtt.find("sprite-2.jpg#xywh=0,0,120,68") != std::string::npos);
+  CHECK(paged_vtt.find("sprite-2.jpg#xywh=120,0,120,68") != std::string::npos);
 }
 
 TEST_CASE("package --cover writes the best frame beside each output", "[thumbs][package]") {

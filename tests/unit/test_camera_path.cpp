@@ -189,6 +189,47 @@ TEST_CASE("a close-up nearly as wide as the window, jittering, does not move the
   CHECK(inside_share(p, s.box, 0, 240) == 1.0);
 }
 
+TEST_CASE("a talking head that sways by 2% of the width holds the camera still", "[camera]") {
+  // Real dialogue: the head drifts and nods (here +-38 px, 2% of 1920, on two slow
+  // sways and a random walk), breathing moves it up and down, the detector adds its own
+  // +-4 px; 23.976 fps and 8 s shots as in drama. The subject's boxes over the whole shot
+  // fit one window, so the camera never moves.
+  const int width = GENERATE(200, 330);  // a medium shot's face, a close-up's
+  const unsigned seed = GENERATE(1u, 2u, 3u);
+  INFO("face " << width << " px, seed " << seed);
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> step(0, 1.5);
+  std::vector<double> walk_px(192, 0);
+  for (size_t f = 1; f < walk_px.size(); ++f) {
+    walk_px[f] = std::clamp(walk_px[f - 1] + step(rng), -12.0, 12.0);
+  }
+  const BoxAt sway = [&](int64_t f) {
+    const double t = double(f) / 23.976;
+    const double dx =
+        18 * std::sin(2 * M_PI * 0.35 * t) + 8 * std::sin(2 * M_PI * 1.3 * t) + walk_px[size_t(f)];
+    const double dy = 10 * std::sin(2 * M_PI * 0.25 * t);
+    return Rect{860 + static_cast<int>(std::lround(dx)), 300 + static_cast<int>(std::lround(dy)),
+                width, width * 13 / 10};
+  };
+  const Subject s{sway};
+  CameraPathInput in;
+  in.frame_count = 192;
+  in.detections = detect(s, 0, 192, 5, 4, seed);
+  const CameraPath p = CameraPathSolver(kVertical, Rational{24000, 1001}).solve(in);
+  INFO(describe(p));
+  check_windows(p, kVertical);
+  CHECK(p.shots[0].mode == CameraMode::Stationary);
+  CHECK(max_step(p, 0, 192, 0) == 0);
+  CHECK(max_step(p, 0, 192, 1) == 0);
+  CHECK(inside_share(p, s.box, 0, 192) == 1.0);
+  // The figures behind the decision: the sway spans more than the face, less than the
+  // window, and the window does not travel.
+  CHECK(p.shots[0].target_span_px.width_px > width + 40);
+  CHECK(p.shots[0].target_span_px.width_px <= kVertical.window.width_px);
+  CHECK(p.shots[0].travel_px == Size{0, 0});
+  CHECK(p.shots[0].reason.find("of the 608x1080 window: held") != std::string::npos);
+}
+
 TEST_CASE("stray boxes among a still subject's detections do not move the window", "[camera]") {
   // Every 7th sample of the subject is a box somewhere else (a false detection given the
   // same track); and a second short-lived false subject appears for one sample.
