@@ -17,12 +17,17 @@ extern "C" {
 #include "core/units.h"
 #include "media/filter_graph.h"
 #include "media/input.h"
+#include "media/loudness.h"
 #include "presets/frame_rate.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
 
 namespace {
+
+// check fails a file further than this from the preset's loudness target (package meets it
+// within a few tenths by one measured gain).
+constexpr double kLoudnessToleranceLu = 1.0;
 
 std::string fmt(const char* format, double value) {
   char buf[64];
@@ -159,37 +164,6 @@ double peak_bitrate_bps(const PacketScan& s) {
     sum -= s.sizes[i].second;
   }
   return static_cast<double>(peak) * 8;
-}
-
-// Integrated loudness (EBU R128) of the file's audio, through libavfilter's ebur128 with
-// metadata=1: every frame it passes carries the running integrated value, so the last one
-// holds the figure for the whole programme. nullopt when no 400 ms block rises above the
-// -70 LUFS gate (silence, or shorter than 0.4 s).
-std::optional<double> integrated_loudness_lufs(const fs::path& file) {
-  InputFile in(file, DecodeOptions{false, true, false});
-  std::optional<FilterGraph> graph;
-  av::FramePtr out = av::make_frame();
-  double integrated = -70;
-  auto drain = [&] {
-    while (graph->pull(out.get())) {
-      if (const AVDictionaryEntry* e = av_dict_get(out->metadata, "lavfi.r128.I", nullptr, 0)) {
-        integrated = std::strtod(e->value, nullptr);
-      }
-      av_frame_unref(out.get());
-    }
-  };
-  in.decode([&](StreamKind kind, AVFrame* frame) {
-    if (kind != StreamKind::Audio) return;
-    if (!graph) {
-      if (!frame) return;
-      graph.emplace(
-          FilterGraph::audio(frame, in.audio_time_base(), "ebur128=metadata=1", 0, file.string()));
-    }
-    graph->push(frame);
-    drain();
-  });
-  if (integrated <= -69.95) return std::nullopt;
-  return integrated;
 }
 
 }  // namespace
@@ -443,26 +417,51 @@ void check_audio(Rules& rules, const MediaInfo& info, const AudioPreset& pa) {
   }
 }
 
+// Integrated loudness within 1 LU of the preset's target and true peak at most its ceiling
+// (EBU R128 / BS.1770 through libavfilter's ebur128, true peak 4x oversampled; the
+// loudness range is reported with them).
 void check_loudness(Rules& rules, const fs::path& file, const MediaInfo& info,
                     const AudioPreset& pa) {
   if (!pa.loudness_lufs) {
     rules.skip("loudness", "", "the preset sets no loudness target");
-  } else if (!info.audio) {
-    rules.skip("loudness", fmt("%.1f LUFS", *pa.loudness_lufs), "no audio to measure");
-  } else {
-    const double want = *pa.loudness_lufs;
-    const std::string expected = fmt("%.1f", want) + " +/- 2 LU";
-    const std::string detail = "integrated loudness (EBU R128, libavfilter ebur128)";
-    if (const auto lufs = integrated_loudness_lufs(file)) {
-      const std::string got = fmt("%.1f LUFS", *lufs);
-      if (std::abs(*lufs - want) <= 2.0) {
-        rules.pass("loudness", got, expected, got + " within " + expected, detail);
-      } else {
-        rules.fail("loudness", got, expected, got + ", expected " + expected, detail);
-      }
+    rules.skip("true-peak", "", "the preset sets no loudness target");
+    return;
+  }
+  const double want = *pa.loudness_lufs;
+  const std::string expected =
+      fmt("%.1f", want) + " +/- " + fmt("%.1f", kLoudnessToleranceLu) + " LU";
+  const std::string ceiling = fmt("%.1f dBTP", pa.true_peak_dbtp);
+  if (!info.audio) {
+    rules.skip("loudness", expected, "no audio to measure");
+    rules.skip("true-peak", ceiling, "no audio to measure");
+    return;
+  }
+  const LoudnessMeasurement m = measure_loudness(file, "");
+  const std::string detail =
+      "EBU R128 (libavfilter ebur128): integrated " +
+      (m.integrated_lufs ? fmt("%.1f LUFS", *m.integrated_lufs) : std::string("not measured")) +
+      ", range " + fmt("%.1f LU", m.range_lu) + ", true peak " +
+      (std::isfinite(m.true_peak_dbtp) ? fmt("%.1f dBTP", m.true_peak_dbtp) : std::string("none"));
+  if (m.integrated_lufs) {
+    const std::string got = fmt("%.1f LUFS", *m.integrated_lufs);
+    if (std::abs(*m.integrated_lufs - want) <= kLoudnessToleranceLu) {
+      rules.pass("loudness", got, expected, got + " within " + expected, detail);
     } else {
-      rules.skip("loudness", expected,
-                 "not measured: the audio is silent or shorter than one 0.4 s block");
+      rules.fail("loudness", got, expected, got + ", expected " + expected, detail);
+    }
+  } else {
+    rules.skip("loudness", expected,
+               "not measured: the audio is silent or shorter than one 0.4 s block");
+  }
+  if (!std::isfinite(m.true_peak_dbtp)) {
+    rules.skip("true-peak", ceiling, "not measured: the audio is silent");
+  } else {
+    const std::string got = fmt("%.1f dBTP", m.true_peak_dbtp);
+    // Compared at the 0.1 dB a meter shows: -0.96 dBTP reads -1.0 and meets -1.
+    if (std::round(m.true_peak_dbtp * 10) / 10 <= pa.true_peak_dbtp) {
+      rules.pass("true-peak", got, ceiling, got + " <= " + ceiling, detail);
+    } else {
+      rules.fail("true-peak", got, ceiling, got + " > " + ceiling, detail);
     }
   }
 }

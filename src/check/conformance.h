@@ -10,7 +10,7 @@
 //
 // Rules: container, size, codec, profile, pix-fmt, frame-rate, colour, keyframe-interval,
 // min-duration, max-duration, max-size, bitrate-cap, audio-present, audio-codec,
-// audio-sample-rate, audio-channels, loudness, faststart. A rule the preset does not ask
+// audio-sample-rate, audio-channels, loudness, true-peak, faststart. A rule the preset does not ask
 // for (no limit set, no audio) is "skipped", not passed.
 #pragma once
 

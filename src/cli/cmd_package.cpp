@@ -88,7 +88,9 @@ void print_summary(const PackageReport& report, const std::vector<CoverFile>& co
 }  // namespace
 
 void print_plan(const MediaInfo& info, const PackageJob& job, bool json) {
-  const auto plans = plan_package(info, job);
+  // Loudness targets are met by a gain measured on the input's audio: the dry run measures
+  // it too (an audio-only read), so the plan shows the chain that will run.
+  const auto plans = plan_package(info, job, {}, loudness_meter(job, resolve_ranges(info, job)));
   if (json) {
     std::cout << json_text(plan_json(info, job, plans), 2) << "\n";
     return;

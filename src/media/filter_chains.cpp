@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <set>
 #include <sstream>
 
@@ -192,8 +193,8 @@ std::string downmix_filter(const AudioPreset& a, const std::vector<std::string>&
   } else {
     f = "pan=mono|c0=" + sum([](const StereoGains& g) { return (g.left + g.right) / 2; });
   }
-  // More than the front pair summed at full level can go over full scale; loudnorm limits
-  // the true peak itself when the preset has a target.
+  // More than the front pair summed at full level can go over full scale; with a loudness
+  // target, audio_filter_chain() limits the true peak after its gain when it has to.
   if (n > 2 && !a.loudness_lufs) {
     std::ostringstream lim;
     lim << ",alimiter=limit=" << std::min(1.0, gain(a.true_peak_dbtp))
@@ -203,17 +204,45 @@ std::string downmix_filter(const AudioPreset& a, const std::vector<std::string>&
   return f;
 }
 
-std::string audio_filter_chain(const AudioPreset& a, const std::vector<std::string>& source) {
+// The oversampled limiter's ceiling sits this far under the preset's true peak: the 4x
+// resampler's passband ripple and the AAC encoder (more at low bit rates) add up to about
+// half a dB.
+constexpr double kLimiterHeadroomDb = 1.0;
+
+std::string audio_prefilter_chain(const AudioPreset& a, const std::vector<std::string>& source) {
   std::ostringstream f;
   if (const std::string mix = downmix_filter(a, source); !mix.empty()) f << mix << ",";
   // async fills gaps and trims overlaps so audio stays on the video's clock; first_pts=0
   // pads a late audio start with silence.
   f << "aresample=" << a.sample_rate_hz << ":async=1:first_pts=0";
-  if (a.loudness_lufs) {
-    // EBU R128 normalisation to the preset's target and true-peak ceiling (one pass).
-    f << ",loudnorm=I=" << *a.loudness_lufs << ":TP=" << a.true_peak_dbtp
-      << ":LRA=11,aresample=" << a.sample_rate_hz;
+  return f.str();
+}
+
+std::string loudness_stage(const AudioPreset& a, const LoudnessGain& gain) {
+  if (!a.loudness_lufs) return "";
+  std::ostringstream f;
+  if (gain.gain_db != 0) {
+    // One linear gain to the preset's target (EBU R128, measured before the encode), so
+    // dialogue keeps its dynamics; loudnorm's dynamic mode would compress it.
+    f << ",volume=" << std::fixed << std::setprecision(2) << gain.gain_db << "dB:precision=float"
+      << std::defaultfloat;
   }
+  if (gain.limit) {
+    // The gain would lift peaks over the ceiling: limit at 4x the rate, where the peaks
+    // between samples show, a little under the ceiling for the resampling's ripple.
+    const double limit = std::pow(10.0, (a.true_peak_dbtp - kLimiterHeadroomDb) / 20.0);
+    f << ",aresample=" << 4 * a.sample_rate_hz << ",alimiter=limit=" << std::setprecision(4)
+      << std::clamp(limit, 0.0625, 1.0) << ":level=false:latency=true:attack=2:release=60"
+      << ",aresample=" << a.sample_rate_hz;
+  }
+  return f.str();
+}
+
+std::string audio_filter_chain(const AudioPreset& a, const std::vector<std::string>& source,
+                               const LoudnessGain* gain) {
+  std::ostringstream f;
+  f << audio_prefilter_chain(a, source);
+  if (gain) f << loudness_stage(a, *gain);
   const char* layout = a.channels == 1 ? "mono" : a.channels == 2 ? "stereo" : nullptr;
   f << ",aformat=sample_fmts=fltp:sample_rates=" << a.sample_rate_hz;
   if (layout) {

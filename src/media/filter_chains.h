@@ -11,6 +11,7 @@
 
 #include "core/geometry.h"
 #include "media/colour.h"
+#include "media/loudness.h"
 #include "presets/preset.h"
 
 namespace reelpack {
@@ -46,11 +47,21 @@ struct SmartFilterChains {
 SmartFilterChains smart_filter_chains(const ReframePlan& window_plan, const ReframePlan& fill_plan,
                                       const VideoSourceTraits& traits, const Rational& fps,
                                       const std::string& pix_fmt, const std::string& overlay = {});
-// Resampling to the preset's rate and channels, after downmix_filter() of a source with
-// `source_channels` (AudioInfo::channel_names), and loudness normalisation when the preset
-// sets a target.
+// The output's audio before any gain: downmix_filter() of a source with
+// `source_channels` (AudioInfo::channel_names) and resampling to the preset's rate on the
+// video's clock. Its loudness is what media/loudness.h measures.
+std::string audio_prefilter_chain(const AudioPreset& audio,
+                                  const std::vector<std::string>& source_channels);
+// audio_prefilter_chain(), then, when the preset sets a loudness target and `gain` is
+// given, the linear gain that reaches it and, where the gain would lift the true peak over
+// the preset's ceiling, a limiter on 4x oversampled audio (so it limits true peaks, not
+// only samples); then the preset's sample format and channel layout.
 std::string audio_filter_chain(const AudioPreset& audio,
-                               const std::vector<std::string>& source_channels);
+                               const std::vector<std::string>& source_channels,
+                               const LoudnessGain* gain = nullptr);
+// The gain and limiter part of audio_filter_chain() (",volume=...", with a leading comma;
+// "" without a loudness target), to append to audio_prefilter_chain().
+std::string loudness_stage(const AudioPreset& audio, const LoudnessGain& gain);
 
 // The remix of a source with `source_channels` to the preset's channels, "" when none is
 // needed (same count, or more than two out: left to the resampler). To stereo: front left

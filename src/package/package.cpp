@@ -298,8 +298,9 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
   const int64_t duration_us = output_duration_us(report.input, ranges);
   JobSubtitles subtitles(job, ranges, duration_us);
-  const std::vector<OutputPlan> plans =
-      plan_package(input.info(), job, [&](Size size) { return subtitles.burn_script(size); });
+  const std::vector<OutputPlan> plans = plan_package(
+      input.info(), job, [&](Size size) { return subtitles.burn_script(size); },
+      loudness_meter(job, ranges));
   // --reframe smart: an analysis pass places every output's window before the encode.
   const auto smart = SmartReframe::prepare(job, input, ranges, plans,
                                            analysis_progress(progress, clock, duration_us));
@@ -313,6 +314,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   for (size_t i = 0; i < plans.size() && i < report.outputs.size(); ++i) {
     report.outputs[i].frame_rate = plans[i].frame_rate.rate;
     report.outputs[i].frame_rate_reason = plans[i].frame_rate.reason;
+    report.outputs[i].loudness = plans[i].loudness;
   }
   if (!input.truncation().empty()) {
     report.warnings.push_back(job.input.string() + ": " + input.truncation() +

@@ -5,6 +5,9 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
 #include <thread>
 
 #include "core/atomic_file.h"
@@ -115,8 +118,12 @@ void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
   }
 }
 
+// Measurements of the limited chain to correct the gain by (see plan_encoders).
+constexpr int kLimiterPasses = 2;
+
 // The preset's encoder settings, and whether the output has (input or silent) audio.
-void plan_encoders(const MediaInfo& in, const Preset& p, OutputPlan& plan) {
+void plan_encoders(const MediaInfo& in, const Preset& p, const LoudnessMeter& meter,
+                   OutputPlan& plan) {
   VideoEncoderSettings& ve = plan.video;
   ve.codec = p.video.codec;
   ve.width_px = p.video.width_px;
@@ -150,7 +157,23 @@ void plan_encoders(const MediaInfo& in, const Preset& p, OutputPlan& plan) {
   ae.channels = p.audio.channels;
   plan.has_audio = in.audio.has_value() || p.audio.required;
   plan.silent_audio = !in.audio && p.audio.required;
-  if (in.audio) plan.audio_filters = audio_filter_chain(p.audio, in.audio->channel_names);
+  if (!in.audio) return;
+  if (p.audio.loudness_lufs && meter) {
+    const std::string pre = audio_prefilter_chain(p.audio, in.audio->channel_names);
+    const double target = *p.audio.loudness_lufs;
+    LoudnessGain g = loudness_gain(meter(pre), target, p.audio.true_peak_dbtp);
+    // A limiter that has work to do takes some loudness with the peaks: measure the chain
+    // with it and make up the difference in the gain before it (twice at most; each pass
+    // lands closer, as more gain means only a little more limiting).
+    for (int pass = 0; g.limit && pass < kLimiterPasses; ++pass) {
+      const LoudnessMeasurement after = meter(pre + loudness_stage(p.audio, g));
+      if (!after.integrated_lufs || std::abs(target - *after.integrated_lufs) < 0.1) break;
+      g.gain_db += target - *after.integrated_lufs;
+    }
+    plan.loudness = g;
+  }
+  plan.audio_filters = audio_filter_chain(p.audio, in.audio->channel_names,
+                                          plan.loudness ? &*plan.loudness : nullptr);
 }
 
 // The platform's duration limits, as warnings (the output is still written).
@@ -199,8 +222,23 @@ void share_work(const PackageJob& job, std::vector<OutputPlan>& plans) {
 
 }  // namespace
 
+LoudnessMeter loudness_meter(const PackageJob& job, const std::vector<TimeRange>& ranges) {
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  for (const TimeRange& r : ranges) spans.emplace_back(r.start_us, r.end_us);
+  auto known = std::make_shared<std::map<std::string, LoudnessMeasurement>>();
+  return [=](const std::string& prefilters) {
+    const auto it = known->find(prefilters);
+    if (it != known->end()) return it->second;
+    const LoudnessMeasurement m =
+        measure_loudness(job.input, prefilters, spans, job.audio_stream, job.allow_truncated);
+    known->emplace(prefilters, m);
+    return m;
+  };
+}
+
 std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
-                                     const std::function<fs::path(Size)>& burn_script) {
+                                     const std::function<fs::path(Size)>& burn_script,
+                                     const LoudnessMeter& meter) {
   if (job.burn_subtitles && job.subtitles.empty()) {
     throw UsageError("--burn-subtitles needs a subtitles file (--subtitles FILE)");
   }
@@ -221,7 +259,7 @@ std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
                               " accepts; `check` will fail it");
     }
     plan_picture(*in.video, job, p, burn_script, plan);
-    plan_encoders(in, p, plan);
+    plan_encoders(in, p, meter, plan);
     check_duration(out_duration_us, p, plan);
     plans.push_back(std::move(plan));
   }

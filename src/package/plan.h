@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "media/encoder.h"
 #include "media/filter_chains.h"
 #include "media/input.h"
+#include "media/loudness.h"
 #include "package/job.h"
 #include "presets/frame_rate.h"
 #include "presets/preset.h"
@@ -53,6 +55,10 @@ struct OutputPlan {
   // video_filters then reads source + window, for display.
   SmartFilterChains smart_filters;
   std::string audio_filters;  // empty when no input audio is used
+  // The preset's loudness target met by one linear gain: what the input's audio measured
+  // (over the job's ranges, after the output's downmix) and the gain and limiter chosen.
+  // nullopt without a target, without input audio, or when the plan was made unmeasured.
+  std::optional<LoudnessGain> loudness;
   VideoEncoderSettings video;
   AudioEncoderSettings audio;
   bool has_audio = false;             // the output carries an audio track
@@ -69,11 +75,20 @@ struct OutputPlan {
   std::filesystem::path same_video_as;
 };
 
+// The loudness of the job's input audio through an output's audio_prefilter_chain(); the
+// same chain is measured once, however many outputs share it.
+using LoudnessMeter = std::function<LoudnessMeasurement(const std::string& prefilters)>;
+// A meter that reads the job's input (its chosen audio stream, over `ranges`) in an
+// audio-only pass per distinct chain, and remembers the results.
+LoudnessMeter loudness_meter(const PackageJob& job, const std::vector<TimeRange>& ranges);
+
 // `burn_script(size)`: the ASS script the `ass` filter draws on outputs of that size when
 // the job burns subtitles in (package() writes them); none given: the subtitles file
-// itself is named (a --dry-run plan).
+// itself is named (a --dry-run plan). `meter`: measures the input's loudness for presets
+// with a loudness target; none given: no gain is planned (for plans that encode no audio).
 std::vector<OutputPlan> plan_package(
     const MediaInfo& input, const PackageJob& job,
-    const std::function<std::filesystem::path(Size)>& burn_script = {});
+    const std::function<std::filesystem::path(Size)>& burn_script = {},
+    const LoudnessMeter& meter = {});
 
 }  // namespace reelpack

@@ -1,5 +1,7 @@
 #include "package/report.h"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "package/smart_outputs.h"
@@ -12,6 +14,26 @@ bool PackageReport::ok() const {
   }
   return true;
 }
+
+namespace {
+
+// The loudness plan: what was measured and the gain and limiter chosen; null without one.
+nlohmann::json loudness_json(const std::optional<LoudnessGain>& loudness) {
+  if (!loudness) return nullptr;
+  const LoudnessGain& g = *loudness;
+  const LoudnessMeasurement& m = g.measured;
+  const auto rounded = [](double v) { return std::round(v * 100) / 100; };
+  return {{"measured_lufs",
+           m.integrated_lufs ? nlohmann::json(rounded(*m.integrated_lufs)) : nlohmann::json()},
+          {"measured_range_lu", rounded(m.range_lu)},
+          {"measured_true_peak_dbtp", std::isfinite(m.true_peak_dbtp)
+                                          ? nlohmann::json(rounded(m.true_peak_dbtp))
+                                          : nlohmann::json()},
+          {"gain_db", rounded(g.gain_db)},
+          {"limiter", g.limit}};
+}
+
+}  // namespace
 
 nlohmann::json to_json(const OutputPlan& plan) {
   const VideoEncoderSettings& v = plan.video;
@@ -26,6 +48,7 @@ nlohmann::json to_json(const OutputPlan& plan) {
         {"height", plan.geometry.crop.height_px}}},
       {"video_filters", plan.video_filters},
       {"audio_filters", plan.audio_filters},
+      {"loudness", loudness_json(plan.loudness)},
       {"fill_filters", plan.smart_filters.fill.empty() ? nlohmann::json()
                                                        : nlohmann::json(plan.smart_filters.fill)},
       {"video",
@@ -126,6 +149,7 @@ nlohmann::json to_json(const PackageReport& r) {
                                                        std::to_string(o.frame_rate.den))
                                       : nlohmann::json()},
          {"fps_reason", o.frame_rate_reason},
+         {"loudness", loudness_json(o.loudness)},
          {"warnings", o.warnings},
          // "shared": no encode of its own, made from shared_from's (as a hard
          // link or a copy), so identical content.

@@ -41,8 +41,9 @@ struct OutputReport {
   std::string error;
   int64_t size_bytes = 0;
   int64_t video_frames = 0;
-  Rational frame_rate{0, 1};      // the output's rate (OutputPlan::frame_rate)
-  std::string frame_rate_reason;  // why that rate
+  Rational frame_rate{0, 1};             // the output's rate (OutputPlan::frame_rate)
+  std::string frame_rate_reason;         // why that rate
+  std::optional<LoudnessGain> loudness;  // OutputPlan::loudness: measured, gain, limiter
   std::vector<std::string> warnings;
   std::filesystem::path shared_from;        // the output whose encode this is (empty: its own)
   bool hard_link = false;                   // shared as a hard link (else as a copy)

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/media.h"
+#include "support/skip.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -161,4 +162,84 @@ TEST_CASE("of several audio streams the default-flagged one is used, or --audio-
   CHECK_THAT(bad.err, Catch::Contains("--audio-stream deu") && Catch::Contains("1 (fra, 1 ch, "
                                                                                "default)"));
   CHECK(!fs::exists(dir / "bad"));
+}
+
+namespace {
+
+struct R128 {
+  double integrated_lufs = 0;
+  double true_peak_dbtp = 0;
+};
+
+// The ffmpeg command line's own EBU R128 meter on `file` (summary: integrated loudness and
+// true peak, 4x oversampled), independent of reelpack's measurement.
+R128 ffmpeg_r128(const fs::path& file) {
+  const RunResult r = run("ffmpeg -nostats -hide_banner -i " + shell_quote(file.string()) +
+                          " -af ebur128=peak=true -f null - 2>&1");
+  const auto after = [&](const std::string& key) {
+    const size_t at = r.out.rfind(key);
+    REQUIRE(at != std::string::npos);
+    return std::stod(r.out.substr(at + key.size()));
+  };
+  R128 m;
+  m.integrated_lufs = after("I:");
+  const size_t peak = r.out.rfind("True peak:");
+  REQUIRE(peak != std::string::npos);
+  m.true_peak_dbtp = std::stod(r.out.substr(r.out.find("Peak:", peak) + 5));
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("loudness: one measured gain meets the target and the true-peak ceiling",
+          "[audio][loudness]") {
+  // Dialogue as drama has it: two spoken lines (espeak-ng) over quiet room tone, mixed
+  // very quiet (-41 LUFS: +27 dB to go, the limiter must hold the peaks) or hot (-15 LUFS
+  // with peaks over full scale).
+  REELPACK_SKIP_IF(run("command -v espeak-ng").exit_code != 0,
+                   "espeak-ng is not installed (scripts/setup.sh)");
+  TempDir dir;
+  const fs::path speech = dir / "speech.wav";
+  REQUIRE(run("espeak-ng -w " + shell_quote(speech.string()) +
+              " 'This is the contract. You signed it. Do you remember the night you signed "
+              "it? I do. I remember every word.'")
+              .exit_code == 0);
+  const double level = GENERATE(0.1, 2.0);
+  INFO("speech at x" << level);
+  const std::string v = std::to_string(level);
+  const fs::path in = make_clip(
+      dir / "scene.mp4",
+      "-f lavfi -i testsrc2=s=320x180:r=30:d=14 -i " + shell_quote(speech.string()) + " -i " +
+          shell_quote(speech.string()) +
+          " -f lavfi -i anoisesrc=d=14:c=brown:a=0.003 -filter_complex "
+          "\"[1:a]volume=" +
+          v + "[s1];[2:a]adelay=7000|7000,volume=" + v +
+          "[s2];[s1][s2][3:a]amix=inputs=3:normalize=0:duration=longest,aresample=48000,"
+          "aformat=channel_layouts=stereo,atrim=0:14[a]\" -map 0:v -map \"[a]\" -c:v libx264 "
+          "-preset ultrafast -c:a aac -b:a 192k -t 14");
+  const fs::path out = dir / "out";
+  const RunResult r = run_reelpack({"package", in.string(), "-p", "tiktok", "-p", "youtube-shorts",
+                                    "-o", out.string(), "--video.width", "360", "--video.height",
+                                    "640", "--video.encoder-preset", "ultrafast", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json report = json::parse(r.out);
+  for (const json& o : report["outputs"]) {
+    INFO(o["preset"] << ": " << o["loudness"].dump());
+    REQUIRE(o["loudness"].is_object());
+    CHECK(o["loudness"]["gain_db"].get<double>() > (level < 1 ? 20 : 0));
+    CHECK(o["loudness"]["limiter"] == true);
+    const R128 got = ffmpeg_r128(o["path"].get<std::string>());
+    INFO("measured by ffmpeg: " << got.integrated_lufs << " LUFS, " << got.true_peak_dbtp
+                                << " dBTP");
+    CHECK(std::abs(got.integrated_lufs - -14.0) <= 0.5);
+    CHECK(got.true_peak_dbtp <= -1.0);
+    // check agrees, and fails the source itself, 27 LU short or 1 over.
+    const RunResult c =
+        run_reelpack({"check", o["path"].get<std::string>(), "-p", o["preset"].get<std::string>(),
+                      "--video.width", "360", "--video.height", "640"});
+    CHECK_THAT(c.out, Catch::Contains("PASS loudness") && Catch::Contains("PASS true-peak"));
+  }
+  const RunResult source = run_reelpack({"check", in.string(), "-p", "tiktok"});
+  CHECK_THAT(source.out, Catch::Contains(level < 1 ? "FAIL loudness" : "FAIL true-peak"));
 }
