@@ -74,6 +74,6 @@ struct OutputPlan {
 // itself is named (a --dry-run plan).
 std::vector<OutputPlan> plan_package(
     const MediaInfo& input, const PackageJob& job,
-    const std::function<std::filesystem::path(Size)>& burn_script = {});
+    const std::function<std::filesystem::path(Size, const SafeArea&)>& burn_script = {});
 
 }  // namespace reelpack
