@@ -38,11 +38,22 @@ std::string lower(std::string s) {
 SubtitleSpec parse_subtitle_spec(const std::string& text) {
   SubtitleSpec spec;
   const size_t colon = text.rfind(':');
-  std::string lang = colon == std::string::npos ? "" : text.substr(colon + 1);
-  const bool tag_like = !lang.empty() && std::isalpha(static_cast<unsigned char>(lang[0])) &&
-                        std::all_of(lang.begin(), lang.end(), [](unsigned char c) {
-                          return std::isalnum(c) != 0 || c == '-';
-                        });
+  const std::string lang = colon == std::string::npos ? "" : text.substr(colon + 1);
+  std::vector<std::string> parts;  // "zh-Hant": zh, Hant
+  for (size_t from = 0;;) {
+    const size_t dash = lang.find('-', from);
+    parts.push_back(lang.substr(from, dash == std::string::npos ? dash : dash - from));
+    if (dash == std::string::npos) break;
+    from = dash + 1;
+  }
+  const auto all = [](const std::string& part, bool digits) {
+    return !part.empty() && std::all_of(part.begin(), part.end(), [digits](unsigned char c) {
+      return std::isalpha(c) != 0 || (digits && std::isdigit(c) != 0);
+    });
+  };
+  // Letters, then -subtags of letters and digits: `ep01.srt:v2` is a path.
+  bool tag_like = all(parts[0], false);
+  for (size_t i = 1; i < parts.size(); ++i) tag_like = tag_like && all(parts[i], true);
   std::error_code ec;
   const bool whole_is_file = fs::is_regular_file(text, ec);
   if (colon == std::string::npos || colon == 0 || !tag_like || whole_is_file) {
@@ -54,23 +65,12 @@ SubtitleSpec parse_subtitle_spec(const std::string& text) {
                       ": the language after ':' must be a three-letter ISO 639-2 code such "
                       "as eng, zho or spa, or a tag such as zh-Hans or zh-Hant");
   };
-  std::vector<std::string> parts;
-  for (size_t from = 0;;) {
-    const size_t dash = lang.find('-', from);
-    parts.push_back(lang.substr(from, dash == std::string::npos ? dash : dash - from));
-    if (dash == std::string::npos) break;
-    from = dash + 1;
-  }
   std::string primary = lower(parts[0]);
-  if (!std::all_of(primary.begin(), primary.end(),
-                   [](unsigned char c) { return std::isalpha(c) != 0; })) {
-    throw bad();
-  }
   if (primary.size() == 2) primary = three_letter(primary);
   if (primary.size() != 3) throw bad();
   for (size_t i = 1; i < parts.size(); ++i) {
     const std::string sub = lower(parts[i]);
-    if (sub.empty() || sub.size() > 8) throw bad();
+    if (sub.size() > 8) throw bad();
     if (sub == "hans" || sub == "hant") {
       spec.script = sub == "hans" ? "Hans" : "Hant";
     } else if (spec.script.empty() && (sub == "tw" || sub == "hk" || sub == "mo")) {

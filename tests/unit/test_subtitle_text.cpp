@@ -66,6 +66,7 @@ TEST_CASE("subtitle language tags store the three-letter code and keep the scrip
   CHECK(parse_subtitle_spec("ep01.srt:pt-BR").language == "por");
   CHECK(parse_subtitle_spec("Ep 1: The Contract.srt").file == "Ep 1: The Contract.srt");
   CHECK(parse_subtitle_spec("a:b.srt").file == "a:b.srt");
+  CHECK(parse_subtitle_spec("subs:v2").file == "subs:v2");
   CHECK_THROWS_AS(parse_subtitle_spec("ep01.srt:english"), UsageError);
   CHECK_THROWS_AS(parse_subtitle_spec("ep01.srt:xx-Hant"), UsageError);
 }
