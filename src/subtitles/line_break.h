@@ -5,7 +5,7 @@
 //
 //   LineBreakOptions o;                                  // 16 CJK or 42 Latin per line
 //   std::string two = break_lines("今天我们一起去看电影然后吃晚饭好吗", o);
-//   // "今天我们一起去看电\N影然后吃晚饭好吗" (balanced, kinsoku rules kept)
+//   // "今天我们一起去看\N电影然后吃晚饭好吗": 8 and 9, balanced, kinsoku rules kept
 #pragma once
 
 #include <string>

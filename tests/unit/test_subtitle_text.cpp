@@ -123,6 +123,10 @@ TEST_CASE("subtitle lines of Chinese break into two balanced lines with kinsoku 
     check_kinsoku(lq);
     CHECK(visible_length(lq[0]) != 10);  // not right after the opening bracket
   }
+  SECTION("an odd length puts the longer line below") {
+    CHECK(break_lines("今天我们一起去看电影然后吃晚饭好吗") ==
+          "今天我们一起去看\\N电影然后吃晚饭好吗");
+  }
   SECTION("short lines and explicit breaks are kept") {
     CHECK(break_lines("你好世界") == "你好世界");
     CHECK(break_lines("第一行\\N第二行") == "第一行\\N第二行");
