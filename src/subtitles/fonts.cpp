@@ -113,7 +113,9 @@ std::string describe_code_point(char32_t code_point) {
 }
 
 std::string missing_glyph_message(const std::string& file, const MissingGlyph& m) {
-  const char* package = emoji(m.code_point) ? "fonts-noto-color-emoji" : "fonts-noto-core";
+  const char* package = emoji(m.code_point)           ? "fonts-noto-color-emoji"
+                        : has_cjk(utf8(m.code_point)) ? "fonts-noto-cjk"
+                                                      : "fonts-noto-core";
   return file + ": cue " + std::to_string(m.cue_number) + " has " +
          describe_code_point(m.code_point) +
          " that no installed font can draw; install a font that has it (Debian: " + package +

@@ -89,6 +89,8 @@ TEST_CASE("subtitle glyph check finds characters no installed font has", "[subti
   CHECK(missing->code_point == 0xF0000);
   CHECK(!first_missing_glyph({cues[0], cues[2]}, sc));
   CHECK(describe_code_point(0x1F600) == "U+1F600 \xF0\x9F\x98\x80");
+  CHECK_THAT(missing_glyph_message("zh.srt", {3, U'你'}),
+             Catch::Contains("U+4F60 你") && Catch::Contains("fonts-noto-cjk"));
   const std::string message = missing_glyph_message("zh.srt", {12, 0x1F600});
   CHECK(message ==
         "zh.srt: cue 12 has U+1F600 \xF0\x9F\x98\x80 that no installed font can draw; install "
