@@ -14,6 +14,7 @@ packages=(
   ffmpeg libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
   libopencv-dev opencv-data libboost-program-options-dev catch2 nlohmann-json3-dev
   espeak-ng fonts-dejavu-core time
+  fonts-noto-cjk libfontconfig-dev  # burnt-in subtitles: CJK glyphs, and the coverage check
   python3-yaml  # tests/media/test_docs_examples.cpp reads docs/k8s-indexed-job.yaml
   clang-format  # .ci/run checks the formatting (Debian 12: clang-format 14)
 )

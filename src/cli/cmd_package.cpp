@@ -14,6 +14,7 @@
 #include "package/package_covers.h"
 #include "presets/schema.h"
 #include "reframe/smart_reframe.h"
+#include "subtitles/fonts.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -189,10 +190,14 @@ po::options_description package_options() {
       "the analysis")(
       "subtitles", po::value<std::vector<std::string>>()->value_name("FILE[:LANG]"),
       "SRT or WebVTT file added as a soft mov_text track (repeatable); LANG an ISO 639-2 "
-      "code such as eng (default und); timed with the --range cuts")(
+      "code such as eng (default und) or a tag such as zh-Hant; timed with the --range cuts")(
       "burn-subtitles",
-      "also draw the first --subtitles file into the picture (libass, DejaVu "
-      "Sans), after reframing")(
+      "also draw the first --subtitles file into the picture after reframing, inside the "
+      "preset's safe area (libass; Noto Sans CJK for zho, zh-Hant, yue, jpn, kor, else "
+      "DejaVu Sans)")(
+      "allow-missing-glyphs",
+      "burn in even a character no installed font has (drawn as an empty box), with a "
+      "warning; without it that stops the run")(
       "cache-dir", po::value<std::string>()->value_name("DIR"),
       "smart: keep the analysis in DIR and reuse it for the same input, ranges and settings")(
       "cache-max", po::value<int64_t>()->value_name("MB"), kCacheMaxHelp)(
@@ -270,8 +275,16 @@ PackageJob job_from(const po::variables_map& vm) {
   if (job.burn_subtitles && job.subtitles.empty()) {
     throw UsageError("reelpack package: --burn-subtitles needs --subtitles FILE");
   }
-  // A bad subtitles file stops the run before anything is written.
-  for (const SubtitleSpec& s : job.subtitles) read_subtitles(s);
+  job.allow_missing_glyphs = vm.count("allow-missing-glyphs") > 0;
+  // A bad subtitles file stops the run before anything is written, and so does a
+  // character to burn in that no installed font has.
+  for (const SubtitleSpec& s : job.subtitles) {
+    const SubtitleTrack track = read_subtitles(s);
+    if (job.burn_subtitles && !job.allow_missing_glyphs && &s == &job.subtitles.front()) {
+      if (const std::string problem = missing_glyph_problem(track); !problem.empty())
+        throw UsageError(problem);
+    }
+  }
   if ((!job.crop_path_out.empty() || !job.crop_path_in.empty()) &&
       job.reframe != ReframeMode::Smart) {
     throw UsageError(std::string("reelpack package: ") +

@@ -63,6 +63,9 @@ struct PackageJob {
   // burn_subtitles the first is also drawn into the picture after reframing.
   std::vector<SubtitleSpec> subtitles;
   bool burn_subtitles = false;
+  // Burnt in, a character no installed font has is drawn as an empty box with a warning,
+  // instead of stopping the run (UsageError naming the file, cue and character).
+  bool allow_missing_glyphs = false;
   // A truncated input (it ends before the end its container declares) is packaged as far
   // as it goes, with a warning saying what is missing, instead of failing.
   bool allow_truncated = false;

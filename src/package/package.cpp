@@ -1,5 +1,6 @@
 #include "package/package.h"
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "edit/ranges.h"
 #include "package/encodes.h"
 #include "package/smart_outputs.h"
+#include "subtitles/fonts.h"
 
 namespace reelpack {
 namespace fs = std::filesystem;
@@ -66,26 +68,42 @@ class TempFile {
   fs::path path_;
 };
 
-// The job's subtitles on the output timeline; burnt in: one ASS script per output size,
-// written when a plan first asks for it.
+// The job's subtitles on the output timeline; burnt in: checked for characters no font
+// has, and one ASS script per output size and safe area, written when a plan first asks.
 class JobSubtitles {
  public:
   JobSubtitles(const PackageJob& job, const std::vector<TimeRange>& ranges,
-               int64_t output_duration_us) {
+               int64_t output_duration_us, std::vector<std::string>& warnings) {
     for (const SubtitleSpec& spec : job.subtitles) {
-      tracks_.push_back({spec, retime(read_subtitles(spec).cues, ranges, output_duration_us)});
+      const SubtitleTrack track = read_subtitles(spec);
+      if (job.burn_subtitles && tracks_.empty()) {
+        layout_.font_family = subtitle_font_family(spec);
+        // Every cue of the file, not only those the ranges keep: the file is at fault.
+        if (const std::string message = missing_glyph_problem(track); !message.empty()) {
+          if (!job.allow_missing_glyphs) throw UsageError(message);
+          warnings.push_back(message.substr(0, message.find("; install")) +
+                             "; drawn as an empty box (--allow-missing-glyphs)");
+        }
+      }
+      tracks_.push_back({spec, retime(track.cues, ranges, output_duration_us)});
     }
   }
   const std::vector<TimedSubtitles>& tracks() const { return tracks_; }
-  fs::path burn_script(Size size) {
-    auto& file = scripts_[{size.width_px, size.height_px}];
-    if (!file) file = std::make_unique<TempFile>(".ass", ass_script(tracks_.front().cues, size));
+  fs::path burn_script(Size size, const SafeArea& safe) {
+    auto& file = scripts_[{size.width_px, size.height_px, safe.top_px, safe.bottom_px, safe.left_px,
+                           safe.right_px}];
+    if (!file) {
+      BurnLayout layout = layout_;
+      layout.safe_area = safe;
+      file = std::make_unique<TempFile>(".ass", ass_script(tracks_.front().cues, size, layout));
+    }
     return file->path();
   }
 
  private:
   std::vector<TimedSubtitles> tracks_;
-  std::map<std::pair<int, int>, std::unique_ptr<TempFile>> scripts_;
+  BurnLayout layout_;
+  std::map<std::array<int, 6>, std::unique_ptr<TempFile>> scripts_;
 };
 
 // --reframe smart with an analysis pass of its own: that pass's progress.
@@ -297,9 +315,11 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
   report.input = input.info();
   const std::vector<TimeRange> ranges = resolve_ranges(input.info(), job);
   const int64_t duration_us = output_duration_us(report.input, ranges);
-  JobSubtitles subtitles(job, ranges, duration_us);
+  std::vector<std::string> subtitle_warnings;
+  JobSubtitles subtitles(job, ranges, duration_us, subtitle_warnings);
   const std::vector<OutputPlan> plans = plan_package(
-      input.info(), job, [&](Size size) { return subtitles.burn_script(size); },
+      input.info(), job,
+      [&](Size size, const SafeArea& safe) { return subtitles.burn_script(size, safe); },
       loudness_meter(job, ranges));
   // --reframe smart: an analysis pass places every output's window before the encode.
   const auto smart = SmartReframe::prepare(job, input, ranges, plans,
@@ -316,6 +336,7 @@ PackageReport package(const PackageJob& job, const ProgressFn& progress) {
     report.outputs[i].frame_rate_reason = plans[i].frame_rate.reason;
     report.outputs[i].loudness = plans[i].loudness;
   }
+  report.warnings.insert(report.warnings.end(), subtitle_warnings.begin(), subtitle_warnings.end());
   if (!input.truncation().empty()) {
     report.warnings.push_back(job.input.string() + ": " + input.truncation() +
                               "; used what there is (--allow-truncated)");

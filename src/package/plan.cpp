@@ -92,7 +92,8 @@ namespace {
 // The picture: how the source is reframed to the preset's size, and the filter chains
 // that do it (smart: the three graphs of a moving window).
 void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
-                  const std::function<fs::path(Size)>& burn_script, OutputPlan& plan) {
+                  const std::function<fs::path(Size, const SafeArea&)>& burn_script,
+                  OutputPlan& plan) {
   const Size out{p.video.width_px, p.video.height_px};
   const int rot = v.rotation_deg;
   const Size src = rotated_size({v.width_px, v.height_px}, rot);
@@ -106,7 +107,7 @@ void plan_picture(const VideoInfo& v, const PackageJob& job, const Preset& p,
   const VideoSourceTraits traits{rot, v.interlaced, source_colour(v), p.video.hdr == "keep"};
   std::string overlay;
   if (job.burn_subtitles) {
-    overlay = ass_filter(burn_script ? burn_script(out) : job.subtitles.front().file);
+    overlay = ass_filter(burn_script ? burn_script(out, p.safe_area) : job.subtitles.front().file);
   }
   const Rational fps = plan.frame_rate.rate;
   plan.video_filters = video_filter_chain(plan.geometry, traits, fps, p.video.pix_fmt, overlay);
@@ -236,9 +237,9 @@ LoudnessMeter loudness_meter(const PackageJob& job, const std::vector<TimeRange>
   };
 }
 
-std::vector<OutputPlan> plan_package(const MediaInfo& in, const PackageJob& job,
-                                     const std::function<fs::path(Size)>& burn_script,
-                                     const LoudnessMeter& meter) {
+std::vector<OutputPlan> plan_package(
+    const MediaInfo& in, const PackageJob& job,
+    const std::function<fs::path(Size, const SafeArea&)>& burn_script, const LoudnessMeter& meter) {
   if (job.burn_subtitles && job.subtitles.empty()) {
     throw UsageError("--burn-subtitles needs a subtitles file (--subtitles FILE)");
   }

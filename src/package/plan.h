@@ -88,7 +88,7 @@ LoudnessMeter loudness_meter(const PackageJob& job, const std::vector<TimeRange>
 // with a loudness target; none given: no gain is planned (for plans that encode no audio).
 std::vector<OutputPlan> plan_package(
     const MediaInfo& input, const PackageJob& job,
-    const std::function<std::filesystem::path(Size)>& burn_script = {},
+    const std::function<std::filesystem::path(Size, const SafeArea&)>& burn_script = {},
     const LoudnessMeter& meter = {});
 
 }  // namespace reelpack

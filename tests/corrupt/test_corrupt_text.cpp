@@ -354,7 +354,7 @@ TEST_CASE("subtitle files that are not SRT text are refused naming the file",
   for (const Case& c : cases) {
     INFO(c.name);
     write_file(dir / c.name, c.text);
-    const std::string err = usage_error([&] { read_subtitles({dir / c.name, "eng"}); });
+    const std::string err = usage_error([&] { read_subtitles({dir / c.name, "eng", ""}); });
     check_message(err, {(dir / c.name).string()});
   }
 }
@@ -365,7 +365,7 @@ TEST_CASE("UTF-16 subtitles with a byte-order mark are decoded", "[corrupt][subt
     INFO((little ? "little" : "big") << " endian");
     const fs::path file = dir / (little ? "le.srt" : "be.srt");
     write_file(file, utf16(kSrt, little, true));
-    const SubtitleTrack track = read_subtitles({file, "eng"});
+    const SubtitleTrack track = read_subtitles({file, "eng", ""});
     REQUIRE(track.cues.size() == 2);
     CHECK_THAT(track.cues[0].event, Catch::EndsWith("Hello"));
     CHECK(track.cues[1].end_us == 4'500'000);
@@ -388,7 +388,7 @@ TEST_CASE("a subtitles file past the size limit is refused before it is read",
             srt_time(i * 10'000 + 5'000) + "\nLine " + std::to_string(i) + "\n\n";
   }
   write_file(dir / "huge.srt", text);
-  const std::string err = usage_error([&] { read_subtitles({dir / "huge.srt", "eng"}); });
+  const std::string err = usage_error([&] { read_subtitles({dir / "huge.srt", "eng", ""}); });
   check_message(err, {(dir / "huge.srt").string(), "MB"});
 }
 

@@ -1,7 +1,8 @@
 // Subtitles end to end: SRT and WebVTT files muxed as soft mov_text tracks (language, cue
 // count and times read back with ffprobe, re-timed with --range cuts), burnt into the
-// picture (the bottom of the frame changes, the top does not), and bad files refused
-// before anything is written.
+// picture (the bottom of the frame changes, the top does not; Chinese drawn with glyphs,
+// not empty boxes, inside the preset's safe area), and bad files refused before anything
+// is written.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -66,6 +67,40 @@ fs::path clip(const TempDir& dir) {
   return make_clip(dir / "ep01.mp4",
                    "-f lavfi -i testsrc2=s=640x360:r=30:d=5 -f lavfi -i sine=d=5"
                    " -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest");
+}
+
+// A flat picture: whatever a burnt-in subtitle changes is its own.
+fs::path flat_clip(const TempDir& dir) {
+  return make_clip(dir / "flat.mp4",
+                   "-f lavfi -i color=c=0x406080:s=640x360:r=30:d=3 -f lavfi -i sine=d=3"
+                   " -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest");
+}
+
+// Frame `index` of `file` as 8-bit luma, `width` x `height`.
+std::vector<uint8_t> luma_frame(const TempDir& dir, const fs::path& file, int index, int width,
+                                int height) {
+  const fs::path raw = dir / (file.stem().string() + "." + std::to_string(index) + ".gray");
+  make_clip(raw, "-i " + shell_quote(file.string()) + " -vf " +
+                     shell_quote("select=eq(n\\," + std::to_string(index) + ")") +
+                     " -frames:v 1 -f rawvideo -pix_fmt gray");
+  std::ifstream in(raw, std::ios::binary);
+  std::vector<uint8_t> pixels((std::istreambuf_iterator<char>(in)), {});
+  REQUIRE(pixels.size() == static_cast<size_t>(width) * height);
+  return pixels;
+}
+
+// Burns `srt` (one cue over the clip) in Chinese into a 360x640 tiktok output in `name`.
+fs::path burn_chinese(const TempDir& dir, const fs::path& in, const std::string& name,
+                      const std::string& text) {
+  const fs::path srt = dir / (name + ".srt");
+  write_file(srt, "1\n00:00:00,000 --> 00:00:03,000\n" + text + "\n");
+  const RunResult r = run_reelpack(
+      std::vector<std::string>{"package", in.string(), "-p", "tiktok", "-o", (dir / name).string(),
+                               "--subtitles", srt.string() + ":zho", "--burn-subtitles"} +
+      kSmall);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return dir / name / "flat.tiktok.mp4";
 }
 
 }  // namespace
@@ -193,4 +228,107 @@ TEST_CASE("a bad subtitles file stops the run with its name and writes nothing",
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     CHECK(!fs::exists(out));
   }
+}
+
+TEST_CASE("burnt-in Chinese subtitles draw their characters and not empty boxes",
+          "[subtitles][burn]") {
+  TempDir dir;
+  const fs::path in = flat_clip(dir);
+  // Same length, different characters: empty boxes (tofu) would look the same.
+  const fs::path a = burn_chinese(dir, in, "a", "你好世界今天很好");
+  const fs::path b = burn_chinese(dir, in, "b", "我们明天再见面吧");
+  const std::vector<uint8_t> fa = luma_frame(dir, a, 30, 360, 640);
+  const std::vector<uint8_t> fb = luma_frame(dir, b, 30, 360, 640);
+  // The band the text is in: above the tiktok safe area's bottom (140 px at this size).
+  long differing = 0, bright = 0;
+  for (int y = 400; y < 500; ++y) {
+    for (int x = 0; x < 360; ++x) {
+      const size_t i = static_cast<size_t>(y) * 360 + x;
+      differing += std::abs(fa[i] - fb[i]) > 60 ? 1 : 0;
+      bright += fa[i] > 200 ? 1 : 0;
+    }
+  }
+  INFO("differing " << differing << ", bright " << bright);
+  CHECK(bright > 150);     // the text is there (white on a dark blue)
+  CHECK(differing > 300);  // and its strokes differ from the other line's
+}
+
+TEST_CASE("burnt-in Chinese subtitles stay inside the safe area in two lines",
+          "[subtitles][burn]") {
+  TempDir dir;
+  const fs::path in = flat_clip(dir);
+  const RunResult r = run_reelpack(std::vector<std::string>{"package", in.string(), "-p", "tiktok",
+                                                            "-o", (dir / "plain").string()} +
+                                   kSmall);
+  REQUIRE(r.exit_code == 0);
+  // 40 characters, more than a line of the safe area's width holds.
+  const fs::path burnt = burn_chinese(
+      dir, in, "burnt",
+      "我们今天晚上一起去电影院看一部新上映的电影，然后再去吃一顿好吃的晚饭吧朋友们好吗");
+  const std::vector<uint8_t> plain =
+      luma_frame(dir, dir / "plain" / "flat.tiktok.mp4", 30, 360, 640);
+  const std::vector<uint8_t> text = luma_frame(dir, burnt, 30, 360, 640);
+  // tiktok's safe area (top 250, bottom 420, left 0, right 170 on 1080x1920) at 360x640.
+  const int top = 83, bottom = 640 - 140, left = 0, right = 360 - 57;
+  constexpr int kSlack = 2;  // chroma and encoder blur at the outline's edge
+  std::vector<int> per_row(640, 0);
+  long outside = 0, inside = 0;
+  for (int y = 0; y < 640; ++y) {
+    for (int x = 0; x < 360; ++x) {
+      const size_t i = static_cast<size_t>(y) * 360 + x;
+      if (std::abs(text[i] - plain[i]) <= 40) continue;
+      ++per_row[y];
+      const bool in_safe =
+          y >= top - kSlack && y < bottom + kSlack && x >= left - kSlack && x < right + kSlack;
+      (in_safe ? inside : outside) += 1;
+      if (!in_safe) UNSCOPED_INFO("outside the safe area at " << x << "," << y);
+    }
+  }
+  INFO("inside " << inside << ", outside " << outside);
+  CHECK(inside > 500);
+  CHECK(outside == 0);
+  // Two rows of text: two runs of rows with text, a gap between.
+  int runs = 0, last_row = -1, lowest = 0;
+  for (int y = 0; y < 640; ++y) {
+    if (per_row[y] == 0) continue;
+    if (last_row < 0 || y > last_row + 1) ++runs;
+    last_row = y;
+    lowest = y;
+  }
+  INFO("runs of rows " << runs << ", lowest row " << lowest);
+  CHECK(runs == 2);
+  // The block's bottom sits on the safe area's bottom edge.
+  CHECK(lowest >= bottom - 12);
+  CHECK(lowest < bottom + kSlack);
+}
+
+TEST_CASE("burnt-in subtitles with a character no font has stop the run or warn",
+          "[subtitles][burn][errors]") {
+  TempDir dir;
+  const fs::path in = flat_clip(dir);
+  const fs::path srt = dir / "zh.srt";
+  // U+F0000 is private use: no font draws it.
+  write_file(srt,
+             "1\n00:00:00,000 --> 00:00:01,000\n你好\n\n2\n00:00:01,000 --> "
+             "00:00:02,000\n再见 \xF3\xB0\x80\x80\n");
+  const std::vector<std::string> base = {"package",
+                                         in.string(),
+                                         "-p",
+                                         "tiktok",
+                                         "-o",
+                                         (dir / "out").string(),
+                                         "--subtitles",
+                                         srt.string() + ":zho",
+                                         "--burn-subtitles"};
+  RunResult r = run_reelpack(base + kSmall);
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("zh.srt: cue 2 has U+F0000") &&
+                        Catch::Contains("--allow-missing-glyphs"));
+  CHECK(!fs::exists(dir / "out"));
+  r = run_reelpack(base + kSmall + std::vector<std::string>{"--allow-missing-glyphs"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("warning") && Catch::Contains("U+F0000"));
+  CHECK(fs::exists(dir / "out" / "flat.tiktok.mp4"));
 }
