@@ -420,12 +420,12 @@ void check_audio(Rules& rules, const MediaInfo& info, const AudioPreset& pa) {
 // Integrated loudness within 1 LU of the preset's target and true peak at most its ceiling
 // (EBU R128 / BS.1770 through libavfilter's ebur128, true peak 4x oversampled; the
 // loudness range is reported with them).
-void check_loudness(Rules& rules, const fs::path& file, const MediaInfo& info,
-                    const AudioPreset& pa) {
+std::optional<LoudnessMeasurement> check_loudness(Rules& rules, const fs::path& file,
+                                                  const MediaInfo& info, const AudioPreset& pa) {
   if (!pa.loudness_lufs) {
     rules.skip("loudness", "", "the preset sets no loudness target");
     rules.skip("true-peak", "", "the preset sets no loudness target");
-    return;
+    return std::nullopt;
   }
   const double want = *pa.loudness_lufs;
   const std::string expected =
@@ -434,7 +434,7 @@ void check_loudness(Rules& rules, const fs::path& file, const MediaInfo& info,
   if (!info.audio) {
     rules.skip("loudness", expected, "no audio to measure");
     rules.skip("true-peak", ceiling, "no audio to measure");
-    return;
+    return std::nullopt;
   }
   const LoudnessMeasurement m = measure_loudness(file, "");
   const std::string detail =
@@ -464,6 +464,7 @@ void check_loudness(Rules& rules, const fs::path& file, const MediaInfo& info,
       rules.fail("true-peak", got, ceiling, got + " > " + ceiling, detail);
     }
   }
+  return m;
 }
 
 // Faststart: players start before the whole file has arrived.
@@ -507,7 +508,7 @@ ConformanceReport check_conformance(const fs::path& file, const Preset& preset) 
   }
   check_limits(rules, info, preset.limits);
   check_audio(rules, info, preset.audio);
-  check_loudness(rules, file, info, preset.audio);
+  report.loudness = check_loudness(rules, file, info, preset.audio);
   check_faststart(rules, file, mp4_family);
 
   report.rules = rules.take();
@@ -546,11 +547,19 @@ nlohmann::json to_json(const ConformanceReport& report) {
          {"text", r.text},
          {"detail", r.detail}});
   }
-  return {{"file", report.file.string()},
-          {"preset", report.preset},
-          {"pass", report.pass()},
-          {"failures", report.failures()},
-          {"rules", rules}};
+  nlohmann::json loudness;
+  if (const auto& m = report.loudness) {
+    const auto rounded = [](double v) { return std::round(v * 100) / 100; };
+    loudness = {
+        {"integrated_lufs",
+         m->integrated_lufs ? nlohmann::json(rounded(*m->integrated_lufs)) : nlohmann::json()},
+        {"range_lu", rounded(m->range_lu)},
+        {"true_peak_dbtp", std::isfinite(m->true_peak_dbtp)
+                               ? nlohmann::json(rounded(m->true_peak_dbtp))
+                               : nlohmann::json()}};
+  }
+  return {{"file", report.file.string()},  {"preset", report.preset}, {"pass", report.pass()},
+          {"failures", report.failures()}, {"loudness", loudness},    {"rules", rules}};
 }
 
 }  // namespace reelpack

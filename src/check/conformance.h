@@ -15,11 +15,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "media/loudness.h"
 #include "presets/preset.h"
 
 namespace reelpack {
@@ -39,6 +41,9 @@ struct ConformanceReport {
   std::filesystem::path file;
   std::string preset;
   std::vector<RuleResult> rules;
+  // The audio's loudness as measured for the loudness rules (nullopt when the preset sets
+  // no target or the file has no audio).
+  std::optional<LoudnessMeasurement> loudness;
   bool pass() const;                          // no rule failed
   std::vector<std::string> failures() const;  // "keyframe-interval: 4.00 s > 2.00 s", ...
 };

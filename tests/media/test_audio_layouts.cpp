@@ -239,6 +239,13 @@ TEST_CASE("loudness: one measured gain meets the target and the true-peak ceilin
         run_reelpack({"check", o["path"].get<std::string>(), "-p", o["preset"].get<std::string>(),
                       "--video.width", "360", "--video.height", "640"});
     CHECK_THAT(c.out, Catch::Contains("PASS loudness") && Catch::Contains("PASS true-peak"));
+    const RunResult cj =
+        run_reelpack({"check", o["path"].get<std::string>(), "-p", o["preset"].get<std::string>(),
+                      "--video.width", "360", "--video.height", "640", "--json"});
+    const json measured = json::parse(cj.out)["loudness"];
+    CHECK(measured["integrated_lufs"].get<double>() == Approx(got.integrated_lufs).margin(0.1));
+    CHECK(measured["true_peak_dbtp"].get<double>() == Approx(got.true_peak_dbtp).margin(0.1));
+    CHECK(measured["range_lu"].get<double>() >= 0);
   }
   const RunResult source = run_reelpack({"check", in.string(), "-p", "tiktok"});
   CHECK_THAT(source.out, Catch::Contains(level < 1 ? "FAIL loudness" : "FAIL true-peak"));
